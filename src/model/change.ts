@@ -1,0 +1,101 @@
+import type { Diagnostic } from './diagnostic.js';
+import type { PasswordSpec } from './password.js';
+import type { Forward, UnmanagedObject } from './state.js';
+
+/** A password to write. Carried in memory for apply; renderers print only that it changed. */
+export type PasswordMaterial = Exclude<PasswordSpec, { kind: 'unmanaged' }>;
+
+/** The complete vpasswd-level content of a user that apply writes (add) or ends with (modify). */
+export interface UserTarget {
+  name: string;
+  comment: string;
+  quota: string;
+  flags: number;
+}
+
+export type UserFieldChange =
+  | { field: 'password' }
+  | { field: 'comment'; before: string; after: string }
+  | { field: 'quota'; before: string; after: string }
+  | { field: 'flags'; before: number; after: number }
+  /** The clear-text field of a server that keeps one is blanked when only a hash is given. */
+  | { field: 'clear-password'; reason: string };
+
+/**
+ * One step of a plan. The plan is plain data: apply executes it in order without re-deriving
+ * anything, and every variant carries exactly what its executor needs.
+ */
+export type Change =
+  | { kind: 'add-domain'; domain: string; dir: string }
+  | { kind: 'add-alias-domain'; domain: string; alias: string }
+  | { kind: 'add-user'; domain: string; user: UserTarget; password: PasswordMaterial }
+  | {
+      kind: 'modify-user';
+      domain: string;
+      name: string;
+      fields: UserFieldChange[];
+      after: UserTarget;
+      /** Present when the password changes. */
+      password?: PasswordMaterial;
+    }
+  | { kind: 'delete-user'; domain: string; name: string; dir: string; archiveDir: string }
+  | { kind: 'add-alias'; domain: string; name: string; to: string[] }
+  | { kind: 'modify-alias'; domain: string; name: string; before: string[]; after: string[] }
+  | { kind: 'delete-alias'; domain: string; name: string; before: string[]; file: string }
+  | { kind: 'add-forward'; domain: string; name: string; after: Forward }
+  | { kind: 'modify-forward'; domain: string; name: string; before: Forward; after: Forward; file: string }
+  | { kind: 'delete-forward'; domain: string; name: string; before: Forward; file: string }
+  | { kind: 'add-relay'; address: string }
+  | { kind: 'delete-relay'; address: string; line: number }
+  | { kind: 'rebuild-vpasswd-cdb'; domain: string; reason: string }
+  | { kind: 'rebuild-tcp-smtp-cdb'; reason: string };
+
+export type ChangeKind = Change['kind'];
+
+/** How a change counts in the summary line. */
+export type ChangeAction = 'add' | 'change' | 'delete' | 'rebuild';
+
+export const CHANGE_ACTION: Record<ChangeKind, ChangeAction> = {
+  'add-domain': 'add',
+  'add-alias-domain': 'add',
+  'add-user': 'add',
+  'modify-user': 'change',
+  'delete-user': 'delete',
+  'add-alias': 'add',
+  'modify-alias': 'change',
+  'delete-alias': 'delete',
+  'add-forward': 'add',
+  'modify-forward': 'change',
+  'delete-forward': 'delete',
+  'add-relay': 'add',
+  'delete-relay': 'delete',
+  'rebuild-vpasswd-cdb': 'rebuild',
+  'rebuild-tcp-smtp-cdb': 'rebuild',
+};
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  delete: number;
+  cdbRebuilds: number;
+}
+
+export interface Plan {
+  changes: Change[];
+  /** Live objects in managed domains that mailstate leaves alone, and why. */
+  unmanaged: UnmanagedObject[];
+  /** Live domains the YAML does not declare: never touched. */
+  unmanagedDomains: string[];
+  warnings: Diagnostic[];
+  summary: PlanSummary;
+}
+
+export function summarise(changes: readonly Change[]): PlanSummary {
+  const summary: PlanSummary = { add: 0, change: 0, delete: 0, cdbRebuilds: 0 };
+  for (const change of changes) {
+    const action = CHANGE_ACTION[change.kind];
+    if (action === 'rebuild') summary.cdbRebuilds++;
+    else summary[action]++;
+  }
+  return summary;
+}

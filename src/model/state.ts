@@ -1,0 +1,154 @@
+import type { SourceLocation } from './diagnostic.js';
+import type { PasswordSpec } from './password.js';
+
+/** A forward as mailstate writes it: `&address` lines, plus the user's Maildir when a copy is kept. */
+export interface Forward {
+  to: string[];
+  keepCopy: boolean;
+}
+
+/** The fields of a mail user that desired and live state share, in vpopmail's own terms. */
+export interface UserFields {
+  /** vpasswd field 5 (gecos). */
+  comment: string;
+  /** vpasswd field 7, canonical (see model/quota.ts). */
+  quota: string;
+  /** vpasswd field 4: the flag bitmask. */
+  flags: number;
+  forward?: Forward;
+}
+
+export interface DesiredUser extends UserFields {
+  name: string;
+  password: PasswordSpec;
+  source: SourceLocation;
+}
+
+export interface DesiredAlias {
+  name: string;
+  to: string[];
+  source: SourceLocation;
+}
+
+export interface DesiredDomain {
+  name: string;
+  users: Map<string, DesiredUser>;
+  aliases: Map<string, DesiredAlias>;
+  /** Alias domains (vaddaliasdomain) that must point at this domain. */
+  aliasDomains: string[];
+  source: SourceLocation;
+}
+
+export interface DesiredRelay {
+  address: string;
+  source: SourceLocation;
+}
+
+export interface Policy {
+  /** Delete live users and aliases that the YAML does not declare (in managed domains only). */
+  prune: boolean;
+  /** apply refuses when a domain of 10+ users would lose or change more than this share. */
+  maxChangePercent: number;
+}
+
+export interface DesiredState {
+  vpopmailHome: string;
+  qmailHome: string;
+  policy: Policy;
+  /** undefined: `relay:` absent, tcp.smtp is not managed at all. */
+  relay?: DesiredRelay[];
+  domains: Map<string, DesiredDomain>;
+  /** Every file the state was read from (the main file first), for messages and digests. */
+  files: string[];
+}
+
+/** Where a live forward lives: the seed's domain-level `.qmail-<user>`, or qmailadmin's `<dir>/.qmail`. */
+export type ForwardStyle = 'domain' | 'user';
+
+export interface LiveForward extends Forward {
+  style: ForwardStyle;
+  file: string;
+}
+
+export interface LiveUser extends UserFields {
+  name: string;
+  /** vpasswd field 2, verbatim. */
+  hash: string;
+  /** vpasswd field 3 (1 = POP, 2 = APOP): preserved, never interpreted. */
+  apop: string;
+  /** vpasswd field 6: the absolute user directory, possibly in a hashed subdirectory. */
+  dir: string;
+  /** vpasswd field 7 as stored, before canonicalisation. */
+  quotaRaw: string;
+  /** vpasswd field 8; undefined when the line has 7 fields. */
+  clear?: string;
+  forward?: LiveForward;
+  /** 1-based line in vpasswd. */
+  line: number;
+}
+
+export interface LiveAlias {
+  name: string;
+  to: string[];
+  file: string;
+}
+
+/** Live objects mailstate cannot express; they are reported, never rewritten or deleted. */
+export interface UnmanagedObject {
+  domain?: string;
+  kind:
+    | 'catch-all'
+    | 'program-delivery'
+    | 'dot-qmail'
+    | 'user-dot-qmail'
+    | 'user'
+    | 'relay-rule'
+    | 'alias-domain'
+    | 'domain';
+  name: string;
+  file: string;
+  reason: string;
+}
+
+export type CdbFreshness =
+  | { state: 'fresh' }
+  | { state: 'stale'; detail: string }
+  | { state: 'missing' }
+  | { state: 'corrupt'; detail: string };
+
+export interface LiveDomain {
+  name: string;
+  dir: string;
+  uid: number;
+  gid: number;
+  /** In vpasswd file order. */
+  users: Map<string, LiveUser>;
+  aliases: Map<string, LiveAlias>;
+  aliasDomains: string[];
+  /** True when vpasswd lines carry the 8th (clear-text) field: the build keeps clear passwords. */
+  clearPasswords: boolean;
+  vpasswdExists: boolean;
+  cdb: CdbFreshness;
+  unmanaged: UnmanagedObject[];
+}
+
+/** One line of ~vpopmail/etc/tcp.smtp: a managed relay rule, or any other line kept verbatim. */
+export type TcpRulesLine =
+  | { kind: 'relay'; address: string; line: number; text: string }
+  | { kind: 'other'; text: string; line: number };
+
+export interface LiveRelay {
+  file: string;
+  exists: boolean;
+  lines: TcpRulesLine[];
+  /** tcp.smtp.cdb is missing or older than tcp.smtp. */
+  cdbStale: boolean;
+}
+
+export interface LiveState {
+  vpopmailHome: string;
+  qmailHome: string;
+  domains: Map<string, LiveDomain>;
+  relay: LiveRelay;
+  unmanaged: UnmanagedObject[];
+}
