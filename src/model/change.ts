@@ -3,7 +3,7 @@ import type { PasswordSpec } from './password.js';
 import type { Forward, UnmanagedObject } from './state.js';
 
 /** A password to write. Carried in memory for apply; renderers print only that it changed. */
-export type PasswordMaterial = Exclude<PasswordSpec, { kind: 'unmanaged' }>;
+export type PasswordMaterial = Extract<PasswordSpec, { kind: 'hash' | 'clear' }>;
 
 /** The complete vpasswd-level content of a user that apply writes (add) or ends with (modify). */
 export interface UserTarget {
@@ -38,7 +38,8 @@ export type Change =
       /** Present when the password changes. */
       password?: PasswordMaterial;
     }
-  | { kind: 'delete-user'; domain: string; name: string; dir: string; archiveDir: string }
+  /** The user directory is moved to `<archiveParent>/<name>-<UTC timestamp>/` before the line goes. */
+  | { kind: 'delete-user'; domain: string; name: string; dir: string; archiveParent: string }
   | { kind: 'add-alias'; domain: string; name: string; to: string[] }
   | { kind: 'modify-alias'; domain: string; name: string; before: string[]; after: string[] }
   | { kind: 'delete-alias'; domain: string; name: string; before: string[]; file: string }
@@ -87,6 +88,8 @@ export interface Plan {
   /** Live domains the YAML does not declare: never touched. */
   unmanagedDomains: string[];
   warnings: Diagnostic[];
+  /** Domains over policy.maxChangePercent: apply refuses them without --force. */
+  thresholdBreaches: ThresholdBreach[];
   summary: PlanSummary;
 }
 
@@ -98,4 +101,13 @@ export function summarise(changes: readonly Change[]): PlanSummary {
     else summary[action]++;
   }
   return summary;
+}
+
+/** A managed domain where apply would touch more users than policy.maxChangePercent allows. */
+export interface ThresholdBreach {
+  domain: string;
+  liveUsers: number;
+  affectedUsers: number;
+  percent: number;
+  limit: number;
 }

@@ -19,5 +19,10 @@ export function hashFormat(hash: string): string | undefined {
 export type PasswordSpec =
   | { kind: 'hash'; hash: string }
   | { kind: 'clear'; clear: string; source: string }
+  /** `{ env: NAME }` or `{ file: path }` before it is read: see desired/secrets.ts. */
+  | { kind: 'secret'; ref: SecretRef; source: string }
   /** `password:` omitted: an existing user's password is left as it is. */
   | { kind: 'unmanaged' };
+
+/** Where a clear-text password comes from; read only when a plan needs it. */
+export type SecretRef = { env: string } | { file: string };

@@ -1,0 +1,47 @@
+/**
+ * Relay rules are tcprules address prefixes for IPv4 clients (vpopmail-format.md §7): an exact
+ * address `10.0.0.5`, a prefix ending in `.` such as `192.168.1.`, or a range in the last
+ * component (`10.1.2.3-40`, `10.2-3.`). Host names, `info@` forms and IPv6 are refused: vanilla
+ * tcprules splits at the first `:`, and names are only as good as reverse DNS.
+ */
+const OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+export function relayAddressProblem(address: string): string | undefined {
+  if (address.length === 0) return 'an empty relay prefix matches every client: that is an open relay';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\s]/.test(address)) return 'relay address contains white space or a control character';
+  if (address.includes(':')) return 'relay address contains ":" (IPv6 and extra tcprules instructions are not supported)';
+  if (/[,="'@]/.test(address)) return 'relay address may only contain digits, "." and "-"';
+  if (!/^[0-9.-]+$/.test(address)) return 'relay address must be an IPv4 address or prefix such as 10.0.0.5 or 192.168.1.';
+  const isPrefix = address.endsWith('.');
+  const parts = (isPrefix ? address.slice(0, -1) : address).split('.');
+  if (parts.length > 4 || (!isPrefix && parts.length !== 4) || (isPrefix && parts.length > 3)) {
+    return 'relay address must be a full IPv4 address or a prefix of 1 to 3 octets ending in "."';
+  }
+  for (const [index, part] of parts.entries()) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range) {
+      if (index !== parts.length - 1) return 'a range (a-b) is only allowed in the last component';
+      if (index === 0) return 'a range in the first octet is too wide for a relay rule';
+      const [low, high] = [range[1]!, range[2]!];
+      if (!OCTET.test(low) || !OCTET.test(high) || Number(low) > Number(high)) return `"${part}" is not a valid octet range`;
+      continue;
+    }
+    if (!OCTET.test(part)) return `"${part}" is not an octet (0-255)`;
+  }
+  return undefined;
+}
+
+/** The exact tcp.smtp line mailstate writes, and the only form it recognises as its own. */
+export function relayRuleLine(address: string): string {
+  return `${address}:allow,RELAYCLIENT=""`;
+}
+
+const MANAGED_RULE = /^([^:]*):allow,RELAYCLIENT=""$/;
+
+/** The address of a tcp.smtp line that mailstate manages, or undefined for any other line. */
+export function managedRelayAddress(line: string): string | undefined {
+  const match = MANAGED_RULE.exec(line);
+  if (!match || relayAddressProblem(match[1]!) !== undefined) return undefined;
+  return match[1];
+}

@@ -1,0 +1,99 @@
+import { summarise, type Change, type Plan, type ThresholdBreach } from '../model/change.js';
+import type { Diagnostic, Result } from '../model/diagnostic.js';
+import type { DesiredDomain, DesiredState, LiveDomain, LiveState, UnmanagedObject } from '../model/state.js';
+import { emptyDomainChanges, flattenDomainChanges } from './domain-changes.js';
+import { thresholdBreach } from './policy.js';
+import { diffAliases, diffForwards } from './redirections.js';
+import { diffRelay } from './relay.js';
+import { diffUsers, PROTECTED_USER, sortedValues } from './users.js';
+
+/**
+ * The pure heart of mailstate: desired × live → an ordered list of typed changes. Deterministic
+ * (domains, users and aliases in sorted order), no I/O. Conflicts that no plan can resolve safely
+ * (an unmanaged .qmail file in the way, a new user without a password) fail the whole plan.
+ */
+export function diffState(desired: DesiredState, live: LiveState): Result<Plan> {
+  const diagnostics: Diagnostic[] = [];
+  const unmanaged: UnmanagedObject[] = [];
+  const changes: Change[] = [];
+  const thresholdBreaches: ThresholdBreach[] = [];
+
+  for (const domain of sortedValues(desired.domains)) {
+    const liveDomain = live.domains.get(domain.name);
+    const domainChanges = diffDomain(desired, domain, liveDomain, live, unmanaged, diagnostics);
+    changes.push(...domainChanges);
+    const breach = thresholdBreach(domain.name, liveDomain?.users.size ?? 0, domainChanges, desired.policy);
+    if (breach) thresholdBreaches.push(breach);
+  }
+
+  const relay = diffRelay(desired.relay, live.relay, desired.policy);
+  changes.push(...relay.changes);
+  unmanaged.push(...relay.unmanaged);
+
+  const unmanagedDomains = [...live.domains.keys()].filter((name) => !desired.domains.has(name)).sort();
+  if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
+  return {
+    ok: true,
+    value: { changes, unmanaged, unmanagedDomains, warnings: diagnostics, thresholdBreaches, summary: summarise(changes) },
+    diagnostics,
+  };
+}
+
+function diffDomain(
+  desired: DesiredState,
+  domain: DesiredDomain,
+  liveDomain: LiveDomain | undefined,
+  live: LiveState,
+  unmanaged: UnmanagedObject[],
+  diagnostics: Diagnostic[],
+): Change[] {
+  const buckets = emptyDomainChanges();
+  if (!liveDomain) {
+    if (!domain.users.has(PROTECTED_USER)) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'postmaster-required',
+        message: `domain "${domain.name}" does not exist yet: declare its postmaster user (with a password), which vpopmail creates with every domain`,
+        ...domain.source,
+      });
+    }
+    buckets.structure.push({ kind: 'add-domain', domain: domain.name, dir: `${desired.vpopmailHome}/domains/${domain.name}` });
+  } else {
+    unmanaged.push(...liveDomain.unmanaged);
+  }
+
+  const liveAliasDomains = new Set(liveDomain?.aliasDomains ?? []);
+  for (const alias of domain.aliasDomains) {
+    if (liveAliasDomains.has(alias)) continue;
+    if (live.domains.has(alias)) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'live-conflict',
+        message: `alias domain "${alias}" of "${domain.name}": ${alias} already exists on the server as a real domain`,
+        ...domain.source,
+      });
+      continue;
+    }
+    buckets.structure.push({ kind: 'add-alias-domain', domain: domain.name, alias });
+  }
+  for (const alias of liveAliasDomains) {
+    if (!domain.aliasDomains.includes(alias)) {
+      unmanaged.push({ domain: domain.name, kind: 'alias-domain', name: alias, file: `${live.qmailHome}/users/assign`, reason: 'alias domain not declared: domains are never removed by mailstate' });
+    }
+  }
+
+  const archiveParent = `${desired.vpopmailHome}/archive/${domain.name}`;
+  const shared = { domain, live: liveDomain, policy: desired.policy, buckets, unmanaged, diagnostics };
+  diffUsers({ ...shared, archiveParent });
+  diffForwards(shared);
+  diffAliases(shared);
+
+  const usersChanged = buckets.userAdditions.length + buckets.userDeletions.length + buckets.userModifications.length > 0;
+  const cdbReason = usersChanged
+    ? 'users changed'
+    : liveDomain && liveDomain.vpasswdExists && liveDomain.cdb.state !== 'fresh'
+      ? `vpasswd.cdb is ${liveDomain.cdb.state}${'detail' in liveDomain.cdb ? ` (${liveDomain.cdb.detail})` : ''}: logins and delivery read only the cdb`
+      : undefined;
+  if (cdbReason) buckets.cdb.push({ kind: 'rebuild-vpasswd-cdb', domain: domain.name, reason: cdbReason });
+  return flattenDomainChanges(buckets);
+}

@@ -1,0 +1,113 @@
+import type { Change, UserFieldChange, UserTarget } from '../model/change.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { KNOWN_FLAG_MASK } from '../model/flags.js';
+import type { DesiredDomain, DesiredUser, LiveDomain, LiveUser, Policy, UnmanagedObject } from '../model/state.js';
+import type { DomainChanges } from './domain-changes.js';
+import { diffPassword } from './password.js';
+
+/** postmaster is never deleted: vpopmail and RFC 5321 both expect it to exist. */
+export const PROTECTED_USER = 'postmaster';
+
+export interface UserDiffContext {
+  domain: DesiredDomain;
+  live: LiveDomain | undefined;
+  policy: Policy;
+  archiveParent: string;
+  buckets: DomainChanges;
+  unmanaged: UnmanagedObject[];
+  diagnostics: Diagnostic[];
+}
+
+function target(user: DesiredUser, liveFlags: number): UserTarget {
+  // Bits vpopmail does not define belong to someone else: keep them.
+  const foreignBits = liveFlags & ~KNOWN_FLAG_MASK;
+  return { name: user.name, comment: user.comment, quota: user.quota, flags: user.flags | foreignBits };
+}
+
+export function diffUsers(ctx: UserDiffContext): void {
+  const liveUsers = ctx.live?.users ?? new Map<string, LiveUser>();
+  const clearPasswords = ctx.live?.clearPasswords ?? false;
+  for (const user of sortedValues(ctx.domain.users)) {
+    const live = liveUsers.get(user.name);
+    if (!live) {
+      addUser(ctx, user);
+      continue;
+    }
+    const after = target(user, live.flags);
+    const fields: UserFieldChange[] = [];
+    const password = diffPassword(user.password, live, clearPasswords);
+    fields.push(...password.fields);
+    if (live.comment !== after.comment) fields.push({ field: 'comment', before: live.comment, after: after.comment });
+    if (live.quota !== after.quota) fields.push({ field: 'quota', before: live.quota, after: after.quota });
+    if (live.flags !== after.flags) fields.push({ field: 'flags', before: live.flags, after: after.flags });
+    if (fields.length === 0) continue;
+    ctx.buckets.userModifications.push({
+      kind: 'modify-user',
+      domain: ctx.domain.name,
+      name: user.name,
+      fields,
+      after,
+      ...(password.material ? { password: password.material } : {}),
+    });
+  }
+
+  for (const live of sortedValues(liveUsers)) {
+    if (ctx.domain.users.has(live.name)) continue;
+    if (live.name === PROTECTED_USER) {
+      ctx.unmanaged.push({
+        domain: ctx.domain.name,
+        kind: 'user',
+        name: live.name,
+        file: live.dir,
+        reason: 'postmaster is protected: never deleted',
+      });
+      continue;
+    }
+    if (!ctx.policy.prune) {
+      ctx.unmanaged.push({ domain: ctx.domain.name, kind: 'user', name: live.name, file: live.dir, reason: 'not declared (policy.prune is false)' });
+      continue;
+    }
+    if (live.forward?.style === 'domain') {
+      // vdeluser leaves .qmail-<user> behind, where it would turn into an alias: remove it first.
+      ctx.buckets.removals.push({ kind: 'delete-forward', domain: ctx.domain.name, name: live.name, before: forwardOf(live), file: live.forward.file });
+    }
+    ctx.buckets.userDeletions.push({
+      kind: 'delete-user',
+      domain: ctx.domain.name,
+      name: live.name,
+      dir: live.dir,
+      archiveParent: ctx.archiveParent,
+    });
+  }
+}
+
+function addUser(ctx: UserDiffContext, user: DesiredUser): void {
+  const password = user.password;
+  if (password.kind !== 'hash' && password.kind !== 'clear') {
+    ctx.diagnostics.push({
+      severity: 'error',
+      code: password.kind === 'secret' ? 'secret-unresolved' : 'password-required',
+      message: `user "${user.name}@${ctx.domain.name}" does not exist yet: give it a password (a crypt hash, { env: NAME } or { file: path })`,
+      ...user.source,
+    });
+    return;
+  }
+  ctx.buckets.userAdditions.push({ kind: 'add-user', domain: ctx.domain.name, user: target(user, 0), password });
+}
+
+function forwardOf(live: LiveUser) {
+  return { to: live.forward?.to ?? [], keepCopy: live.forward?.keepCopy ?? false };
+}
+
+export function sortedValues<T>(map: ReadonlyMap<string, T>): T[] {
+  return [...map.keys()].sort().map((key) => map.get(key)!);
+}
+
+/** How many users a domain's changes touch, for the safety threshold. */
+export function affectedUserCount(changes: readonly Change[]): number {
+  const names = new Set<string>();
+  for (const change of changes) {
+    if (change.kind === 'modify-user' || change.kind === 'delete-user') names.add(change.name);
+  }
+  return names.size;
+}
