@@ -1,0 +1,91 @@
+import { Document } from 'yaml';
+import { maskToFlags } from '../model/flags.js';
+import { NOQUOTA, formatSize } from '../model/quota.js';
+import { defaultComment } from '../model/names.js';
+import { hashFormat } from '../model/password.js';
+import type { LiveDomain, LiveState, LiveUser } from '../model/state.js';
+
+export interface ImportOptions {
+  /** Only these domains; all domains of the server when undefined. */
+  domains?: readonly string[];
+  /** Written into the `$schema` comment so editors validate the file. */
+  schemaPath: string;
+}
+
+export interface ImportResult {
+  yaml: string;
+  /** Things the YAML cannot say, reported to the admin (never silently dropped). */
+  notes: string[];
+}
+
+/** A quota field as the YAML writes it: a size, `{ size, messages }`, `none` or `empty`. */
+function quotaValue(field: string): unknown {
+  if (field === NOQUOTA) return 'none';
+  if (field === '') return 'empty';
+  let size: string | number | undefined;
+  let messages: number | undefined;
+  for (const part of field.split(',')) {
+    if (part.endsWith('C')) messages = Number(part.slice(0, -1));
+    else size = sizeValue(Number(part.slice(0, -1)));
+  }
+  if (messages === undefined) return size;
+  return size === undefined ? { messages } : { size, messages };
+}
+
+function sizeValue(bytes: number): string | number {
+  const human = formatSize(bytes);
+  return human === String(bytes) ? bytes : human;
+}
+
+function userEntry(user: LiveUser, notes: string[], domain: string): Record<string, unknown> {
+  const entry: Record<string, unknown> = {};
+  if (hashFormat(user.hash)) entry.password = user.hash;
+  else if (user.hash !== '') notes.push(`${user.name}@${domain}: password hash in an unrecognised format is left unmanaged (no password: key)`);
+  if (user.quota !== NOQUOTA) entry.quota = quotaValue(user.quota);
+  if (user.comment !== defaultComment(user.name)) entry.comment = user.comment;
+  const flags = maskToFlags(user.flags);
+  if (flags.length > 0) entry.flags = flags;
+  if (user.forward) entry.forward = user.forward.keepCopy ? { to: user.forward.to, keepCopy: true } : { to: user.forward.to };
+  return entry;
+}
+
+function domainEntry(domain: LiveDomain, notes: string[]): Record<string, unknown> {
+  const entry: Record<string, unknown> = {};
+  if (domain.aliasDomains.length > 0) entry.aliasDomains = [...domain.aliasDomains].sort();
+  const users: Record<string, unknown> = {};
+  for (const name of [...domain.users.keys()].sort()) users[name] = userEntry(domain.users.get(name)!, notes, domain.name);
+  entry.users = users;
+  if (domain.aliases.size > 0) {
+    const aliases: Record<string, unknown> = {};
+    for (const name of [...domain.aliases.keys()].sort()) aliases[name] = domain.aliases.get(name)!.to;
+    entry.aliases = aliases;
+  }
+  for (const object of domain.unmanaged) notes.push(`${domain.name}: ${object.kind} ${object.name} stays unmanaged: ${object.reason}`);
+  return entry;
+}
+
+/**
+ * The live state as a complete mailstate.yaml: planning it straight back gives no changes.
+ * Hashes are kept (they are what the server compares); clear-text passwords never leave it.
+ */
+export function importToYaml(live: LiveState, options: ImportOptions): ImportResult {
+  const notes: string[] = [];
+  const names = options.domains ? [...options.domains] : [...live.domains.keys()];
+  const domains: Record<string, unknown> = {};
+  for (const name of names.sort()) {
+    const domain = live.domains.get(name);
+    if (domain) domains[name] = domainEntry(domain, notes);
+  }
+  const relay = live.relay.lines.flatMap((line) => (line.kind === 'relay' ? [line.address] : []));
+  const root: Record<string, unknown> = {
+    version: 1,
+    vpopmail: { home: live.vpopmailHome },
+    qmail: { home: live.qmailHome },
+  };
+  // Without relay lines of our own spelling, tcp.smtp stays unmanaged rather than emptied.
+  if (relay.length > 0) root.relay = [...new Set(relay)];
+  root.domains = domains;
+  const document = new Document(root);
+  document.commentBefore = ` yaml-language-server: $schema=${options.schemaPath}\n Imported by mailstate from ${live.vpopmailHome}.`;
+  return { yaml: document.toString({ lineWidth: 0 }), notes };
+}
