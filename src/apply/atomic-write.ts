@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, chownSync, mkdirSync, fchmodSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, chownSync, mkdirSync, fchmodSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** uid/gid to give created files and directories; undefined when not running as root. */
@@ -20,12 +20,28 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+export interface WriteOptions {
+  /** Default 0600, vpopmail's mode for every file it writes. */
+  mode?: number;
+  owner?: Ownership;
+  /** Keep the mode (and, as root, the owner) of the file being replaced: for files that are not vpopmail's (tcp.smtp, qmail's). */
+  keepExisting?: boolean;
+}
+
+function existingModeAndOwner(path: string): { mode?: number; owner?: Ownership } {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) return {};
+  const root = process.getuid?.() === 0;
+  return { mode: info.mode & 0o7777, ...(root ? { owner: { uid: info.uid, gid: info.gid } } : {}) };
+}
+
 /**
  * Replaces `path` so that a reader (or a crash) sees either the old file or the complete new one:
  * temp file in the same directory, fsync, rename, fsync of the directory. Mode and owner are set
  * on the temp file, so the new file never exists with looser permissions.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; owner?: Ownership } = {}): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
+  if (options.keepExisting) options = { ...options, ...existingModeAndOwner(path) };
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.mailstate-${process.pid}.tmp`);
   const fd = openSync(temp, 'w', options.mode ?? FILE_MODE);

@@ -22,6 +22,9 @@ export interface DirControl {
 /** What vadddomain writes for a new domain (postmaster is account #1). */
 export const NEW_DOMAIN_DIR_CONTROL = '1\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n\n';
 
+/** The same before its first account: what a domain created by the files driver starts from. */
+export const EMPTY_DOMAIN_DIR_CONTROL = '0\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n\n';
+
 function triple(line: string | undefined): [number, number, number] | undefined {
   const parts = (line ?? '').trim().split(/\s+/).map(Number);
   if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0)) return undefined;

@@ -1,0 +1,62 @@
+import type { Change, Plan } from '../model/change.js';
+import { applyRedirection, isRedirection } from './dot-qmail-write.js';
+import { applyRelayChanges } from './relay-write.js';
+import { ApplyStepError, type ApplyEnvironment, type Driver } from './types.js';
+
+const USER_KINDS = new Set<Change['kind']>(['add-user', 'modify-user', 'delete-user', 'rebuild-vpasswd-cdb']);
+const RELAY_KINDS = new Set<Change['kind']>(['add-relay', 'delete-relay', 'rebuild-tcp-smtp-cdb']);
+
+function describeForError(change: Change): string {
+  const where = 'domain' in change ? ` (${change.domain})` : '';
+  const name = change.kind === 'add-user' ? change.user.name : 'name' in change ? change.name : 'address' in change ? change.address : '';
+  return `${change.kind}${name ? ` ${name}` : ''}${where}`;
+}
+
+async function step(change: Change, work: () => Promise<void> | void): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    throw new ApplyStepError(`${describeForError(change)} failed: ${(error as Error).message}`, change, { cause: error });
+  }
+}
+
+/**
+ * Executes a plan in its order. The user-level changes of a domain go to the driver as one batch
+ * (one vpasswd rewrite and one cdb build for the files driver); everything else runs one by one.
+ * Stops at the first failure, which names the step; what was done before it stays done and the
+ * next apply converges from there.
+ */
+export async function applyPlan(plan: Plan, driver: Driver, env: ApplyEnvironment): Promise<void> {
+  const changes = plan.changes;
+  const handled = new Set<number>();
+  for (let i = 0; i < changes.length; i++) {
+    if (handled.has(i)) continue;
+    const change = changes[i]!;
+    if (USER_KINDS.has(change.kind) && 'domain' in change) {
+      const batch: Change[] = [];
+      for (let j = i; j < changes.length; j++) {
+        const other = changes[j]!;
+        if (USER_KINDS.has(other.kind) && 'domain' in other && other.domain === change.domain) {
+          batch.push(other);
+          handled.add(j);
+        }
+      }
+      await step(change, () => driver.applyDomainUsers(change.domain, batch, env));
+    } else if (change.kind === 'add-domain') {
+      await step(change, () => driver.addDomain(change, env));
+    } else if (change.kind === 'add-alias-domain') {
+      await step(change, () => driver.addAliasDomain(change, env));
+    } else if (isRedirection(change)) {
+      await step(change, () => {
+        applyRedirection(change, env);
+        env.done(change);
+      });
+    } else if (RELAY_KINDS.has(change.kind)) {
+      // All relay changes at once: one tcp.smtp write and one tcprules compile.
+      const relay = changes.filter((other, j) => RELAY_KINDS.has(other.kind) && !handled.has(j) && handled.add(j));
+      await step(change, () => applyRelayChanges(relay, env));
+    } else {
+      throw new ApplyStepError(`internal error: no executor for ${change.kind}`, change);
+    }
+  }
+}

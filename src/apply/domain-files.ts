@@ -1,0 +1,117 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { buildCdb } from '../cdb/write.js';
+import type { Change } from '../model/change.js';
+import { writeFileAtomic, makeDirectories, type Ownership } from './atomic-write.js';
+import { nextUserDir, parseDirControl, formatDirControl } from './dir-control.js';
+import type { ApplyEnvironment } from './types.js';
+
+/** vpopmail's `domains/.dir-control` when no domain exists yet. */
+const NO_DOMAINS_DIR_CONTROL = '0\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n\n';
+
+function readText(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * Inserts `line` before the first line that sorts after it, as vpopmail's update_file does for
+ * assign, rcpthosts and virtualdomains; `terminator` (assign's `.`) stays last. No-op when present.
+ */
+export function insertSortedLine(text: string, line: string, terminator?: string): string {
+  const lines = text.split('\n').filter((l) => l !== '' && l !== terminator);
+  if (lines.includes(line)) return text;
+  const at = lines.findIndex((existing) => existing > line);
+  lines.splice(at < 0 ? lines.length : at, 0, line);
+  if (terminator) lines.push(terminator);
+  return lines.join('\n') + '\n';
+}
+
+/** users/cdb as qmail-newu builds it (golden 01): `!loc` → `user\0uid\0gid\0dir\0dash\0`, then "" → the wildcard chars. */
+export function usersCdbFromAssign(assign: string): Buffer {
+  const records: Array<[string, string]> = [];
+  const wildChars = new Set<string>();
+  for (const line of assign.split('\n')) {
+    if (line === '.' || line === '') continue;
+    const kind = line[0];
+    const fields = line.slice(1).split(':');
+    if ((kind !== '+' && kind !== '=') || fields.length < 7) continue;
+    const [loc, user, uid, gid, dir, dash, ext] = fields as [string, string, string, string, string, string, string];
+    if (kind === '+') {
+      records.push([`!${loc.toLowerCase()}`, `${user}\0${uid}\0${gid}\0${dir}\0${dash}\0`]);
+      for (const c of dash) wildChars.add(c);
+    } else {
+      records.push([`=${loc.toLowerCase()}`, `${user}\0${uid}\0${gid}\0${dir}\0${dash}\0${ext}\0`]);
+    }
+  }
+  records.push(['', [...wildChars].join('')]);
+  return buildCdb(records);
+}
+
+/** Makes qmail see an assign change: the real qmail-newu when installed, else the same cdb ourselves. */
+function rebuildUsersCdb(env: ApplyEnvironment, assign: string): void {
+  const newu = join(env.qmailHome, 'bin', 'qmail-newu');
+  if (existsSync(newu)) {
+    env.counters.commands.push([newu]);
+    execFileSync(newu, [], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return;
+  }
+  writeFileAtomic(join(env.qmailHome, 'users', 'cdb'), usersCdbFromAssign(assign), { mode: 0o644, keepExisting: true });
+}
+
+function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: string): void {
+  const assignPath = join(env.qmailHome, 'users', 'assign');
+  const assign = insertSortedLine(readText(assignPath) || '.\n', assignLine, '.');
+  env.fault(`write ${assignPath}`);
+  writeFileAtomic(assignPath, assign, { mode: 0o644, keepExisting: true });
+  rebuildUsersCdb(env, assign);
+  for (const [file, line] of [
+    ['rcpthosts', domain],
+    ['virtualdomains', `${domain}:${domain}`],
+  ] as const) {
+    const path = join(env.qmailHome, 'control', file);
+    env.fault(`write ${path}`);
+    writeFileAtomic(path, insertSortedLine(readText(path), line), { mode: 0o644, keepExisting: true });
+  }
+}
+
+/** The uid/gid vpopmail's own tree belongs to (vpopmail:vchkpw, 89:89 in the INSTALL document). */
+export function vpopmailOwner(vpopmailHome: string): Ownership {
+  const info = statSync(join(vpopmailHome, 'domains'), { throwIfNoEntry: false }) ?? statSync(vpopmailHome);
+  return { uid: info.uid, gid: info.gid };
+}
+
+/**
+ * The files driver's vadddomain: the domain directory (hashed like vpopmail's domains/), its
+ * `.qmail-default`, `.dir-control`, then users/assign (+ qmail-newu), rcpthosts and
+ * virtualdomains. The postmaster and other users follow as ordinary add-user changes.
+ */
+export function addDomainFiles(change: Extract<Change, { kind: 'add-domain' }>, env: ApplyEnvironment): void {
+  const domainsDir = join(env.vpopmailHome, 'domains');
+  const root = process.getuid?.() === 0;
+  const vpopmail = vpopmailOwner(env.vpopmailHome);
+  const owner = root ? vpopmail : undefined;
+  makeDirectories(domainsDir, owner);
+  const controlPath = join(domainsDir, '.dir-control');
+  const control = parseDirControl(readText(controlPath) || NO_DOMAINS_DIR_CONTROL);
+  if (!control) throw new Error(`${controlPath} is not in vpopmail's format`);
+  const hashDir = nextUserDir(control);
+  const dir = hashDir === '' ? join(domainsDir, change.domain) : join(domainsDir, hashDir, change.domain);
+  env.fault(`mkdir ${dir}`);
+  makeDirectories(dir, owner);
+  writeFileAtomic(controlPath, formatDirControl(control), owner ? { owner } : {});
+  writeFileAtomic(join(dir, '.qmail-default'), `| ${env.vpopmailHome}/bin/vdelivermail '' delete\n`, owner ? { owner } : {});
+  env.addedDomainDirs.set(change.domain, dir);
+  updateQmailFiles(env, `+${change.domain}-:${change.domain}:${vpopmail.uid}:${vpopmail.gid}:${dir}:-::`, change.domain);
+  env.done(change);
+}
+
+/** vaddaliasdomain: an assign line pointing at the real domain's directory, plus the control files. */
+export function addAliasDomainFiles(change: Extract<Change, { kind: 'add-alias-domain' }>, env: ApplyEnvironment): void {
+  const real = env.live.domains.get(change.domain);
+  const dir = real?.dir ?? env.addedDomainDirs.get(change.domain);
+  if (!dir) throw new Error(`internal error: domain ${change.domain} has no directory`);
+  const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.vpopmailHome);
+  updateQmailFiles(env, `+${change.alias}-:${change.domain}:${owner.uid}:${owner.gid}:${dir}:-::`, change.alias);
+  env.done(change);
+}

@@ -1,0 +1,152 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCdb } from '../cdb/write.js';
+import { sha512Crypt } from '../crypt/password.js';
+import { cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
+import type { Change, PasswordMaterial } from '../model/change.js';
+import type { LiveUser } from '../model/state.js';
+import { archivePath } from './archive.js';
+import { writeFileAtomic, type Ownership } from './atomic-write.js';
+import { EMPTY_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl, takeFreeSlot } from './dir-control.js';
+import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
+import { count, type ApplyEnvironment, type Driver } from './types.js';
+import { createUserDir, writeMaildirsize } from './user-dirs.js';
+import { editVpasswd } from './vpasswd-edit.js';
+import { withVpasswdLock } from './vpasswd-lock.js';
+
+type UserChange = Extract<Change, { kind: 'add-user' | 'modify-user' | 'delete-user' | 'rebuild-vpasswd-cdb' }>;
+
+/** Hash and clear field for a new password: a clear text is hashed here, never stored unless the build keeps clear text. */
+function passwordFields(password: PasswordMaterial, clearPasswords: boolean): { hash: string; clear: string } {
+  if (password.kind === 'hash') return { hash: password.hash, clear: '' };
+  return { hash: sha512Crypt(password.clear), clear: clearPasswords ? password.clear : '' };
+}
+
+function readText(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * Places new users as vadduser would: oldest freed hashed slot first, then the .dir-control
+ * counter. Returns the directories and the bookkeeping to write back.
+ */
+function placeUsers(domainDir: string, names: readonly string[]): { dirs: Map<string, string>; dirControl: string; freeSlots: string | undefined } {
+  const controlText = readText(join(domainDir, '.dir-control'));
+  // No .dir-control yet: a domain this apply created; its postmaster becomes account #1 as in vadddomain.
+  const control = parseDirControl(controlText || EMPTY_DOMAIN_DIR_CONTROL);
+  if (!control) throw new Error(`${domainDir}/.dir-control is not in vpopmail's format: refusing to guess where new users go`);
+  const freePath = join(domainDir, '.dir_control_free');
+  const freeText = readText(freePath);
+  const free = freeText.split('\n').filter(Boolean);
+  const freeBefore = free.length;
+  const dirs = new Map<string, string>();
+  for (const name of names) {
+    const hashDir = takeFreeSlot(control, free) ?? nextUserDir(control);
+    dirs.set(name, hashDir === '' ? `${domainDir}/${name}` : `${domainDir}/${hashDir}/${name}`);
+  }
+  const freeSlots = free.length === freeBefore ? undefined : free.map((slot) => `${slot}\n`).join('');
+  return { dirs, dirControl: formatDirControl(control), freeSlots };
+}
+
+/**
+ * The files driver: writes vpopmail's cdb-backend format itself. Per domain, one vpasswd rewrite
+ * and one vpasswd.cdb build, under vpopmail's own `.vpasswd.lock`, whatever the number of users.
+ */
+export const filesDriver: Driver = {
+  name: 'files',
+
+  async applyDomainUsers(domain, changes, env) {
+    const live = env.live.domains.get(domain);
+    const domainDir = live?.dir ?? env.addedDomainDirs.get(domain);
+    if (!domainDir) throw new Error(`internal error: domain ${domain} has no directory`);
+    const owner = env.ownerOf(domain);
+    const userChanges = changes as readonly UserChange[];
+    await withVpasswdLock(domainDir, owner, () => applyUsersLocked(domain, domainDir, userChanges, env, owner));
+  },
+
+  async addDomain(change, env) {
+    addDomainFiles(change, env);
+  },
+
+  async addAliasDomain(change, env) {
+    addAliasDomainFiles(change, env);
+  },
+};
+
+function applyUsersLocked(domain: string, domainDir: string, changes: readonly UserChange[], env: ApplyEnvironment, owner: Ownership | undefined): void {
+  const vpasswdPath = join(domainDir, 'vpasswd');
+  // Re-read under the lock: the text is the truth now, whatever was planned from.
+  const text = readText(vpasswdPath);
+  const parsed = parseVpasswd(text, vpasswdPath);
+  const current = new Map<string, LiveUser>();
+  for (const user of parsed.users) if (!current.has(user.name)) current.set(user.name, user);
+  const clearPasswords = parsed.users.length > 0 ? parsed.clearPasswords : anyDomainKeepsClear(env);
+
+  const additions = changes.filter((c): c is Extract<UserChange, { kind: 'add-user' }> => c.kind === 'add-user');
+  const placement = additions.length > 0 ? placeUsers(domainDir, additions.map((c) => c.user.name)) : undefined;
+
+  // 1. Mailboxes first: a user never appears in vpasswd without a Maildir to deliver to.
+  for (const change of additions) {
+    const dir = placement!.dirs.get(change.user.name)!;
+    env.fault(`mkdir ${dir}`);
+    createUserDir(dir, change.user.quota, owner);
+    env.addedUserDirs.set(`${change.user.name}@${domain}`, dir);
+  }
+  if (placement) {
+    env.fault(`write ${domainDir}/.dir-control`);
+    writeFileAtomic(join(domainDir, '.dir-control'), placement.dirControl, owner ? { owner } : {});
+    if (placement.freeSlots !== undefined) writeFileAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
+  }
+
+  // 2. Deleted users' mailboxes go to the archive before their line goes, so a crash in between
+  //    leaves a user whose mail is safe, never mail in a directory nothing points at.
+  const deletions = new Set<string>();
+  for (const change of changes) {
+    if (change.kind !== 'delete-user') continue;
+    const dir = current.get(change.name)?.dir ?? change.dir;
+    env.fault(`archive ${dir}`);
+    const target = archivePath(dir, change.archiveParent, change.name, env.now, owner);
+    if (target) env.counters.archived.push(target);
+    deletions.add(change.name);
+  }
+
+  // 3. One vpasswd rewrite.
+  const replacements = new Map<string, string>();
+  for (const change of changes) {
+    if (change.kind !== 'modify-user') continue;
+    const before = current.get(change.name);
+    if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
+    const password = change.password ? passwordFields(change.password, clearPasswords) : { hash: before.hash, clear: before.clear ?? '' };
+    replacements.set(change.name, formatVpasswdLine({ ...before, ...change.after, hash: password.hash, clear: password.clear }, clearPasswords));
+  }
+  const added = additions.map((change) => {
+    const password = passwordFields(change.password, clearPasswords);
+    const dir = placement!.dirs.get(change.user.name)!;
+    return { name: change.user.name, line: formatVpasswdLine({ ...change.user, apop: '1', dir, hash: password.hash, clear: password.clear }, clearPasswords) };
+  });
+  const newText = editVpasswd(text, { deletions, replacements, additions: added });
+  if (newText !== text) {
+    env.fault(`write ${vpasswdPath}`);
+    writeFileAtomic(vpasswdPath, newText, owner ? { owner } : {});
+    count(env.counters.vpasswdWrites, domain);
+  }
+
+  // 4. Quota bookkeeping of modified users, as vsetuserquota does.
+  for (const change of changes) {
+    if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
+    const dir = current.get(change.name)!.dir;
+    env.fault(`write ${dir}/Maildir/maildirsize`);
+    writeMaildirsize(dir, change.after.quota, owner);
+  }
+
+  // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
+  env.fault(`write ${domainDir}/vpasswd.cdb`);
+  writeFileAtomic(join(domainDir, 'vpasswd.cdb'), buildCdb(cdbRecordsFromVpasswdText(Buffer.from(newText, 'utf8'))), owner ? { owner } : {});
+  count(env.counters.cdbBuilds, domain);
+  for (const change of changes) env.done(change);
+}
+
+function anyDomainKeepsClear(env: ApplyEnvironment): boolean {
+  for (const domain of env.live.domains.values()) if (domain.users.size > 0) return domain.clearPasswords;
+  return false;
+}

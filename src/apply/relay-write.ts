@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Change } from '../model/change.js';
+import { relayRuleLine } from '../model/relay.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { vpopmailOwner } from './domain-files.js';
+import type { ApplyEnvironment } from './types.js';
+
+type RelayChange = Extract<Change, { kind: 'add-relay' | 'delete-relay' }>;
+
+/**
+ * tcp.smtp with the managed rules changed and every other line where it was: deleted rules are
+ * dropped by line number (checked against their text), new ones go after the last managed rule,
+ * or first when there is none, so they precede a catch-all such as `:allow`.
+ */
+export function editTcpSmtp(text: string, changes: readonly RelayChange[]): string {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const dropped = new Set<number>();
+  for (const change of changes) {
+    if (change.kind !== 'delete-relay') continue;
+    const index = change.line - 1;
+    if (lines[index] !== relayRuleLine(change.address)) {
+      throw new Error(`tcp.smtp line ${change.line} is no longer "${relayRuleLine(change.address)}": the file changed since the plan`);
+    }
+    dropped.add(index);
+  }
+  const kept = lines.flatMap((line, index) => (dropped.has(index) ? [] : [{ line, managed: /:allow,RELAYCLIENT=""$/.test(line) }]));
+  const lastManaged = kept.map((entry) => entry.managed).lastIndexOf(true);
+  const added = changes.filter((c) => c.kind === 'add-relay').map((c) => ({ line: relayRuleLine(c.address), managed: true }));
+  kept.splice(lastManaged + 1, 0, ...added);
+  return kept.map((entry) => entry.line).join('\n') + (kept.length > 0 ? '\n' : '');
+}
+
+/** open-smtp lines without their TAB and timestamp: the roaming (POP-before-SMTP) clients of now. */
+export function roamingRules(openSmtp: string): string {
+  return openSmtp
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split('\t')[0]!)
+    .join('\n');
+}
+
+/**
+ * Compiles tcp.smtp.cdb the way vpopmail's update_rules does: tcp.smtp followed by the current
+ * open-smtp entries piped into `tcprules tcp.smtp.cdb tcp.smtp.tmp`, so roaming users keep
+ * relaying. tcprules writes the temp file and renames it: the old cdb stays on a parse error.
+ */
+export function compileTcpRules(env: ApplyEnvironment): void {
+  const etc = join(env.vpopmailHome, 'etc');
+  const rules = readFileSync(join(etc, 'tcp.smtp'), 'utf8');
+  const openSmtpPath = join(etc, 'open-smtp');
+  const roaming = existsSync(openSmtpPath) ? roamingRules(readFileSync(openSmtpPath, 'utf8')) : '';
+  const input = rules + (rules.endsWith('\n') || rules === '' ? '' : '\n') + (roaming ? `${roaming}\n` : '');
+  const argv = ['tcprules', join(etc, 'tcp.smtp.cdb'), join(etc, 'tcp.smtp.tmp')];
+  env.counters.commands.push(argv);
+  env.fault('run tcprules');
+  try {
+    execFileSync(argv[0]!, argv.slice(1), { input, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (error) {
+    rmSync(join(etc, 'tcp.smtp.tmp'), { force: true });
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`tcprules failed${stderr ? `: ${stderr}` : ''}; tcp.smtp.cdb was left as it was`);
+  }
+  // vpopmail hands the compiled rules to vpopmail:vchkpw (golden 10).
+  if (process.getuid?.() === 0) {
+    const owner = vpopmailOwner(env.vpopmailHome);
+    chownSync(join(etc, 'tcp.smtp.cdb'), owner.uid, owner.gid);
+  }
+  env.counters.tcpRulesBuilds++;
+}
+
+export function applyRelayChanges(changes: readonly Change[], env: ApplyEnvironment): void {
+  const relayChanges = changes.filter((c): c is RelayChange => c.kind === 'add-relay' || c.kind === 'delete-relay');
+  if (relayChanges.length > 0) {
+    const path = join(env.vpopmailHome, 'etc', 'tcp.smtp');
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    env.fault(`write ${path}`);
+    writeFileAtomic(path, editTcpSmtp(text, relayChanges), { mode: 0o644, keepExisting: true });
+    for (const change of relayChanges) env.done(change);
+  }
+  for (const change of changes) {
+    if (change.kind !== 'rebuild-tcp-smtp-cdb') continue;
+    compileTcpRules(env);
+    env.done(change);
+  }
+}

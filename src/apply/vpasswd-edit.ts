@@ -1,0 +1,43 @@
+/**
+ * The edits one apply makes to a domain's vpasswd, applied in a single pass over the text so a
+ * domain of any size costs one read, one linear merge and one write.
+ */
+export interface VpasswdEdits {
+  /** Names whose lines go (every copy, as vdeluser removes them all). */
+  deletions: ReadonlySet<string>;
+  /** Replacement line (no newline) per name; every copy of the name is replaced. */
+  replacements: ReadonlyMap<string, string>;
+  /** New lines, each placed as vadduser would: before the first line whose name is strcmp-greater. */
+  additions: ReadonlyArray<{ name: string; line: string }>;
+}
+
+function lineName(line: string): string {
+  const colon = line.indexOf(':');
+  return colon < 0 ? line : line.slice(0, colon);
+}
+
+/** Byte order, as strcmp; names are ASCII, so UTF-16 order is the same. */
+function byteLess(a: string, b: string): boolean {
+  return a < b;
+}
+
+/**
+ * Additions sorted by name land exactly where repeated vadduser inserts would put them: the
+ * first line greater than a name is never after the first line greater than a larger name.
+ * Every line ends with `\n` afterwards, so no record can be dropped from the cdb.
+ */
+export function editVpasswd(text: string, edits: VpasswdEdits): string {
+  const additions = [...edits.additions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  let next = 0;
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
+    const name = lineName(line);
+    while (next < additions.length && byteLess(additions[next]!.name, name)) out.push(additions[next++]!.line);
+    if (edits.deletions.has(name)) continue;
+    out.push(edits.replacements.get(name) ?? line);
+  }
+  while (next < additions.length) out.push(additions[next++]!.line);
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
