@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { applyPlan } from '../../src/apply/apply-plan.js';
+import { filesDriver } from '../../src/apply/files-driver.js';
+import { newCounters, type ApplyCounters, type ApplyEnvironment, type Driver } from '../../src/apply/types.js';
+import { readLive } from '../../src/live/read-live.js';
+import { buildSandboxFromGolden } from '../../src/live/sandbox.js';
+import type { Plan } from '../../src/model/change.js';
+import type { DesiredDomain, DesiredState, DesiredUser, LiveState } from '../../src/model/state.js';
+import { diffState } from '../../src/plan/plan.js';
+
+export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
+export const EXAMPLE_SANDBOX = join(import.meta.dirname, '../../examples/sandbox');
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+export interface TestServer {
+  root: string;
+  vpopmailHome: string;
+  qmailHome: string;
+}
+
+/** A private copy of a golden scenario (or of the bundled example) to apply to. */
+export async function server(scenarioDir: string, snapshot?: string): Promise<TestServer> {
+  const root = mkdtempSync(join(tmpdir(), 'mailstate-apply-'));
+  roots.push(root);
+  const built = await buildSandboxFromGolden(scenarioDir, root, snapshot ? { snapshot } : {});
+  return { root, vpopmailHome: built.vpopmailHome, qmailHome: built.qmailHome };
+}
+
+export async function live(srv: TestServer): Promise<LiveState> {
+  const { state, diagnostics } = await readLive({ vpopmailHome: srv.vpopmailHome, qmailHome: srv.qmailHome });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
+  return state;
+}
+
+/** The live state as a desired state that plans no changes: the starting point tests edit. */
+export function desiredFromLive(state: LiveState, policy = { prune: true, maxChangePercent: 100 }): DesiredState {
+  const domains = new Map<string, DesiredDomain>();
+  for (const domain of state.domains.values()) {
+    const users = new Map<string, DesiredUser>();
+    for (const user of domain.users.values()) {
+      users.set(user.name, {
+        name: user.name,
+        password: { kind: 'hash', hash: user.hash },
+        comment: user.comment,
+        quota: user.quota,
+        flags: user.flags,
+        ...(user.forward ? { forward: { to: [...user.forward.to], keepCopy: user.forward.keepCopy } } : {}),
+        source: { file: 'test.yaml' },
+      });
+    }
+    const aliases = new Map([...domain.aliases.values()].map((a) => [a.name, { name: a.name, to: [...a.to], source: { file: 'test.yaml' } }]));
+    domains.set(domain.name, { name: domain.name, users, aliases, aliasDomains: [...domain.aliasDomains], source: { file: 'test.yaml' } });
+  }
+  const relay = state.relay.lines.flatMap((l) => (l.kind === 'relay' ? [{ address: l.address, source: { file: 'test.yaml' } }] : []));
+  return { vpopmailHome: state.vpopmailHome, qmailHome: state.qmailHome, policy, relay, domains, files: ['test.yaml'] };
+}
+
+export function planOf(desired: DesiredState, state: LiveState): Plan {
+  const result = diffState(desired, state);
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
+  return result.value;
+}
+
+export async function applyDesired(desired: DesiredState, srv: TestServer, driver: Driver = filesDriver, fault: (point: string) => void = () => {}): Promise<{ plan: Plan; counters: ApplyCounters }> {
+  const state = await live(srv);
+  const plan = planOf(desired, state);
+  const counters = newCounters();
+  const env: ApplyEnvironment = {
+    vpopmailHome: state.vpopmailHome,
+    qmailHome: state.qmailHome,
+    live: state,
+    now: new Date('2026-11-25T12:00:00Z'),
+    ownerOf: () => undefined,
+    counters,
+    done: () => {},
+    fault,
+    addedUserDirs: new Map(),
+    addedDomainDirs: new Map(),
+  };
+  await applyPlan(plan, driver, env);
+  return { plan, counters };
+}
+
+/** `cdb -d` of a file by the real tinycdb, as `key -> value` strings. */
+export function cdbDump(path: string): string[] {
+  const out = execFileSync('cdb', ['-d', path]).toString('utf8');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const m = /^\+(\d+),(\d+):/.exec(line)!;
+      const rest = line.slice(m[0].length);
+      const keyLength = Number(m[1]);
+      return `${rest.slice(0, keyLength)} -> ${rest.slice(keyLength + 2)}`;
+    });
+}
+
+/** What vpopmail's cdb should hold for a vpasswd file: name -> rest of line, in order. */
+export function expectedVpasswdRecords(vpasswdPath: string): string[] {
+  return readFileSync(vpasswdPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => `${line.slice(0, line.indexOf(':'))} -> ${line.slice(line.indexOf(':') + 1)}`);
+}
+
+/** path -> "mode ino mtimeMs size" of every entry below root: to prove a run wrote nothing. */
+export function treeFingerprint(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const info = lstatSync(path);
+      out.set(path, `${(info.mode & 0o7777).toString(8)} ${info.ino} ${info.mtimeMs} ${info.size}`);
+      if (entry.isDirectory()) walk(path);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Every regular file below a directory, relative, for "no message lost" checks. */
+export function filesBelow(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name), `${rel}${entry.name}/`);
+      else out.push(`${rel}${entry.name}`);
+    }
+  };
+  walk(root, '');
+  return out.sort();
+}
