@@ -78,6 +78,7 @@ export function liveState(domains: LiveDomain[], extra: Partial<LiveState> = {})
   return {
     vpopmailHome: HOME,
     qmailHome: '/var/qmail',
+    assignDomains: new Map(domains.map((d) => [d.name, d.name])),
     domains: new Map(domains.map((d) => [d.name, d])),
     relay: { file: `${HOME}/etc/tcp.smtp`, exists: true, lines: [], cdbStale: false },
     unmanaged: [],

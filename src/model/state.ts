@@ -148,6 +148,9 @@ export interface LiveRelay {
 export interface LiveState {
   vpopmailHome: string;
   qmailHome: string;
+  /** Every domain qmail knows from users/assign, read in detail or not: name -> real domain (itself unless an alias domain). */
+  assignDomains: Map<string, string>;
+  /** The domains read in detail (all, or those asked for). */
   domains: Map<string, LiveDomain>;
   relay: LiveRelay;
   unmanaged: UnmanagedObject[];

@@ -30,7 +30,7 @@ export function diffState(desired: DesiredState, live: LiveState): Result<Plan> 
   changes.push(...relay.changes);
   unmanaged.push(...relay.unmanaged);
 
-  const unmanagedDomains = [...live.domains.keys()].filter((name) => !desired.domains.has(name)).sort();
+  const unmanagedDomains = [...live.assignDomains].filter(([name, real]) => name === real && !desired.domains.has(name)).map(([name]) => name).sort();
   if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
   return {
     ok: true,
@@ -48,6 +48,16 @@ function diffDomain(
   diagnostics: Diagnostic[],
 ): Change[] {
   const buckets = emptyDomainChanges();
+  const aliasOf = live.assignDomains.get(domain.name);
+  if (!liveDomain && aliasOf !== undefined && aliasOf !== domain.name) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'live-conflict',
+      message: `domain "${domain.name}" exists on the server as an alias domain of ${aliasOf}: declare it under ${aliasOf}'s aliasDomains instead`,
+      ...domain.source,
+    });
+    return [];
+  }
   if (!liveDomain) {
     if (!domain.users.has(PROTECTED_USER)) {
       diagnostics.push({
@@ -65,11 +75,12 @@ function diffDomain(
   const liveAliasDomains = new Set(liveDomain?.aliasDomains ?? []);
   for (const alias of domain.aliasDomains) {
     if (liveAliasDomains.has(alias)) continue;
-    if (live.domains.has(alias)) {
+    const existing = live.assignDomains.get(alias);
+    if (existing !== undefined) {
       diagnostics.push({
         severity: 'error',
         code: 'live-conflict',
-        message: `alias domain "${alias}" of "${domain.name}": ${alias} already exists on the server as a real domain`,
+        message: `alias domain "${alias}" of "${domain.name}": ${alias} already exists on the server (${existing === alias ? 'as a real domain' : `as an alias of ${existing}`})`,
         ...domain.source,
       });
       continue;

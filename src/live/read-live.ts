@@ -1,0 +1,349 @@
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProblem } from '../model/names.js';
+import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, UnmanagedObject } from '../model/state.js';
+import { type AssignEntry, parseAssign } from './assign.js';
+import { vpasswdCdbFreshness } from './cdb-freshness.js';
+import { classifyDotQmail } from './dot-qmail.js';
+import { type FileRead, mapWithLimit, readErrorDiagnostic, readFileOrMissing } from './fs-read.js';
+import { parseTcpRules } from './tcp-rules.js';
+import { parseVpasswd } from './vpasswd.js';
+
+/** Where the server keeps its files, and which domains to read. */
+export interface ReadLiveOptions {
+  /** Home of the vpopmail user, e.g. `/home/vpopmail` (holds `etc/tcp.smtp`). */
+  vpopmailHome: string;
+  /** qmail's home, e.g. `/var/qmail` (holds `users/assign`). */
+  qmailHome: string;
+  /** Read only these domains in detail; the others in users/assign are left out of the state. */
+  domains?: readonly string[];
+}
+
+/** The live state, plus every problem found while reading it (errors and warnings). */
+export interface ReadLiveResult {
+  state: LiveState;
+  diagnostics: Diagnostic[];
+}
+
+/** Files read at once. Enough to keep the thread pool busy, far below any open-file limit. */
+const READ_CONCURRENCY = 64;
+/** Domains read at once: many small domains overlap their few reads; big ones are bounded inside. */
+const DOMAIN_CONCURRENCY = 4;
+
+/**
+ * Reads a live vpopmail server (cdb backend) into the live-state model. This is the only module of
+ * the reader that touches the file system, and it only reads. Every problem becomes a diagnostic
+ * (an unreadable file is an error, a file vpopmail would misread a warning); nothing is thrown.
+ */
+export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult> {
+  // Each part collects its own diagnostics, merged below in a fixed order (assign, domains in
+  // assign order, relay) so the output does not depend on which read finished first.
+  const assignDiagnostics: Diagnostic[] = [];
+  const relayDiagnostics: Diagnostic[] = [];
+  const unmanaged: UnmanagedObject[] = [];
+  const domains = new Map<string, LiveDomain>();
+  const wanted = options.domains ? new Set(options.domains) : undefined;
+
+  const [entries, relay] = await Promise.all([
+    readAssign(options.qmailHome, assignDiagnostics),
+    readRelay(options.vpopmailHome, relayDiagnostics),
+  ]);
+  const assignFile = join(options.qmailHome, 'users', 'assign');
+  const realEntries = new Map(entries.filter((e) => e.domain === e.realDomain).map((e) => [e.domain, e]));
+
+  const toRead = [...realEntries.values()].filter((entry) => !wanted || wanted.has(entry.domain));
+  const read = await mapWithLimit(toRead, DOMAIN_CONCURRENCY, async (entry) => {
+    const domainDiagnostics: Diagnostic[] = [];
+    return { domain: await readDomain(entry, domainDiagnostics), diagnostics: domainDiagnostics };
+  });
+  const diagnostics = [...assignDiagnostics];
+  for (const result of read) {
+    domains.set(result.domain.name, result.domain);
+    diagnostics.push(...result.diagnostics);
+  }
+
+  for (const entry of entries) {
+    if (entry.domain === entry.realDomain) continue;
+    const real = domains.get(entry.realDomain);
+    if (real) {
+      real.aliasDomains.push(entry.domain);
+    } else if (!realEntries.has(entry.realDomain) && (!wanted || wanted.has(entry.domain) || wanted.has(entry.realDomain))) {
+      unmanaged.push({
+        kind: 'alias-domain',
+        name: entry.domain,
+        file: assignFile,
+        reason: `users/assign line ${entry.line} makes it an alias of ${entry.realDomain}, which has no line of its own`,
+      });
+    }
+    if (wanted?.has(entry.domain)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'domain-is-alias',
+        message: `${entry.domain} is an alias domain of ${entry.realDomain} (vaddaliasdomain), not a domain of its own`,
+        file: assignFile,
+        line: entry.line,
+      });
+    }
+  }
+
+  diagnostics.push(...relayDiagnostics);
+  return {
+    state: {
+      vpopmailHome: options.vpopmailHome,
+      qmailHome: options.qmailHome,
+      assignDomains: new Map(entries.map((entry) => [entry.domain, entry.realDomain])),
+      domains,
+      relay,
+      unmanaged,
+    },
+    diagnostics,
+  };
+}
+
+async function readAssign(qmailHome: string, diagnostics: Diagnostic[]): Promise<AssignEntry[]> {
+  const file = join(qmailHome, 'users', 'assign');
+  const read = await readFileOrMissing(file);
+  if (read.kind === 'missing') {
+    diagnostics.push({
+      severity: 'error',
+      code: 'assign-missing',
+      message: 'users/assign does not exist: qmail knows no virtual domains, so none can be read',
+      file,
+    });
+    return [];
+  }
+  if (read.kind === 'error') {
+    diagnostics.push(readErrorDiagnostic(file, read, 'users/assign'));
+    return [];
+  }
+  const parsed = parseAssign(read.data.toString('utf8'), file);
+  diagnostics.push(...parsed.diagnostics);
+  return parsed.entries;
+}
+
+async function readDomain(entry: AssignEntry, diagnostics: Diagnostic[]): Promise<LiveDomain> {
+  const dir = entry.dir;
+  const vpasswdFile = join(dir, 'vpasswd');
+  const cdbFile = join(dir, 'vpasswd.cdb');
+  const [vpasswdRead, cdbRead, listing] = await Promise.all([
+    readFileOrMissing(vpasswdFile),
+    readFileOrMissing(cdbFile),
+    listDomainDir(entry, diagnostics),
+  ]);
+
+  const domain: LiveDomain = {
+    name: entry.domain,
+    dir,
+    uid: entry.uid,
+    gid: entry.gid,
+    users: new Map(),
+    aliases: new Map(),
+    aliasDomains: [],
+    clearPasswords: false,
+    vpasswdExists: vpasswdRead.kind !== 'missing',
+    cdb: { state: 'missing' },
+    unmanaged: [],
+  };
+
+  // Every name in vpasswd, managed or not: a `.qmail-<name>` of any of them is a forward, not an alias.
+  const vpasswdNames = new Set<string>();
+  if (vpasswdRead.kind === 'error') {
+    diagnostics.push(readErrorDiagnostic(vpasswdFile, vpasswdRead, `vpasswd of ${entry.domain}`));
+  } else if (vpasswdRead.kind === 'ok') {
+    const parsed = parseVpasswd(vpasswdRead.data.toString('utf8'), vpasswdFile);
+    diagnostics.push(...parsed.diagnostics);
+    domain.clearPasswords = parsed.clearPasswords;
+    for (const user of parsed.users) {
+      vpasswdNames.add(user.name);
+      const problem = userNameProblem(user.name);
+      if (problem) {
+        domain.unmanaged.push({ domain: entry.domain, kind: 'user', name: user.name, file: vpasswdFile, reason: problem });
+      } else {
+        domain.users.set(user.name, user);
+      }
+    }
+  }
+  domain.cdb = cdbFreshness(vpasswdRead, cdbRead, cdbFile, diagnostics);
+
+  const dotQmailFiles = await readDomainDotQmails(entry, listing, diagnostics);
+  for (const file of dotQmailFiles) classifyDomainDotQmail(domain, file, vpasswdNames);
+  await readUserDotQmails(domain, new Set(dotQmailFiles.map((f) => f.name)), diagnostics);
+  return domain;
+}
+
+function cdbFreshness(vpasswd: FileRead, cdb: FileRead, cdbFile: string, diagnostics: Diagnostic[]): CdbFreshness {
+  if (cdb.kind === 'error') {
+    diagnostics.push(readErrorDiagnostic(cdbFile, cdb, 'vpasswd.cdb'));
+    return { state: 'corrupt', detail: `cannot be read: ${cdb.code}` };
+  }
+  if (vpasswd.kind === 'error') {
+    // Without the text there is nothing to compare with; the read error stops any plan anyway.
+    return cdb.kind === 'missing' ? { state: 'missing' } : { state: 'stale', detail: 'vpasswd cannot be read, so freshness is unknown' };
+  }
+  // A missing vpasswd compares as an empty one: a cdb with users in it is then stale.
+  return vpasswdCdbFreshness(vpasswd.kind === 'ok' ? vpasswd.data : Buffer.alloc(0), cdb.kind === 'ok' ? cdb.data : undefined);
+}
+
+/** One readdir of the domain directory: the only way to find `.qmail-*` files without guessing names. */
+async function listDomainDir(entry: AssignEntry, diagnostics: Diagnostic[]): Promise<Dirent[]> {
+  try {
+    return await readdir(entry.dir, { withFileTypes: true });
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException;
+    if (failure.code === 'ENOENT' || failure.code === 'ENOTDIR') {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'domain-dir-missing',
+        message: `the directory of ${entry.domain} given in users/assign line ${entry.line} does not exist`,
+        file: entry.dir,
+      });
+    } else {
+      diagnostics.push(readErrorDiagnostic(entry.dir, { code: failure.code ?? 'EIO', message: failure.message }, `the directory of ${entry.domain}`));
+    }
+    return [];
+  }
+}
+
+interface DotQmailFile {
+  /** The file name, `.qmail-<ext>`. */
+  name: string;
+  path: string;
+  /** undefined when the entry is not a file (a directory named `.qmail-x`). */
+  text?: string;
+}
+
+async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], diagnostics: Diagnostic[]): Promise<DotQmailFile[]> {
+  const names = listing
+    .filter((d) => d.name.startsWith('.qmail-'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Read errors are returned, not pushed, so they are reported in file-name order.
+  const results = await mapWithLimit(names, READ_CONCURRENCY, async (dirent): Promise<DotQmailFile | Diagnostic | undefined> => {
+    const path = join(entry.dir, dirent.name);
+    if (dirent.isDirectory()) return { name: dirent.name, path };
+    const read = await readFileOrMissing(path);
+    if (read.kind === 'ok') return { name: dirent.name, path, text: read.data.toString('utf8') };
+    if (read.kind === 'error') return read.code === 'EISDIR' ? { name: dirent.name, path } : readErrorDiagnostic(path, read, dirent.name);
+    // Gone between readdir and read (a concurrent vdeluser or valias -d): nothing to report.
+    return undefined;
+  });
+  const files: DotQmailFile[] = [];
+  for (const result of results) {
+    if (result === undefined) continue;
+    if ('severity' in result) diagnostics.push(result);
+    else files.push(result);
+  }
+  return files;
+}
+
+/** Sorts one domain-level `.qmail-<ext>` into a user's forward, an alias or an unmanaged object. */
+function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdNames: ReadonlySet<string>): void {
+  const report = (kind: UnmanagedObject['kind'], name: string, reason: string): void => {
+    domain.unmanaged.push({ domain: domain.name, kind, name, file: file.path, reason });
+  };
+  const name = nameFromDotQmailFile(file.name)!;
+  if (file.text === undefined) {
+    report('dot-qmail', name, `${file.name} is not a regular file`);
+    return;
+  }
+  if (file.name === '.qmail-default') {
+    const lines = file.text.split('\n').filter((line) => line !== '');
+    report('catch-all', 'default', `catch-all for addresses without a mailbox: ${lines.map((l) => JSON.stringify(l)).join(', ') || '(empty file)'}`);
+    return;
+  }
+
+  if (vpasswdNames.has(name)) {
+    const user = domain.users.get(name);
+    if (!user) {
+      report('dot-qmail', name, `forward of user "${name}", whose name mailstate cannot manage`);
+      return;
+    }
+    // qmail-local reads this file before vdelivermail ever runs, so it decides the user's delivery.
+    const result = classifyDotQmail(file.text, { userDir: user.dir });
+    if (result.kind === 'forward') {
+      user.forward = { to: result.to, keepCopy: result.keepCopy, style: 'domain', file: file.path };
+    } else {
+      report('dot-qmail', name, `${file.name} decides delivery for user ${name}: ${result.reason}`);
+    }
+    return;
+  }
+
+  const result = classifyDotQmail(file.text);
+  const problem = aliasNameProblem(name);
+  if (problem) {
+    report(result.kind === 'unmanaged' && result.program ? 'program-delivery' : 'dot-qmail', name, problem);
+    return;
+  }
+  if (result.kind === 'unmanaged') {
+    report(result.program ? 'program-delivery' : 'dot-qmail', name, result.reason);
+    return;
+  }
+  // Without a user there is no own Maildir, so classifyDotQmail never returns keepCopy here.
+  const alias: LiveAlias = { name, to: result.to, file: file.path };
+  domain.aliases.set(name, alias);
+}
+
+/**
+ * qmailadmin's per-user forwards live in `<user dir>/.qmail`, read by vdelivermail. Probed with a
+ * bounded pool: one failed open per user is the cheapest check there is, and running them in
+ * parallel keeps a 100k-user domain well under a second.
+ */
+async function readUserDotQmails(domain: LiveDomain, domainFiles: ReadonlySet<string>, diagnostics: Diagnostic[]): Promise<void> {
+  // An empty or relative dir is recreated by vpopmail on demand; there is nothing to read yet.
+  const users = [...domain.users.values()].filter((user) => user.dir.startsWith('/'));
+  // A template string, not path.join: join's normalising is a measurable share at 100k users.
+  const reads = await mapWithLimit(users, READ_CONCURRENCY, (user) => readFileOrMissing(`${user.dir}/.qmail`));
+  for (const [index, read] of reads.entries()) {
+    if (read.kind === 'missing') continue;
+    const user = users[index]!;
+    const path = join(user.dir, '.qmail');
+    const report = (reason: string): void => {
+      domain.unmanaged.push({ domain: domain.name, kind: 'user-dot-qmail', name: user.name, file: path, reason });
+    };
+    if (read.kind === 'error') {
+      if (read.code === 'EISDIR') report('.qmail is a directory');
+      else diagnostics.push(readErrorDiagnostic(path, read, `the .qmail of ${user.name}@${domain.name}`));
+      continue;
+    }
+    const domainFile = dotQmailFileName(user.name);
+    if (domainFiles.has(domainFile)) {
+      report(`${domainFile} in the domain directory takes precedence: qmail-local reads it first, so vdelivermail never reads this file`);
+      continue;
+    }
+    const result = classifyDotQmail(read.data.toString('utf8'), { userDir: user.dir, perUser: true });
+    if (result.kind === 'forward') {
+      user.forward = { to: result.to, keepCopy: result.keepCopy, style: 'user', file: path };
+    } else {
+      report(result.reason);
+    }
+  }
+}
+
+async function readRelay(vpopmailHome: string, diagnostics: Diagnostic[]): Promise<LiveRelay> {
+  const file = join(vpopmailHome, 'etc', 'tcp.smtp');
+  const cdbFile = `${file}.cdb`;
+  const [read, textStat, cdbStat] = await Promise.all([readFileOrMissing(file), statOrMissing(file), statOrMissing(cdbFile)]);
+  if (read.kind === 'error') diagnostics.push(readErrorDiagnostic(file, read, 'tcp.smtp'));
+  if (cdbStat === 'error') {
+    diagnostics.push({ severity: 'error', code: 'read-error', message: 'cannot stat tcp.smtp.cdb, so whether it is stale is unknown', file: cdbFile });
+  }
+  if (read.kind !== 'ok') {
+    // Without tcp.smtp there is nothing to compile, so an existing or missing cdb cannot be stale.
+    return { file, exists: read.kind === 'error', lines: [], cdbStale: false };
+  }
+  const parsed = parseTcpRules(read.data.toString('utf8'), file);
+  diagnostics.push(...parsed.diagnostics);
+  const cdbStale = cdbStat === undefined || (typeof cdbStat === 'bigint' && typeof textStat === 'bigint' && cdbStat < textStat);
+  return { file, exists: true, lines: parsed.lines, cdbStale };
+}
+
+/** The mtime in nanoseconds, undefined when the file is missing, 'error' when stat fails otherwise. */
+async function statOrMissing(path: string): Promise<bigint | undefined | 'error'> {
+  try {
+    return (await stat(path, { bigint: true })).mtimeNs;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : 'error';
+  }
+}

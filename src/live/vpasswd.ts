@@ -1,0 +1,182 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import { canonicalQuotaField } from '../model/quota.js';
+import type { LiveUser } from '../model/state.js';
+
+/** A user as vpasswd holds it; the forward is read from other files (see read-live.ts). */
+export type VpasswdUser = Omit<LiveUser, 'forward'>;
+
+/** The users of one vpasswd file and what is wrong with it. */
+export interface ParsedVpasswd {
+  /** In file order; a repeated name keeps its first line, as the cdb lookup does. */
+  users: VpasswdUser[];
+  /** True when any line carries the 8th (clear-text) field: the build keeps clear passwords. */
+  clearPasswords: boolean;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * vpopmail's cdb builder reads vpasswd with `fgets` into a 512-byte buffer (vpopmail-format.md §5):
+ * a longer line is split in two and the builder runs off the end of it.
+ */
+export const VPASSWD_MAX_LINE_BYTES = 511;
+
+/**
+ * Parses a domain's `vpasswd` text. Nothing is thrown: every line vpopmail would mishandle is
+ * reported with its line number and left out, so one bad hand edit does not hide the other users.
+ */
+export function parseVpasswd(text: string, file: string): ParsedVpasswd {
+  const users: VpasswdUser[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const firstLine = new Map<string, number>();
+  let withClear = 0;
+  let withoutClear = 0;
+  const lines = text.split('\n');
+  const unterminated = lines[lines.length - 1] !== '';
+  if (!unterminated) lines.pop();
+
+  const warn = (code: string, line: number, message: string): void => {
+    diagnostics.push({ severity: 'warning', code, message, file, line });
+  };
+
+  for (const [index, raw] of lines.entries()) {
+    const lineNo = index + 1;
+    if (raw === '' || /^\s*$/.test(raw)) {
+      warn('vpasswd-malformed', lineNo, 'blank line in vpasswd: vpopmail\'s cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped');
+      continue;
+    }
+    if (raw.startsWith('#')) {
+      warn('vpasswd-malformed', lineNo, 'comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped');
+      continue;
+    }
+    const fields = raw.split(':');
+    if (fields.length < 7) {
+      warn('vpasswd-malformed', lineNo, `vpasswd line has ${fields.length} fields, not 7 or 8; line skipped`);
+      continue;
+    }
+    const [name, hash, apop, flagsText, comment, dir, quotaRaw] = fields as [string, string, string, string, string, string, string];
+    // Field 8 is last, so a clear-text password may itself contain ':'.
+    const clear = fields.length > 7 ? fields.slice(7).join(':') : undefined;
+    if (!/^\d+$/.test(flagsText)) {
+      warn('vpasswd-malformed', lineNo, `user ${name}: flags field "${flagsText}" is not a decimal number; line skipped`);
+      continue;
+    }
+    // raw.length * 3 bounds the UTF-8 size, which spares the byte count on the usual short line.
+    if (raw.length * 3 + 1 > VPASSWD_MAX_LINE_BYTES && Buffer.byteLength(raw, 'utf8') + 1 > VPASSWD_MAX_LINE_BYTES) {
+      warn(
+        'vpasswd-line-too-long',
+        lineNo,
+        `user ${name}: line is longer than vpopmail's ${VPASSWD_MAX_LINE_BYTES}-byte line buffer; its cdb builder splits it`,
+      );
+    }
+    if (unterminated && index === lines.length - 1) {
+      warn(
+        'vpasswd-no-newline',
+        lineNo,
+        `user ${name}: the last line of vpasswd has no newline, so vpopmail leaves it out of vpasswd.cdb and the user cannot log in or receive mail`,
+      );
+    }
+    const seenAt = firstLine.get(name);
+    if (seenAt !== undefined) {
+      warn('vpasswd-duplicate', lineNo, `user ${name} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`);
+      continue;
+    }
+    firstLine.set(name, lineNo);
+    let quota = canonicalQuotaField(quotaRaw);
+    if (quota === undefined) {
+      warn('vpasswd-quota', lineNo, `user ${name}: quota "${quotaRaw}" is not a form mailstate understands; kept as it is`);
+      quota = quotaRaw;
+    }
+    if (clear === undefined) withoutClear++;
+    else withClear++;
+    users.push({
+      name,
+      hash,
+      apop,
+      flags: Number(flagsText),
+      comment,
+      dir,
+      quota,
+      quotaRaw,
+      ...(clear !== undefined ? { clear } : {}),
+      line: lineNo,
+    });
+  }
+  if (withClear > 0 && withoutClear > 0) {
+    // An upgrade from a clear-password build leaves both kinds; writing the 8th field is harmless
+    // on either build, while dropping it would break CRAM-MD5/APOP on a clear-password build.
+    diagnostics.push({
+      severity: 'warning',
+      code: 'vpasswd-mixed-fields',
+      message: `vpasswd mixes ${withClear} lines with a clear-text field and ${withoutClear} without; mailstate writes the clear-text field`,
+      file,
+    });
+  }
+  return { users, clearPasswords: withClear > 0, diagnostics };
+}
+
+/** The vpasswd fields of one line, in vpopmail's terms. */
+export interface VpasswdLineFields {
+  name: string;
+  hash: string;
+  apop: string;
+  flags: number;
+  comment: string;
+  dir: string;
+  quota: string;
+  clear?: string;
+}
+
+/**
+ * One vpasswd line, without the newline: 7 fields, or 8 when the build keeps clear passwords.
+ * Throws on a value that would break the line: validation must have refused it earlier.
+ */
+export function formatVpasswdLine(user: VpasswdLineFields, clearPasswords: boolean): string {
+  const fixed: Array<[string, string]> = [
+    ['name', user.name],
+    ['hash', user.hash],
+    ['apop', user.apop],
+    ['comment', user.comment],
+    ['dir', user.dir],
+    ['quota', user.quota],
+  ];
+  for (const [field, value] of fixed) {
+    if (/[:\n]/.test(value)) throw new Error(`vpasswd ${field} of ${user.name} contains ":" or a newline`);
+  }
+  if (!Number.isSafeInteger(user.flags) || user.flags < 0) throw new Error(`vpasswd flags of ${user.name} must be a non-negative integer`);
+  const clear = user.clear ?? '';
+  if (clearPasswords && clear.includes('\n')) throw new Error(`clear-text password of ${user.name} contains a newline`);
+  const line = `${user.name}:${user.hash}:${user.apop}:${user.flags}:${user.comment}:${user.dir}:${user.quota}`;
+  return clearPasswords ? `${line}:${clear}` : line;
+}
+
+/**
+ * The `[key, value]` records vpopmail's make_vpasswd_cdb stores for a vpasswd text: per line, the
+ * text before the first `:` and the rest without the newline, in file order. Its `fgets`/`feof`
+ * loop never stores a last line without `\n`, so neither does this. Lines without `:` (on which
+ * vpopmail's builder crashes) are left out; parseVpasswd reports them.
+ *
+ * Given bytes it returns bytes, so a file that is not valid UTF-8 still compares exactly.
+ */
+export function cdbRecordsFromVpasswdText(text: string): Array<[string, string]>;
+export function cdbRecordsFromVpasswdText(text: Uint8Array): Array<[Buffer, Buffer]>;
+export function cdbRecordsFromVpasswdText(text: string | Uint8Array): Array<[string, string]> | Array<[Buffer, Buffer]> {
+  if (typeof text === 'string') {
+    const records: Array<[string, string]> = [];
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+      const colon = text.indexOf(':', start);
+      if (colon < 0 || colon > end) continue;
+      records.push([text.slice(start, colon), text.slice(colon + 1, end)]);
+    }
+    return records;
+  }
+  const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const records: Array<[Buffer, Buffer]> = [];
+  let start = 0;
+  for (let end = bytes.indexOf(0x0a); end >= 0; start = end + 1, end = bytes.indexOf(0x0a, start)) {
+    const colon = bytes.indexOf(0x3a, start);
+    if (colon < 0 || colon > end) continue;
+    records.push([bytes.subarray(start, colon), bytes.subarray(colon + 1, end)]);
+  }
+  return records;
+}
