@@ -43,21 +43,21 @@ function quotaArgument(quota: string): string {
   return quota === '' ? '0' : quota;
 }
 
-function setPassword(env: ApplyEnvironment, email: string, password: PasswordMaterial, hashOnly: Set<string>, name: string): void {
-  if (password.kind === 'clear') {
-    run(env, ['vpasswd', email], `${password.clear}\n${password.clear}\n`);
-  } else {
-    run(env, ['vmoduser', '-n', '-e', password.hash, email]);
-    // vmoduser -e keeps the old clear text, which CRAM-MD5 and APOP still accept: blanked below.
-    hashOnly.add(name);
-  }
-}
-
-/** The rest of a user after its password: flags, comment, quota, with the commands that can do it. */
-function setFields(env: ApplyEnvironment, email: string, before: UserTarget, after: UserTarget): void {
+/**
+ * Brings an existing user to `after`. Order matters: vpasswd and vsetuserquota rebuild the cdb,
+ * and any rebuild after a `vmoduser -n` would first read the stale cdb record back and revert
+ * it. So they run first, and everything vmoduser can do (hash, comment, flags) goes into one
+ * final `vmoduser -n` call.
+ */
+function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, after: UserTarget, password: PasswordMaterial | undefined, hashOnly: Set<string>): void {
+  if (password?.kind === 'clear') run(env, ['vpasswd', email], `${password.clear}\n${password.clear}\n`);
   if (before.quota !== after.quota) run(env, ['vsetuserquota', email, quotaArgument(after.quota)]);
-  // vmoduser -n last: anything after it that rebuilds the cdb would first read the stale record back.
   const options: string[] = [];
+  if (password?.kind === 'hash') {
+    options.push('-e', password.hash);
+    // vmoduser -e keeps the old clear text, which CRAM-MD5 and APOP still accept: blanked later.
+    hashOnly.add(after.name);
+  }
   if (before.comment !== after.comment) options.push('-c', after.comment);
   if (before.flags !== after.flags) {
     const removed = (before.flags & ~after.flags) !== 0;
@@ -111,23 +111,21 @@ export const vpopmailDriver: Driver = {
           const email = `${change.user.name}@${domain}`;
           const blank: UserTarget = { name: change.user.name, comment: change.user.name === 'postmaster' ? 'Postmaster' : change.user.name, quota: NOQUOTA, flags: 0 };
           if (createdByVadddomain.has(change.user.name)) {
-            setPassword(env, email, change.password, hashOnly, change.user.name);
-            setFields(env, email, blank, change.user);
+            updateUser(env, email, blank, change.user, change.password, hashOnly);
             break;
           }
           const options = ['-q', quotaArgument(change.user.quota)];
           if (change.user.comment !== change.user.name) options.push('-c', change.user.comment);
           if (change.password.kind === 'hash') run(env, ['vadduser', ...options, '-e', change.password.hash, email]);
           else run(env, ['vadduser', ...options, email], `${change.password.clear}\n${change.password.clear}\n`);
-          setFields(env, email, { ...change.user, flags: 0 }, change.user);
+          updateUser(env, email, { ...change.user, flags: 0 }, change.user, undefined, hashOnly);
           break;
         }
         case 'modify-user': {
           const email = `${change.name}@${domain}`;
           const current = live?.users.get(change.name);
           if (!current) throw new Error(`${email} is not in the live state this plan was made from`);
-          if (change.password) setPassword(env, email, change.password, hashOnly, change.name);
-          setFields(env, email, current, change.after);
+          updateUser(env, email, current, change.after, change.password, hashOnly);
           break;
         }
         case 'rebuild-vpasswd-cdb': {

@@ -1,0 +1,33 @@
+import { writeFileSync } from 'node:fs';
+import { relative, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importToYaml } from '../../import/to-yaml.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT, ExitError, type CliIo } from '../io.js';
+import { readLiveOrExit } from '../pipeline.js';
+
+const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
+
+export async function importCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('import', argv, {
+    output: { type: 'string', short: 'o' },
+    domain: { type: 'string', multiple: true },
+    'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
+    'qmail-home': { type: 'string', default: '/var/qmail' },
+  });
+  const live = await readLiveOrExit(io, values['vpopmail-home'], values['qmail-home'], values.domain);
+  for (const domain of values.domain ?? []) {
+    if (!live.domains.has(domain)) throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
+  }
+  const target = values.output ? resolve(io.cwd, values.output) : undefined;
+  const schemaPath = relative(target ? dirname(target) : io.cwd, SCHEMA_FILE) || SCHEMA_FILE;
+  const { yaml, notes } = importToYaml(live, { ...(values.domain ? { domains: values.domain } : {}), schemaPath });
+  for (const note of notes) io.stderr(`note: ${note}\n`);
+  if (target) {
+    writeFileSync(target, yaml, { mode: 0o600 });
+    io.stderr(`Wrote ${values.output} (${live.domains.size} domain${live.domains.size === 1 ? '' : 's'} read).\n`);
+  } else {
+    io.stdout(yaml);
+  }
+  return EXIT.ok;
+}

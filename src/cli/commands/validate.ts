@@ -1,0 +1,22 @@
+import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
+import { EXIT, type CliIo } from '../io.js';
+import { loadDesiredOrExit } from '../pipeline.js';
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('validate', argv, COMMON_OPTIONS);
+  const desired = await loadDesiredOrExit(io, { file: values.file });
+  let users = 0;
+  let aliases = 0;
+  for (const domain of desired.domains.values()) {
+    users += domain.users.size;
+    aliases += domain.aliases.size;
+  }
+  const relay = desired.relay === undefined ? 'relay unmanaged' : count(desired.relay.length, 'relay rule');
+  const files = desired.files.length > 1 ? ` (${count(desired.files.length, 'file')})` : '';
+  io.stdout(`${values.file} is valid${files}: ${count(desired.domains.size, 'domain')}, ${count(users, 'user')}, ${count(aliases, 'alias')}, ${relay}.\n`);
+  return EXIT.ok;
+}

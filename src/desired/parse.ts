@@ -1,0 +1,68 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import { containerName, entityAt, quote } from './describe.js';
+import type { FileRole } from './describe.js';
+import { parseYamlFull } from './yaml-full.js';
+import { containerPaths, lineColOf, lineStartsOf, offsetOf } from './yaml-tree.js';
+import type { ParsedYaml, Path } from './yaml-tree.js';
+
+/** Parses one YAML file into plain data with positions; YAML problems become diagnostics. */
+export function parseYaml(text: string, file: string, role: FileRole): ParsedYaml {
+  const lineStarts = lineStartsOf(text);
+  const parsed: ParsedYaml = {
+    file,
+    text,
+    data: null,
+    rootAt: 0,
+    lineStarts,
+    diagnostics: [],
+    broken: false,
+  };
+  const at = (offset: number, severity: Diagnostic['severity'], code: string, message: string): Diagnostic => ({
+    severity,
+    code,
+    message,
+    file,
+    ...lineColOf(lineStarts, offset),
+  });
+
+  const full = parseYamlFull(text);
+  parsed.diagnostics.push(...full.errors.map((e) => at(e.at, 'error', 'yaml', e.message)));
+  parsed.diagnostics.push(...full.warnings.map((w) => at(w.at, 'warning', 'yaml', w.message)));
+  const tree = full.tree;
+  if (!tree) {
+    parsed.broken = true;
+    return parsed;
+  }
+  parsed.data = tree.data;
+  parsed.rootAt = tree.rootAt;
+  const paths = tree.duplicates.length > 0 ? containerPaths(tree.data) : new Map<object, Path>();
+  for (const duplicate of tree.duplicates) {
+    // A map that is itself the discarded value of a duplicate key has no path.
+    const mapPath = paths.get(duplicate.map);
+    const first = lineColOf(lineStarts, duplicate.firstAt).line;
+    const entity = mapPath && entityAt([...mapPath, duplicate.key]);
+    const where = mapPath ? ` in ${containerName(mapPath, role)}` : '';
+    const message = entity
+      ? `${entity} is declared twice (first at line ${first})`
+      : `duplicate key ${quote(duplicate.key)}${where} (first at line ${first})`;
+    parsed.diagnostics.push(at(duplicate.at, 'error', 'duplicate-key', message));
+  }
+  return parsed;
+}
+
+/** A diagnostic at the node `path` points to (its key when `side` is `key`). */
+export function diagnosticAt(
+  parsed: ParsedYaml,
+  path: Path,
+  side: 'key' | 'value',
+  code: string,
+  message: string,
+  severity: Diagnostic['severity'] = 'error',
+): Diagnostic {
+  return { severity, code, message, file: parsed.file, ...lineColOf(parsed.lineStarts, offsetOf(parsed, path, side)) };
+}
+
+/** The 1-based line of the node at `path`, for "first at line N" messages. */
+export function lineAt(parsed: ParsedYaml, path: Path, side: 'key' | 'value' = 'value'): number {
+  return lineColOf(parsed.lineStarts, offsetOf(parsed, path, side)).line;
+}
