@@ -2,8 +2,8 @@ import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { EXIT, type CliIo } from '../io.js';
 import { loadDesiredOrExit } from '../pipeline.js';
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
@@ -17,6 +17,6 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
   }
   const relay = desired.relay === undefined ? 'relay unmanaged' : count(desired.relay.length, 'relay rule');
   const files = desired.files.length > 1 ? ` (${count(desired.files.length, 'file')})` : '';
-  io.stdout(`${values.file} is valid${files}: ${count(desired.domains.size, 'domain')}, ${count(users, 'user')}, ${count(aliases, 'alias')}, ${relay}.\n`);
+  io.stdout(`${values.file} is valid${files}: ${count(desired.domains.size, 'domain')}, ${count(users, 'user')}, ${count(aliases, 'alias', 'aliases')}, ${relay}.\n`);
   return EXIT.ok;
 }
