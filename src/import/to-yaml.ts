@@ -1,7 +1,7 @@
 import { Document } from 'yaml';
 import { maskToFlags } from '../model/flags.js';
 import { NOQUOTA, formatSize } from '../model/quota.js';
-import { defaultComment } from '../model/names.js';
+import { defaultComment, domainNameProblem } from '../model/names.js';
 import { hashFormat } from '../model/password.js';
 import type { LiveDomain, LiveState, LiveUser } from '../model/state.js';
 
@@ -51,7 +51,12 @@ function userEntry(user: LiveUser, notes: string[], domain: string): Record<stri
 
 function domainEntry(domain: LiveDomain, notes: string[]): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
-  if (domain.aliasDomains.length > 0) entry.aliasDomains = [...domain.aliasDomains].sort();
+  const aliasDomains = domain.aliasDomains.filter((alias) => {
+    const problem = domainNameProblem(alias);
+    if (problem) notes.push(`alias domain ${alias} of ${domain.name} stays unmanaged: ${problem}`);
+    return !problem;
+  });
+  if (aliasDomains.length > 0) entry.aliasDomains = aliasDomains.sort();
   const users: Record<string, unknown> = {};
   for (const name of [...domain.users.keys()].sort()) users[name] = userEntry(domain.users.get(name)!, notes, domain.name);
   entry.users = users;
@@ -74,7 +79,11 @@ export function importToYaml(live: LiveState, options: ImportOptions): ImportRes
   const domains: Record<string, unknown> = {};
   for (const name of names.sort()) {
     const domain = live.domains.get(name);
-    if (domain) domains[name] = domainEntry(domain, notes);
+    if (!domain) continue;
+    // vadddomain accepts names mailstate refuses (trail-.com, golden 12): they stay unmanaged.
+    const problem = domainNameProblem(name);
+    if (problem) notes.push(`domain ${name} stays unmanaged: ${problem}`);
+    else domains[name] = domainEntry(domain, notes);
   }
   const relay = live.relay.lines.flatMap((line) => (line.kind === 'relay' ? [line.address] : []));
   const root: Record<string, unknown> = {
