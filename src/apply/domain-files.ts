@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { buildCdb } from '../cdb/write.js';
 import type { Change } from '../model/change.js';
+import type { LiveState } from '../model/state.js';
 import { writeFileAtomic, makeDirectories, type Ownership } from './atomic-write.js';
 import { nextUserDir, parseDirControl, formatDirControl } from './dir-control.js';
 import type { ApplyEnvironment } from './types.js';
@@ -75,9 +76,13 @@ function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: str
   }
 }
 
-/** The uid/gid vpopmail's own tree belongs to (vpopmail:vchkpw, 89:89 in the INSTALL document). */
-export function vpopmailOwner(vpopmailHome: string): Ownership {
-  const info = statSync(join(vpopmailHome, 'domains'), { throwIfNoEntry: false }) ?? statSync(vpopmailHome);
+/**
+ * The uid/gid new domains get: vpopmail:vchkpw as compiled into vpopmail (89:89 in its INSTALL
+ * document). Read from the domains qmail already knows, else from the owner of ~vpopmail/domains.
+ */
+export function vpopmailOwner(live: LiveState): Ownership {
+  for (const domain of live.domains.values()) return { uid: domain.uid, gid: domain.gid };
+  const info = statSync(join(live.vpopmailHome, 'domains'), { throwIfNoEntry: false }) ?? statSync(live.vpopmailHome);
   return { uid: info.uid, gid: info.gid };
 }
 
@@ -89,7 +94,7 @@ export function vpopmailOwner(vpopmailHome: string): Ownership {
 export function addDomainFiles(change: Extract<Change, { kind: 'add-domain' }>, env: ApplyEnvironment): void {
   const domainsDir = join(env.vpopmailHome, 'domains');
   const root = process.getuid?.() === 0;
-  const vpopmail = vpopmailOwner(env.vpopmailHome);
+  const vpopmail = vpopmailOwner(env.live);
   const owner = root ? vpopmail : undefined;
   makeDirectories(domainsDir, owner);
   const controlPath = join(domainsDir, '.dir-control');
@@ -111,7 +116,7 @@ export function addAliasDomainFiles(change: Extract<Change, { kind: 'add-alias-d
   const real = env.live.domains.get(change.domain);
   const dir = real?.dir ?? env.addedDomainDirs.get(change.domain);
   if (!dir) throw new Error(`internal error: domain ${change.domain} has no directory`);
-  const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.vpopmailHome);
+  const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.live);
   updateQmailFiles(env, `+${change.alias}-:${change.domain}:${owner.uid}:${owner.gid}:${dir}:-::`, change.alias);
   env.done(change);
 }

@@ -65,7 +65,7 @@ export function compileTcpRules(env: ApplyEnvironment): void {
   }
   // vpopmail hands the compiled rules to vpopmail:vchkpw (golden 10).
   if (process.getuid?.() === 0) {
-    const owner = vpopmailOwner(env.vpopmailHome);
+    const owner = vpopmailOwner(env.live);
     chownSync(join(etc, 'tcp.smtp.cdb'), owner.uid, owner.gid);
   }
   env.counters.tcpRulesBuilds++;

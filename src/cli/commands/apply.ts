@@ -98,7 +98,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       ownerOf: (domain) => {
         if (!root) return undefined;
         const known = live.domains.get(domain);
-        return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(live.vpopmailHome);
+        return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(live);
       },
       counters,
       done: (change) => done.push(change),

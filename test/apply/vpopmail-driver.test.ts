@@ -1,0 +1,79 @@
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
+import { FLAG_BITS } from '../../src/model/flags.js';
+import { HASH_SECRET1, HASH_SECRET6 } from '../builders.js';
+import { installStandinBin, readStandinCalls } from '../standin/install.js';
+import { EXAMPLE_SANDBOX, applyDesired, cdbDump, desiredFromLive, expectedVpasswdRecords, filesBelow, live, planOf, server } from './harness.js';
+
+const D = 'example.com';
+const src = { file: 'test.yaml' };
+
+async function standinServer() {
+  const srv = await server(EXAMPLE_SANDBOX);
+  installStandinBin(srv.vpopmailHome, srv.qmailHome);
+  return srv;
+}
+
+describe('vpopmail driver against the stand-in binaries', () => {
+  it('converges every user field with the documented argv, one vmkpasswd per domain, vpasswd back to 0600', async () => {
+    const srv = await standinServer();
+    const desired = desiredFromLive(await live(srv));
+    const domain = desired.domains.get(D)!;
+    const bobDir = (await live(srv)).domains.get(D)!.users.get('bob')!.dir;
+    const bobMail = filesBelow(bobDir);
+    domain.users.delete('bob');
+    Object.assign(domain.users.get('alice')!, { comment: 'Alice Smith', quota: '1073741824S', flags: FLAG_BITS.no_imap, password: { kind: 'hash', hash: HASH_SECRET1 } });
+    Object.assign(domain.users.get('john.doe')!, { flags: FLAG_BITS.no_pop, password: { kind: 'clear', clear: 'n3w pass:word', source: 'env:JD' } });
+    domain.users.set('carol', { name: 'carol', password: { kind: 'clear', clear: 'secret6', source: 'env:CAROL' }, comment: 'Carol', quota: '524288000S', flags: FLAG_BITS.no_smtp, source: src });
+    domain.users.set('dave', { name: 'dave', password: { kind: 'hash', hash: HASH_SECRET6 }, comment: 'dave', quota: 'NOQUOTA', flags: 0, source: src });
+
+    const { counters } = await applyDesired(desired, srv, vpopmailDriver);
+    expect(readStandinCalls(srv.vpopmailHome)).toEqual([
+      ['vdeluser', 'bob@example.com'],
+      ['vadduser', '-q', '524288000S', '-c', 'Carol', 'carol@example.com'],
+      ['vmoduser', '-n', '-s', 'carol@example.com'],
+      ['vadduser', '-q', 'NOQUOTA', '-e', HASH_SECRET6, 'dave@example.com'],
+      ['vsetuserquota', 'alice@example.com', '1073741824S'],
+      ['vmoduser', '-n', '-e', HASH_SECRET1, '-c', 'Alice Smith', '-i', 'alice@example.com'],
+      ['vpasswd', 'john.doe@example.com'],
+      ['vmoduser', '-n', '-p', 'john.doe@example.com'],
+      ['vmkpasswd', 'example.com'],
+    ]);
+    // Logged commands never carry the hash.
+    expect(JSON.stringify(counters.commands)).not.toContain('$6$');
+    expect(counters.cdbBuilds).toEqual(new Map([[D, 1]]));
+
+    const after = await live(srv);
+    expect(planOf(desired, after).changes).toEqual([]);
+    const dir = after.domains.get(D)!.dir;
+    expect(cdbDump(join(dir, 'vpasswd.cdb'))).toEqual(expectedVpasswdRecords(join(dir, 'vpasswd')));
+    expect((statSync(join(dir, 'vpasswd')).mode & 0o777).toString(8)).toBe('600');
+    const users = after.domains.get(D)!.users;
+    expect(users.get('alice')!.clear).toBe('');
+    expect(users.get('john.doe')!.clear).toBe('n3w pass:word');
+    expect(users.get('carol')!.clear).toBe('secret6');
+    expect(filesBelow(join(srv.vpopmailHome, 'archive', D, 'bob-20261125T120000Z'))).toEqual(bobMail);
+    expect(existsSync(bobDir)).toBe(false);
+  });
+
+  it('adds a domain through vadddomain and sets the declared postmaster', async () => {
+    const srv = await standinServer();
+    const desired = desiredFromLive(await live(srv));
+    const users = new Map([
+      ['postmaster', { name: 'postmaster', password: { kind: 'hash' as const, hash: HASH_SECRET6 }, comment: 'Postmaster', quota: 'NOQUOTA', flags: 0, source: src }],
+    ]);
+    desired.domains.set('new.test', { name: 'new.test', users, aliases: new Map(), aliasDomains: ['alias.test'], source: src });
+    await applyDesired(desired, srv, vpopmailDriver);
+    expect(readStandinCalls(srv.vpopmailHome)).toEqual([
+      ['vadddomain', '-r', 'new.test'],
+      ['vaddaliasdomain', 'alias.test', 'new.test'],
+      ['vmoduser', '-n', '-e', HASH_SECRET6, 'postmaster@new.test'],
+      ['vmkpasswd', 'new.test'],
+    ]);
+    const after = await live(srv);
+    expect(planOf(desired, after).changes).toEqual([]);
+    expect(readFileSync(join(after.domains.get('new.test')!.dir, 'vpasswd'), 'utf8')).toMatch(/^postmaster:\$6\$abcdefgh\$[^:]+:1:0:Postmaster:[^:]+:NOQUOTA:\n$/);
+  });
+});
