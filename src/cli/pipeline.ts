@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadDesired } from '../desired/load.js';
-import { resolveSecrets } from '../desired/secrets.js';
+import { nodeSecretIo, resolveSecrets } from '../desired/secrets.js';
 import { readLive } from '../live/read-live.js';
 import type { Plan } from '../model/change.js';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js';
@@ -54,7 +53,7 @@ export interface PlanRun {
 /** validate → read live → resolve the secrets the plan compares → diff. */
 export async function planFromOptions(io: CliIo, options: StateOptions): Promise<PlanRun> {
   const loaded = await loadDesiredOrExit(io, options);
-  const secrets = resolveSecrets(loaded, () => true, { env: io.env, readFile: (path) => readFileSync(path, 'utf8') });
+  const secrets = resolveSecrets(loaded, () => true, nodeSecretIo(io.env));
   report(io, secrets.diagnostics);
   if (!secrets.ok) throw new ExitError('secrets could not be read; nothing was planned or applied.');
   const desired = secrets.value;

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { FLAG_BITS } from '../../src/model/flags.js';
+import { ApplyStepError } from '../../src/apply/types.js';
+import { HASH_SECRET6 } from '../builders.js';
+import { mailstate } from '../cli/run.js';
+import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, planOf, server, treeFingerprint, type TestServer } from './harness.js';
+
+const D = 'example.com';
+const src = { file: 'test.yaml' };
+
+/** Basenames of every message file in any Maildir below the vpopmail home (live mailboxes and the archive). */
+function messages(srv: TestServer): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\/Maildir\/(new|cur)\/[^/]+$/.test(path)) found.add(relative(srv.vpopmailHome, path).split('/').at(-1)!);
+    }
+  };
+  walk(srv.vpopmailHome);
+  return found;
+}
+
+/** A plan that touches everything the files driver can write: users (add/modify/delete), dirs, forwards, aliases, relays. */
+async function busyDesired(srv: TestServer) {
+  const desired = desiredFromLive(await live(srv));
+  const domain = desired.domains.get(D)!;
+  domain.users.delete('bob');
+  Object.assign(domain.users.get('alice')!, { quota: '1048576S', flags: FLAG_BITS.no_pop, forward: { to: ['a@example.net'], keepCopy: true } });
+  for (const name of ['carol', 'dave']) domain.users.set(name, { name, password: { kind: 'hash', hash: HASH_SECRET6 }, comment: name, quota: '2048S', flags: 0, source: src });
+  domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
+  domain.aliases.delete('info');
+  desired.relay = [{ address: '127.', source: src }, { address: '10.1.2.', source: src }];
+  return desired;
+}
+
+describe('crashes mid-apply', () => {
+  it('converges after a fault at every write point, and no message is ever lost', async () => {
+    const probe = await server(EXAMPLE_SANDBOX);
+    const points: string[] = [];
+    await applyDesired(await busyDesired(probe), probe, undefined, (point) => void points.push(point));
+    expect(points.length).toBeGreaterThanOrEqual(13);
+
+    const codes = ['EIO', 'ENOSPC', 'EACCES'];
+    for (let k = 1; k <= points.length; k++) {
+      const srv = await server(EXAMPLE_SANDBOX);
+      const before = messages(srv);
+      const desired = await busyDesired(srv);
+      let reached = 0;
+      const fault = (point: string) => {
+        if (++reached === k) throw Object.assign(new Error(`injected at ${point}`), { code: codes[k % codes.length] });
+      };
+      await expect(applyDesired(desired, srv, undefined, fault), `fault ${k} (${points[k - 1]})`).rejects.toBeInstanceOf(ApplyStepError);
+      expect([...before].filter((m) => !messages(srv).has(m)), `messages lost after fault ${k}`).toEqual([]);
+      await applyDesired(desired, srv);
+      expect(planOf(desired, await live(srv)).changes, `not converged after fault ${k} (${points[k - 1]})`).toEqual([]);
+      expect([...before].filter((m) => !messages(srv).has(m))).toEqual([]);
+    }
+  });
+});
+
+describe('a foreign holder of vpopmail\'s .vpasswd.lock', () => {
+  it('makes apply wait until it lets go, instead of writing vpasswd under it', async () => {
+    const srv = await server(EXAMPLE_SANDBOX);
+    const domainDir = join(srv.vpopmailHome, 'domains', D);
+    const released = join(srv.root, 'released');
+    const holder = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { openSync, writeFileSync } from 'node:fs';
+       import { lock, unlock } from 'os-lock';
+       const fd = openSync(${JSON.stringify(join(domainDir, '.vpasswd.lock'))}, 'a');
+       await lock(fd, { exclusive: true });
+       process.stdout.write('locked\\n');
+       await new Promise((r) => setTimeout(r, 1500));
+       writeFileSync(${JSON.stringify(released)}, String(Date.now()));
+       await unlock(fd);`,
+    ], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const desired = desiredFromLive(await live(srv));
+    desired.domains.get(D)!.users.get('alice')!.comment = 'Waited';
+    await applyDesired(desired, srv);
+    const releasedAt = Number(readFileSync(released, 'utf8'));
+    expect(statSync(join(domainDir, 'vpasswd')).mtimeMs).toBeGreaterThanOrEqual(releasedAt);
+    expect(planOf(desired, await live(srv)).changes).toEqual([]);
+  });
+});
+
+describe('policy.maxChangePercent', () => {
+  it('refuses a plan that deletes most of a domain unless --force, writing nothing', async () => {
+    const srv = await server(EXAMPLE_SANDBOX);
+    const seed = desiredFromLive(await live(srv));
+    for (let i = 0; i < 12; i++) seed.domains.get(D)!.users.set(`user${i}`, { name: `user${i}`, password: { kind: 'hash', hash: HASH_SECRET6 }, comment: `user${i}`, quota: 'NOQUOTA', flags: 0, source: src });
+    await applyDesired(seed, srv);
+
+    const dir = mkdtempSync(join(tmpdir(), 'mailstate-threshold-'));
+    const homes = ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];
+    expect(mailstate(['import', '-o', join(dir, 'm.yaml'), ...homes]).code).toBe(0);
+    const doc = parseDocument(readFileSync(join(dir, 'm.yaml'), 'utf8'));
+    for (let i = 0; i < 10; i++) doc.deleteIn(['domains', D, 'users', `user${i}`]);
+    writeFileSync(join(dir, 'm.yaml'), doc.toString());
+
+    const before = treeFingerprint(srv.root);
+    const refused = mailstate(['apply', '--yes', '-f', join(dir, 'm.yaml'), ...homes]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'Warning: example.com: 10 of 16 users (62.5%) deleted or changed, over policy.maxChangePercent 30%: apply refuses this without --force.\n' +
+        'Error: the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.\n',
+    );
+    expect(treeFingerprint(srv.root)).toEqual(before);
+
+    const forced = mailstate(['apply', '--yes', '--force', '-f', join(dir, 'm.yaml'), ...homes]);
+    expect(forced.code).toBe(0);
+    expect(existsSync(join(srv.vpopmailHome, 'archive', D))).toBe(true);
+    expect(readdirSync(join(srv.vpopmailHome, 'archive', D)).filter((n) => n.startsWith('user'))).toHaveLength(10);
+  });
+});
