@@ -6,7 +6,7 @@ import type { Change } from '../model/change.js';
 import type { LiveState } from '../model/state.js';
 import { writeFileAtomic, makeDirectories, type Ownership } from './atomic-write.js';
 import { nextUserDir, parseDirControl, formatDirControl } from './dir-control.js';
-import type { ApplyEnvironment } from './types.js';
+import { domainDirOf, type ApplyEnvironment } from './types.js';
 
 /** vpopmail's `domains/.dir-control` when no domain exists yet. */
 const NO_DOMAINS_DIR_CONTROL = '0\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n\n';
@@ -114,8 +114,7 @@ export function addDomainFiles(change: Extract<Change, { kind: 'add-domain' }>, 
 /** vaddaliasdomain: an assign line pointing at the real domain's directory, plus the control files. */
 export function addAliasDomainFiles(change: Extract<Change, { kind: 'add-alias-domain' }>, env: ApplyEnvironment): void {
   const real = env.live.domains.get(change.domain);
-  const dir = real?.dir ?? env.addedDomainDirs.get(change.domain);
-  if (!dir) throw new Error(`internal error: domain ${change.domain} has no directory`);
+  const dir = domainDirOf(env, change.domain);
   const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.live);
   updateQmailFiles(env, `+${change.alias}-:${change.domain}:${owner.uid}:${owner.gid}:${dir}:-::`, change.alias);
   env.done(change);

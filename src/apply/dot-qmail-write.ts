@@ -5,7 +5,7 @@ import { dotQmailFileName } from '../model/names.js';
 import type { Forward } from '../model/state.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic } from './atomic-write.js';
-import type { ApplyEnvironment } from './types.js';
+import { domainDirOf, type ApplyEnvironment } from './types.js';
 
 /** `&address` lines (the `&` makes any address a forward to qmail-local), then the Maildir line. */
 export function dotQmailContent(to: readonly string[], keepCopyMaildir?: string): string {
@@ -25,12 +25,6 @@ function userDirOf(env: ApplyEnvironment, domain: string, user: string): string 
 
 function forwardContent(env: ApplyEnvironment, domain: string, user: string, forward: Forward): string {
   return dotQmailContent(forward.to, forward.keepCopy ? `${userDirOf(env, domain, user)}/Maildir/` : undefined);
-}
-
-function domainDirOf(env: ApplyEnvironment, domain: string): string {
-  const dir = env.live.domains.get(domain)?.dir ?? env.addedDomainDirs.get(domain);
-  if (!dir) throw new Error(`internal error: no directory known for domain ${domain}`);
-  return dir;
 }
 
 /**

@@ -9,7 +9,7 @@ import { archivePath } from './archive.js';
 import { writeFileAtomic, type Ownership } from './atomic-write.js';
 import { EMPTY_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl, takeFreeSlot } from './dir-control.js';
 import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
-import { count, type ApplyEnvironment, type Driver } from './types.js';
+import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { createUserDir, writeMaildirsize } from './user-dirs.js';
 import { editVpasswd } from './vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
@@ -56,9 +56,7 @@ export const filesDriver: Driver = {
   name: 'files',
 
   async applyDomainUsers(domain, changes, env) {
-    const live = env.live.domains.get(domain);
-    const domainDir = live?.dir ?? env.addedDomainDirs.get(domain);
-    if (!domainDir) throw new Error(`internal error: domain ${domain} has no directory`);
+    const domainDir = domainDirOf(env, domain);
     const owner = env.ownerOf(domain);
     const userChanges = changes as readonly UserChange[];
     await withVpasswdLock(domainDir, owner, () => applyUsersLocked(domain, domainDir, userChanges, env, owner));

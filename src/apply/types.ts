@@ -55,3 +55,10 @@ export class ApplyStepError extends Error {
     this.change = change;
   }
 }
+
+/** The directory of a domain: from the live state, or created earlier in this apply. */
+export function domainDirOf(env: ApplyEnvironment, domain: string): string {
+  const dir = env.live.domains.get(domain)?.dir ?? env.addedDomainDirs.get(domain);
+  if (!dir) throw new Error(`internal error: domain ${domain} has no directory`);
+  return dir;
+}

@@ -7,7 +7,7 @@ import { FLAG_NAMES, FLAG_BITS, VMODUSER_FLAG_OPTION } from '../model/flags.js';
 import { NOQUOTA } from '../model/quota.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { count, type ApplyEnvironment, type Driver } from './types.js';
+import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
 
 /** argv as logged and reported: a hash after `-e` is replaced, so no output ever carries it. */
@@ -90,8 +90,7 @@ export const vpopmailDriver: Driver = {
 
   async applyDomainUsers(domain, changes, env) {
     const live = env.live.domains.get(domain);
-    const domainDir = live?.dir ?? env.addedDomainDirs.get(domain);
-    if (!domainDir) throw new Error(`internal error: domain ${domain} has no directory`);
+    const domainDir = domainDirOf(env, domain);
     const owner = env.ownerOf(domain);
     const hashOnly = new Set<string>();
     const createdByVadddomain = env.addedDomainDirs.has(domain) ? new Set(['postmaster']) : new Set<string>();

@@ -15,7 +15,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
     'qmail-home': { type: 'string', default: '/var/qmail' },
   });
-  const live = await readLiveOrExit(io, values['vpopmail-home'], values['qmail-home'], values.domain);
+  const live = await readLiveOrExit(io, resolve(io.cwd, values['vpopmail-home']), resolve(io.cwd, values['qmail-home']), values.domain);
   for (const domain of values.domain ?? []) {
     if (!live.domains.has(domain)) throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
   }
