@@ -19,7 +19,24 @@ type UserChange = Extract<Change, { kind: 'add-user' | 'modify-user' | 'delete-u
 /** Hash and clear field for a new password: a clear text is hashed here, never stored unless the build keeps clear text. */
 function passwordFields(password: PasswordMaterial, clearPasswords: boolean): { hash: string; clear: string } {
   if (password.kind === 'hash') return { hash: password.hash, clear: '' };
-  return { hash: sha512Crypt(password.clear), clear: clearPasswords ? password.clear : '' };
+  return { hash: sha512Crypt(password.clear), clear: clearPasswords ? bytes(password.clear) : '' };
+}
+
+/**
+ * vpasswd is bytes, not UTF-8: a gecos written in Latin-1 by some other tool must survive our
+ * rewrite byte for byte. So vpasswd is handled as a latin1 "byte string" (one char per byte), and
+ * values from the YAML (Unicode) are turned into the byte string of their UTF-8 encoding.
+ */
+function bytes(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
+function fromBytes(value: string): string {
+  return Buffer.from(value, 'latin1').toString('utf8');
+}
+
+function readBytes(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'latin1') : '';
 }
 
 function readText(path: string): string {
@@ -74,10 +91,15 @@ export const filesDriver: Driver = {
 function applyUsersLocked(domain: string, domainDir: string, changes: readonly UserChange[], env: ApplyEnvironment, owner: Ownership | undefined): void {
   const vpasswdPath = join(domainDir, 'vpasswd');
   // Re-read under the lock: the text is the truth now, whatever was planned from.
-  const text = readText(vpasswdPath);
+  const text = readBytes(vpasswdPath);
   const parsed = parseVpasswd(text, vpasswdPath);
   const current = new Map<string, LiveUser>();
   for (const user of parsed.users) if (!current.has(user.name)) current.set(user.name, user);
+  for (const change of changes) {
+    if (change.kind === 'add-user' && current.has(change.user.name)) {
+      throw new Error(`${change.user.name}@${domain} appeared in vpasswd since the plan was made; run plan again`);
+    }
+  }
   const clearPasswords = parsed.users.length > 0 ? parsed.clearPasswords : anyDomainKeepsClear(env);
 
   const additions = changes.filter((c): c is Extract<UserChange, { kind: 'add-user' }> => c.kind === 'add-user');
@@ -101,7 +123,8 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
   const deletions = new Set<string>();
   for (const change of changes) {
     if (change.kind !== 'delete-user') continue;
-    const dir = current.get(change.name)?.dir ?? change.dir;
+    const known = current.get(change.name)?.dir;
+    const dir = known === undefined ? change.dir : fromBytes(known);
     env.fault(`archive ${dir}`);
     const target = archivePath(dir, change.archiveParent, change.name, env.now, owner);
     if (target) env.counters.archived.push(target);
@@ -115,31 +138,33 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
     const before = current.get(change.name);
     if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
     const password = change.password ? passwordFields(change.password, clearPasswords) : { hash: before.hash, clear: before.clear ?? '' };
-    replacements.set(change.name, formatVpasswdLine({ ...before, ...change.after, hash: password.hash, clear: password.clear }, clearPasswords));
+    const after = { ...change.after, comment: bytes(change.after.comment) };
+    replacements.set(change.name, formatVpasswdLine({ ...before, ...after, hash: password.hash, clear: password.clear }, clearPasswords));
   }
   const added = additions.map((change) => {
     const password = passwordFields(change.password, clearPasswords);
     const dir = placement!.dirs.get(change.user.name)!;
-    return { name: change.user.name, line: formatVpasswdLine({ ...change.user, apop: '1', dir, hash: password.hash, clear: password.clear }, clearPasswords) };
+    const user = { ...change.user, comment: bytes(change.user.comment), apop: '1', dir: bytes(dir) };
+    return { name: change.user.name, line: formatVpasswdLine({ ...user, hash: password.hash, clear: password.clear }, clearPasswords) };
   });
   const newText = editVpasswd(text, { deletions, replacements, additions: added });
   if (newText !== text) {
     env.fault(`write ${vpasswdPath}`);
-    writeFileAtomic(vpasswdPath, newText, owner ? { owner } : {});
+    writeFileAtomic(vpasswdPath, Buffer.from(newText, 'latin1'), owner ? { owner } : {});
     count(env.counters.vpasswdWrites, domain);
   }
 
   // 4. Quota bookkeeping of modified users, as vsetuserquota does.
   for (const change of changes) {
     if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
-    const dir = current.get(change.name)!.dir;
+    const dir = fromBytes(current.get(change.name)!.dir);
     env.fault(`write ${dir}/Maildir/maildirsize`);
     writeMaildirsize(dir, change.after.quota, owner);
   }
 
   // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
   env.fault(`write ${domainDir}/vpasswd.cdb`);
-  writeFileAtomic(join(domainDir, 'vpasswd.cdb'), buildCdb(cdbRecordsFromVpasswdText(Buffer.from(newText, 'utf8'))), owner ? { owner } : {});
+  writeFileAtomic(join(domainDir, 'vpasswd.cdb'), buildCdb(cdbRecordsFromVpasswdText(Buffer.from(newText, 'latin1'))), owner ? { owner } : {});
   count(env.counters.cdbBuilds, domain);
   for (const change of changes) env.done(change);
 }

@@ -67,15 +67,16 @@ function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, af
 }
 
 function blankClearPasswords(vpasswdPath: string, names: ReadonlySet<string>, owner: ReturnType<ApplyEnvironment['ownerOf']>): void {
-  const parsed = parseVpasswd(readFileSync(vpasswdPath, 'utf8'), vpasswdPath);
+  // latin1: one char per byte, so bytes that are not UTF-8 (an old Latin-1 gecos) survive.
+  const text = readFileSync(vpasswdPath, 'latin1');
+  const parsed = parseVpasswd(text, vpasswdPath);
   if (!parsed.clearPasswords) return;
-  const text = readFileSync(vpasswdPath, 'utf8');
+  const byName = new Map(parsed.users.map((user) => [user.name, user]));
   const lines = text.split('\n').map((line) => {
-    const name = line.slice(0, line.indexOf(':'));
-    const user = names.has(name) ? parsed.users.find((u) => u.name === name) : undefined;
-    return user ? formatVpasswdLine({ ...user, clear: '' }, true) : line;
+    const user = byName.get(line.slice(0, line.indexOf(':')));
+    return user && names.has(user.name) ? formatVpasswdLine({ ...user, clear: '' }, true) : line;
   });
-  writeFileAtomic(vpasswdPath, lines.join('\n'), owner ? { owner } : {});
+  writeFileAtomic(vpasswdPath, Buffer.from(lines.join('\n'), 'latin1'), owner ? { owner } : {});
 }
 
 /**

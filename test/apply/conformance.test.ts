@@ -176,3 +176,19 @@ describe.each(DRIVERS)('$name driver on the bundled example (golden 01 + 08 + 10
     expect(readFileSync(join(after.domains.get('example.org')!.dir, '.dir-control'), 'utf8')).toBe('151\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n0\n');
   });
 });
+
+describe('files driver and bytes that are not UTF-8', () => {
+  it('keeps a Latin-1 gecos byte for byte, and writes a YAML comment as UTF-8', async () => {
+    const srv = await makeServer(EXAMPLE_SANDBOX);
+    const vpasswd = join(srv.vpopmailHome, 'domains', D, 'vpasswd');
+    const latin1 = Buffer.from(readFileSync(vpasswd, 'latin1').replace(':john.doe:/', ':Jos\xe9:/'), 'latin1');
+    writeFileSync(vpasswd, latin1);
+    const state = await live(srv);
+    const desired = desiredFromLive(state);
+    desired.domains.get(D)!.users.get('alice')!.comment = 'Zoë';
+    await applyWith(desired, srv, filesDriver);
+    const written = readFileSync(vpasswd);
+    expect(written.includes(Buffer.from(':Jos\xe9:/', 'latin1'))).toBe(true);
+    expect(written.includes(Buffer.from(':Zoë:/', 'utf8'))).toBe(true);
+  });
+});
