@@ -1,7 +1,10 @@
 import { applyCommand } from './commands/apply.js';
 import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { watchCommand } from './commands/watch.js';
 import { HELP } from './help.js';
 import { EXIT, ExitError, type CliIo } from './io.js';
 
@@ -12,6 +15,9 @@ const COMMANDS: Record<string, Command> = {
   plan: planCommand,
   apply: applyCommand,
   import: importCommand,
+  snapshot: snapshotCommand,
+  watch: watchCommand,
+  status: statusCommand,
 };
 
 /** Runs one mailstate command; the only place that turns errors into exit codes. */

@@ -85,7 +85,19 @@ export interface LiveUser extends UserFields {
   forward?: LiveForward;
   /** 1-based line in vpasswd. */
   line: number;
+  /**
+   * Set when this state is not the server itself, so `hash` and `clear` are not the real fields
+   * (they are empty): the planner compares passwords through it instead (see plan/password.ts).
+   */
+  passwordStandIn?: PasswordStandIn;
 }
+
+/**
+ * What stands in for a live password that cannot be seen: a snapshot carries a keyed digest of the
+ * hash (HMAC-SHA256 under the server's mailstate.key, hex); a base revision of the YAML (plan
+ * --base) carries the password as that revision declared it, compared by reference.
+ */
+export type PasswordStandIn = { kind: 'digest'; digest: string } | { kind: 'spec'; spec: PasswordSpec };
 
 export interface LiveAlias {
   name: string;

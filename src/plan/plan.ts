@@ -2,17 +2,23 @@ import { summarise, type Change, type Plan, type ThresholdBreach } from '../mode
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredDomain, DesiredState, LiveDomain, LiveState, UnmanagedObject } from '../model/state.js';
 import { emptyDomainChanges, flattenDomainChanges } from './domain-changes.js';
+import type { PasswordComparison } from './password.js';
 import { thresholdBreach } from './policy.js';
 import { diffAliases, diffForwards } from './redirections.js';
 import { diffRelay } from './relay.js';
 import { diffUsers, PROTECTED_USER, sortedValues } from './users.js';
+
+export interface PlanOptions {
+  /** How passwords compare when `live` is a snapshot (see plan/password.ts). */
+  passwords?: PasswordComparison;
+}
 
 /**
  * The pure heart of mailstate: desired × live → an ordered list of typed changes. Deterministic
  * (domains, users and aliases in sorted order), no I/O. Conflicts that no plan can resolve safely
  * (an unmanaged .qmail file in the way, a new user without a password) fail the whole plan.
  */
-export function diffState(desired: DesiredState, live: LiveState): Result<Plan> {
+export function diffState(desired: DesiredState, live: LiveState, options: PlanOptions = {}): Result<Plan> {
   const diagnostics: Diagnostic[] = [];
   const unmanaged: UnmanagedObject[] = [];
   const changes: Change[] = [];
@@ -20,7 +26,7 @@ export function diffState(desired: DesiredState, live: LiveState): Result<Plan> 
 
   for (const domain of sortedValues(desired.domains)) {
     const liveDomain = live.domains.get(domain.name);
-    const domainChanges = diffDomain(desired, domain, liveDomain, live, unmanaged, diagnostics);
+    const domainChanges = diffDomain(desired, domain, liveDomain, live, unmanaged, diagnostics, options);
     changes.push(...domainChanges);
     const breach = thresholdBreach(domain.name, liveDomain?.users.size ?? 0, domainChanges, desired.policy);
     if (breach) thresholdBreaches.push(breach);
@@ -46,6 +52,7 @@ function diffDomain(
   live: LiveState,
   unmanaged: UnmanagedObject[],
   diagnostics: Diagnostic[],
+  options: PlanOptions,
 ): Change[] {
   const buckets = emptyDomainChanges();
   const aliasOf = live.assignDomains.get(domain.name);
@@ -95,7 +102,7 @@ function diffDomain(
 
   const archiveParent = `${desired.vpopmailHome}/archive/${domain.name}`;
   const shared = { domain, live: liveDomain, policy: desired.policy, buckets, unmanaged, diagnostics };
-  diffUsers({ ...shared, archiveParent });
+  diffUsers({ ...shared, archiveParent, ...(options.passwords ? { passwords: options.passwords } : {}) });
   diffForwards(shared);
   diffAliases(shared);
 

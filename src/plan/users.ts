@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { KNOWN_FLAG_MASK } from '../model/flags.js';
 import type { DesiredDomain, DesiredUser, LiveDomain, LiveUser, Policy, UnmanagedObject } from '../model/state.js';
 import type { DomainChanges } from './domain-changes.js';
-import { diffPassword } from './password.js';
+import { diffPassword, NOT_COMPARABLE, type PasswordComparison } from './password.js';
 
 /** postmaster is never deleted: vpopmail and RFC 5321 both expect it to exist. */
 export const PROTECTED_USER = 'postmaster';
@@ -16,6 +16,7 @@ export interface UserDiffContext {
   buckets: DomainChanges;
   unmanaged: UnmanagedObject[];
   diagnostics: Diagnostic[];
+  passwords?: PasswordComparison;
 }
 
 function target(user: DesiredUser, liveFlags: number): UserTarget {
@@ -35,8 +36,16 @@ export function diffUsers(ctx: UserDiffContext): void {
     }
     const after = target(user, live.flags);
     const fields: UserFieldChange[] = [];
-    const password = diffPassword(user.password, live, clearPasswords);
+    const password = diffPassword(user.password, live, clearPasswords, ctx.passwords);
     fields.push(...password.fields);
+    if (password.notComparable) {
+      ctx.diagnostics.push({
+        severity: 'warning',
+        code: 'password-not-comparable',
+        message: `user "${user.name}@${ctx.domain.name}": password ${NOT_COMPARABLE}: ${password.notComparable}`,
+        ...user.source,
+      });
+    }
     if (live.comment !== after.comment) fields.push({ field: 'comment', before: live.comment, after: after.comment });
     if (live.quota !== after.quota) fields.push({ field: 'quota', before: live.quota, after: after.quota });
     if (live.flags !== after.flags) fields.push({ field: 'flags', before: live.flags, after: after.flags });

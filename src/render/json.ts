@@ -1,24 +1,13 @@
-import type { Change, Plan } from '../model/change.js';
+import type { Plan } from '../model/change.js';
+import { planDigest } from './digest.js';
+import { PLAN_FORMAT_VERSION, redactChange } from './redact.js';
 
-/** Bumped on any incompatible change of the JSON plan layout; documented in README. */
-export const PLAN_FORMAT_VERSION = 1;
-
-/** A change with its password material replaced by where it came from: never a hash, never a clear text. */
-export function redactChange(change: Change): unknown {
-  if (change.kind === 'add-user') {
-    const { password, ...rest } = change;
-    return { ...rest, password: password.kind === 'hash' ? { kind: 'hash' } : { kind: 'clear', source: password.source } };
-  }
-  if (change.kind === 'modify-user' && change.password) {
-    const { password, ...rest } = change;
-    return { ...rest, password: password.kind === 'hash' ? { kind: 'hash' } : { kind: 'clear', source: password.source } };
-  }
-  return change;
-}
+export { PLAN_FORMAT_VERSION, redactChange };
 
 export function planToJson(plan: Plan): object {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
+    digest: planDigest(plan),
     summary: plan.summary,
     changes: plan.changes.map(redactChange),
     thresholdBreaches: plan.thresholdBreaches,

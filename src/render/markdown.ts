@@ -1,9 +1,24 @@
 import { CHANGE_ACTION, type Plan } from '../model/change.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 import { changeSection, describeChange } from './describe.js';
+import { planDigest } from './digest.js';
 import { NO_CHANGES, describeUnmanaged, renderChangeBody, renderThresholds, summaryLine } from './text.js';
 
-/** Markdown for one pull-request comment: counts first, destructive changes called out, the full plan folded. */
-export function renderMarkdown(plan: Plan): string {
+export interface MarkdownOptions {
+  /** What the plan was made against ("the snapshot live.json of mail1, …"), shown in the footer. */
+  against?: string;
+}
+
+/** Text from a server or a YAML file, made inert in Markdown: no code span, no HTML tag can start. */
+function inert(text: string): string {
+  return text.replace(/[`<]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Markdown for one pull-request comment: counts first, destructive changes called out, warnings,
+ * the full plan folded, and a footer with the plan's sha256 digest for `apply --expect-digest`.
+ */
+export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const lines = ['## mailstate plan', ''];
   if (plan.changes.length === 0) {
     lines.push(NO_CHANGES);
@@ -12,18 +27,28 @@ export function renderMarkdown(plan: Plan): string {
     const destructive = plan.changes.filter((change) => CHANGE_ACTION[change.kind] === 'delete');
     if (destructive.length > 0) {
       lines.push('', '> [!CAUTION]', `> ${destructive.length} destructive change${destructive.length === 1 ? '' : 's'}:`);
-      for (const change of destructive) lines.push(`> - \`${changeSection(change)}\`: ${describeChange(change).headline}`);
+      for (const change of destructive) lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
     }
   }
   for (const warning of renderThresholds(plan)) lines.push('', `> [!WARNING]`, `> ${warning}`);
+  if (plan.warnings.length > 0) {
+    lines.push('', '> [!NOTE]', `> ${plan.warnings.length} warning${plan.warnings.length === 1 ? '' : 's'}:`);
+    for (const warning of plan.warnings) lines.push(`> - ${inert(formatDiagnostic(warning))}`);
+  }
   if (plan.changes.length > 0) {
-    lines.push('', `<details><summary>Full plan (${plan.changes.length} changes)</summary>`, '', '```diff', ...renderChangeBody(plan), '```', '', '</details>');
+    const body = renderChangeBody(plan);
+    // A fence longer than any run of backticks in the body: a live gecos cannot close it early.
+    const longest = Math.max(0, ...body.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    lines.push('', `<details><summary>Full plan (${plan.changes.length} changes)</summary>`, '', `${fence}diff`, ...body, fence, '', '</details>');
   }
   if (plan.unmanaged.length > 0 || plan.unmanagedDomains.length > 0) {
     lines.push('', `<details><summary>Left alone (${plan.unmanaged.length + plan.unmanagedDomains.length} unmanaged)</summary>`, '');
     if (plan.unmanagedDomains.length > 0) lines.push(`- domains not in the YAML: ${plan.unmanagedDomains.join(', ')}`);
-    for (const object of plan.unmanaged) lines.push(`- ${describeUnmanaged(object).replace(/[`<>]/g, (c) => `&#${c.charCodeAt(0)};`)}`);
+    for (const object of plan.unmanaged) lines.push(`- ${inert(describeUnmanaged(object))}`);
     lines.push('', '</details>');
   }
+  const against = options.against === undefined ? '' : `Planned against ${inert(options.against)}. `;
+  lines.push('', `<sub>${against}Plan digest (sha256): <code>${planDigest(plan)}</code></sub>`);
   return lines.join('\n') + '\n';
 }

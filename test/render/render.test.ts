@@ -3,6 +3,7 @@ import { summarise, type Change, type Plan } from '../../src/model/change.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
+import { planDigest } from '../../src/render/digest.js';
 import { renderText } from '../../src/render/text.js';
 import { HASH_SECRET6, HOME } from '../builders.js';
 
@@ -122,10 +123,11 @@ describe('markdown plan', () => {
       '> 4 destructive changes:',
       '> - `example.com`: forward bob (was -> b@example.net)',
       '> - `example.com`: alias old (was -> x@example.org)',
-      `> - \`example.com\`: user bob (mailbox archived to ${HOME}/archive/example.com/bob-<UTC time>/)`,
+      // Made inert for the PR page: a bare <UTC time> would be swallowed as an HTML tag.
+      `> - \`example.com\`: user bob (mailbox archived to ${HOME}/archive/example.com/bob-&#60;UTC time>/)`,
     ]);
     expect(md).toContain('<details><summary>Full plan (17 changes)</summary>\n\n```diff\nnew.example\n  + domain new.example');
-    expect(md.trimEnd().endsWith('</details>')).toBe(true);
+    expect(md.trimEnd().split('\n').slice(-3)).toEqual(['</details>', '', `<sub>Plan digest (sha256): <code>${planDigest(planOf(everyKind))}</code></sub>`]);
   });
 });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { importToYaml } from '../../import/to-yaml.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
-import { readLiveOrExit } from '../pipeline.js';
+import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
 const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
 
@@ -15,7 +15,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
     'qmail-home': { type: 'string', default: '/var/qmail' },
   });
-  const live = await readLiveOrExit(io, resolve(io.cwd, values['vpopmail-home']), resolve(io.cwd, values['qmail-home']), values.domain);
+  const { live } = await readLiveOrExit(stderrReport(io), resolve(io.cwd, values['vpopmail-home']), resolve(io.cwd, values['qmail-home']), values.domain);
   for (const domain of values.domain ?? []) {
     if (!live.domains.has(domain)) throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
   }

@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isPlanFormat, PLAN_FORMATS } from '../../render/formats.js';
 import { renderJson } from '../../render/json.js';
+import { renderMarkdown } from '../../render/markdown.js';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
-import { planFromOptions } from '../pipeline.js';
+import { planFromOptions, stderrReport, type PlanRun, type StateOptions } from '../pipeline.js';
+import { planAgainstBase, planAgainstSnapshot } from '../stand-in.js';
 
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('plan', argv, {
@@ -12,11 +14,24 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     format: { type: 'string', default: 'text' },
     'detailed-exitcode': { type: 'boolean', default: false },
     out: { type: 'string' },
+    live: { type: 'string' },
+    'key-file': { type: 'string' },
+    base: { type: 'string' },
   });
   const format = values.format;
   if (!isPlanFormat(format)) throw new ExitError(`mailstate plan: unknown --format "${format}" (text, markdown or json)`);
-  const { plan } = await planFromOptions(io, { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] });
-  io.stdout(PLAN_FORMATS[format](plan));
+  if (values.live !== undefined && values.base !== undefined) throw new ExitError('mailstate plan: --live and --base are alternatives: give one');
+  if (values['key-file'] !== undefined && values.live === undefined) throw new ExitError('mailstate plan: --key-file only goes with --live SNAPSHOT');
+  const options: StateOptions = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] };
+  const report = stderrReport(io);
+
+  let run: PlanRun & { against?: string };
+  if (values.live !== undefined) run = await planAgainstSnapshot(io, options, values.live, values['key-file'], report);
+  else if (values.base !== undefined) run = await planAgainstBase(io, options, values.base, report);
+  else run = await planFromOptions(io, options);
+
+  const plan = run.plan;
+  io.stdout(format === 'markdown' ? renderMarkdown(plan, run.against === undefined ? {} : { against: run.against }) : PLAN_FORMATS[format](plan));
   if (values.out) writeFileSync(resolve(io.cwd, values.out), renderJson(plan), { mode: 0o600 });
   return values['detailed-exitcode'] && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }

@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { acquireApplyLock, LockBusyError } from '../apply/apply-lock.js';
+import { applyPlan } from '../apply/apply-plan.js';
+import { chooseDriver, type DriverName } from '../apply/choose-driver.js';
+import { vpopmailOwner } from '../apply/domain-files.js';
+import { faultHookFromEnv } from '../apply/fault.js';
+import { ApplyStepError, newCounters, type ApplyCounters, type ApplyEnvironment } from '../apply/types.js';
+import type { Change, Plan } from '../model/change.js';
+import type { DesiredState } from '../model/state.js';
+import { planDigest } from '../render/digest.js';
+import { renderJson } from '../render/json.js';
+import { renderThresholds } from '../render/text.js';
+import { EXIT, ExitError } from './io.js';
+import { planAgainstServer, type Report } from './pipeline.js';
+
+export interface ApplyRunOptions {
+  /** Loads, validates and resolves the desired state; called once, and its result reused under the lock. */
+  loadDesired: () => Promise<DesiredState>;
+  driver: DriverName;
+  /** Apply even when a domain is over policy.maxChangePercent. */
+  force: boolean;
+  /** Refuse unless the plan has this digest (lowercase hex), checked before asking and again under the lock. */
+  expectDigest?: string;
+  /** Refuse unless the plan is still this saved one (`plan --out`): its name and JSON text. */
+  savedPlan?: { name: string; json: string };
+  /** Asked once the first plan has changes; omitted means apply without asking. */
+  confirm?: (plan: Plan) => Promise<boolean>;
+  /** Threshold warnings and the like, one line each (no trailing newline). */
+  note: (line: string) => void;
+  report: Report;
+  env: Record<string, string | undefined>;
+  /** What the desired state is called in messages ("mailstate.yaml", "mailstate.yaml at 1a2b3c"). */
+  label: string;
+  isRoot?: boolean;
+}
+
+export type ApplyRun =
+  | { outcome: 'no-changes'; plan: Plan; digest: string }
+  | { outcome: 'applied'; plan: Plan; digest: string; driver: 'files' | 'vpopmail'; counters: ApplyCounters; done: Change[] }
+  | { outcome: 'failed'; plan: Plan; digest: string; error: ApplyStepError; done: Change[] };
+
+/** Plans compare by their JSON rendering without the warnings: it holds every change and nothing secret. */
+function planFingerprint(json: string): string {
+  const { warnings: _warnings, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  return JSON.stringify(rest);
+}
+
+function checkDigest(plan: Plan, expected: string | undefined, label: string): void {
+  if (expected === undefined) return;
+  const actual = planDigest(plan);
+  if (actual !== expected) {
+    throw new ExitError(
+      `the plan's digest is ${actual}, not the reviewed ${expected}: the live state or ${label} changed since the review. Run plan again; nothing was applied.`,
+    );
+  }
+}
+
+/**
+ * The apply pipeline, shared by `mailstate apply` and the watcher: validate → plan → safety checks
+ * (saved plan, digest, threshold, confirmation) → take the apply lock → read the live state again
+ * and re-plan under it, refusing if anything moved → execute. Refusals throw an ExitError (nothing
+ * written); a failed step is returned with what was applied before it.
+ */
+export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
+  const desired = await options.loadDesired();
+  const first = await planAgainstServer(desired, options.report);
+  if (options.savedPlan && planFingerprint(options.savedPlan.json) !== planFingerprint(renderJson(first.plan))) {
+    throw new ExitError(`${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`);
+  }
+  checkDigest(first.plan, options.expectDigest, options.label);
+  if (first.plan.changes.length === 0) return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
+  if (first.plan.thresholdBreaches.length > 0 && !options.force) {
+    for (const line of renderThresholds(first.plan)) options.note(line);
+    throw new ExitError('the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.');
+  }
+  if (options.confirm && !(await options.confirm(first.plan))) throw new ExitError('not confirmed; nothing was applied.');
+
+  let release: () => void;
+  try {
+    release = acquireApplyLock(join(desired.vpopmailHome, 'etc', 'mailstate.lock'));
+  } catch (error) {
+    if (error instanceof LockBusyError) throw new ExitError(`${error.message}; nothing was applied.`, EXIT.error, 'busy');
+    throw error;
+  }
+  try {
+    // Under the lock, the live state is read again: what is applied is what was just checked.
+    const { live, plan } = await planAgainstServer(desired, options.report);
+    if (planFingerprint(renderJson(plan)) !== planFingerprint(renderJson(first.plan))) {
+      throw new ExitError('the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.');
+    }
+    checkDigest(plan, options.expectDigest, options.label);
+    const driver = await chooseDriver(options.driver, live);
+    const counters = newCounters();
+    const done: Change[] = [];
+    const root = options.isRoot ?? process.getuid?.() === 0;
+    const env: ApplyEnvironment = {
+      vpopmailHome: live.vpopmailHome,
+      qmailHome: live.qmailHome,
+      live,
+      now: new Date(),
+      ownerOf: (domain) => {
+        if (!root) return undefined;
+        const known = live.domains.get(domain);
+        return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(live);
+      },
+      counters,
+      done: (change) => done.push(change),
+      fault: faultHookFromEnv(options.env),
+      addedUserDirs: new Map(),
+      addedDomainDirs: new Map(),
+    };
+    const digest = planDigest(plan);
+    try {
+      await applyPlan(plan, driver, env);
+    } catch (error) {
+      if (!(error instanceof ApplyStepError)) throw error;
+      return { outcome: 'failed', plan, digest, error, done };
+    }
+    return { outcome: 'applied', plan, digest, driver: driver.name, counters, done };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,66 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ioReason } from '../../desired/load.js';
+import { renderSnapshot, snapshotFromLive } from '../../snapshot/format.js';
+import { hashDigest, keyFilePath, keyId, loadOrCreateKey } from '../../snapshot/key.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT, ExitError, type CliIo } from '../io.js';
+import { readLiveOrExit, stderrReport } from '../pipeline.js';
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Writes through a temp file and a rename: CI never downloads half a snapshot. */
+function writeAtomically(path: string, text: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temp, text, { mode: 0o600 });
+  renameSync(temp, path);
+}
+
+/**
+ * `mailstate snapshot`: the live state as JSON for planning elsewhere (CI). No password leaves the
+ * server: each hash becomes HMAC-SHA256 under ~vpopmail/etc/mailstate.key (created 0600 on first
+ * use), and clear-text fields are left out entirely.
+ */
+export async function snapshotCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('snapshot', argv, {
+    output: { type: 'string', short: 'o' },
+    'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
+    'qmail-home': { type: 'string', default: '/var/qmail' },
+  });
+  const vpopmailHome = resolve(io.cwd, values['vpopmail-home']);
+  const qmailHome = resolve(io.cwd, values['qmail-home']);
+  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), vpopmailHome, qmailHome);
+
+  const keyFile = keyFilePath(vpopmailHome);
+  let key: { key: Buffer; created: boolean };
+  try {
+    key = loadOrCreateKey(keyFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ExitError(code ? `cannot read or create the snapshot key ${keyFile}: ${ioReason(error)}` : (error as Error).message);
+  }
+  if (key.created) {
+    io.stderr(`Created the snapshot key ${keyFile} (0600). Give its content to CI as the secret MAILSTATE_KEY so plans can compare password hashes.\n`);
+  }
+  const snapshot = snapshotFromLive(live, diagnostics, (hash) => hashDigest(key.key, hash), {
+    createdAt: new Date().toISOString(),
+    host: io.hostname ?? 'localhost',
+    keyId: keyId(key.key),
+  });
+  const text = renderSnapshot(snapshot);
+  if (values.output === undefined || values.output === '-') {
+    io.stdout(text);
+  } else {
+    const target = resolve(io.cwd, values.output);
+    try {
+      writeAtomically(target, text);
+    } catch (error) {
+      throw new ExitError(`cannot write ${values.output}: ${ioReason(error)}`);
+    }
+    const users = snapshot.domains.reduce((sum, domain) => sum + domain.users.length, 0);
+    io.stderr(`Wrote ${values.output}: ${plural(snapshot.domains.length, 'domain')}, ${plural(users, 'user')}, no password (key id ${snapshot.passwords.keyId}).\n`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { nodeSecretIo, resolveSecrets } from '../../desired/secrets.js';
+import { loadDesiredAtCommit } from '../../git/desired-at-commit.js';
+import { openRepo, RepoError, resolveCommit, shortCommit } from '../../git/repo.js';
+import type { Plan } from '../../model/change.js';
+import type { DesiredDomain, DesiredState, LiveState } from '../../model/state.js';
+import { renderChangeBody, summaryLine } from '../../render/text.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT, ExitError, type CliIo } from '../io.js';
+import { acceptDesired, planOrExit, readLiveOrExit, stderrReport, type Report } from '../pipeline.js';
+import { readWatchState, watchStatePath, type ReconcileRecord } from '../watch/state-file.js';
+
+/** status: the tip of the branch is not what the server runs (the watcher refused it, failed, or has not got to it). */
+export const EXIT_NOT_APPLIED = 3;
+
+function describeRecord(record: ReconcileRecord): string {
+  const counts = record.counts ? `: ${summaryLine(record.counts).replace(/^Plan: /, '').replace(/\.$/, '')}` : '';
+  const reason = record.reason ? `: ${record.reason}` : '';
+  return `${shortCommit(record.commit)} at ${record.time} (${record.outcome}, ${record.trigger})${counts}${reason}`;
+}
+
+/**
+ * Passwords status can compare: secrets this shell can read are read; one it cannot read is not
+ * compared for an existing user (said on stderr) and stands as a new password for a missing one,
+ * which is drift either way.
+ */
+function comparableSecrets(desired: DesiredState, live: LiveState, env: CliIo['env'], report: Report, io: CliIo): DesiredState {
+  const readable = (domain: string, user: string): boolean => {
+    const spec = desired.domains.get(domain)?.users.get(user)?.password;
+    if (spec?.kind !== 'secret') return false;
+    return 'env' in spec.ref ? env[spec.ref.env] !== undefined : existsSync(spec.ref.file);
+  };
+  const resolved = resolveSecrets(desired, readable, nodeSecretIo(env));
+  for (const d of resolved.diagnostics) report(d);
+  if (!resolved.ok) throw new ExitError('secrets could not be read; drift is unknown.');
+  const domains = new Map<string, DesiredDomain>();
+  for (const [name, domain] of resolved.value.domains) {
+    const users = new Map(domain.users);
+    for (const [userName, user] of users) {
+      if (user.password.kind !== 'secret') continue;
+      const exists = live.domains.get(name)?.users.has(userName) ?? false;
+      if (exists) io.stderr(`note: the password of ${userName}@${name} is not compared: ${user.password.source} cannot be read here.\n`);
+      users.set(userName, { ...user, password: exists ? { kind: 'unmanaged' } : { kind: 'clear', clear: '', source: user.password.source } });
+    }
+    domains.set(name, { ...domain, users });
+  }
+  return { ...resolved.value, domains };
+}
+
+/**
+ * `mailstate status`: what the watcher last applied, when and how it went, and whether the live
+ * state has drifted since (a plan of that commit's desired state against the server).
+ */
+export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('status', argv, {
+    'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
+    'qmail-home': { type: 'string' },
+    repo: { type: 'string' },
+  });
+  const path = watchStatePath(resolve(io.cwd, values['vpopmail-home']));
+  let state;
+  try {
+    state = readWatchState(path);
+  } catch (error) {
+    throw new ExitError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (!state) throw new ExitError(`no watch state at ${path}: "mailstate watch" has not reconciled anything yet (or vpopmail lives elsewhere: pass --vpopmail-home)`);
+
+  const out: string[] = [`Watching:     ${state.repo}, branch ${state.branch}, file ${state.file} (on ${state.host})`];
+  out.push(`Last applied: ${state.lastApplied ? describeRecord(state.lastApplied) : 'nothing yet'}`);
+  if (state.lastAttempt) out.push(`Last attempt: ${describeRecord(state.lastAttempt)}`);
+  if (state.lastCheck) out.push(`Last check:   ${state.lastCheck.time} (${state.lastCheck.outcome}, ${state.lastCheck.trigger}, ${shortCommit(state.lastCheck.commit)})`);
+
+  const report = stderrReport(io);
+  let tip: string | undefined;
+  let plan: Plan | undefined;
+  try {
+    const repo = await openRepo(values.repo === undefined ? state.repo : resolve(io.cwd, values.repo));
+    tip = await resolveCommit(repo, `refs/heads/${state.branch}`);
+    if (state.lastApplied) {
+      const commit = state.lastApplied.commit;
+      const overrides = { vpopmailHome: state.vpopmailHome, qmailHome: values['qmail-home'] === undefined ? state.qmailHome : resolve(io.cwd, values['qmail-home']) };
+      const desired = acceptDesired(await loadDesiredAtCommit(repo, commit, state.file, overrides), `${state.file} at ${shortCommit(commit)}`, report);
+      const { live } = await readLiveOrExit(report, desired.vpopmailHome, desired.qmailHome, [...desired.domains.keys()]);
+      plan = planOrExit(comparableSecrets(desired, live, io.env, report, io), live, report);
+    }
+  } catch (error) {
+    if (error instanceof RepoError) throw new ExitError(`${error.message}; drift is unknown.`);
+    throw error;
+  }
+
+  const tipApplied = tip !== undefined && tip === state.lastApplied?.commit;
+  out.push(`Branch tip:   ${tip === undefined ? `(no branch ${state.branch})` : `${shortCommit(tip)}${tipApplied ? ' (applied)' : ' (not applied)'}`}`);
+  if (!plan) {
+    out.push('Drift:        unknown (nothing applied yet)');
+  } else if (plan.changes.length === 0) {
+    out.push(`Drift:        none: the live state matches ${shortCommit(state.lastApplied!.commit)}`);
+  } else {
+    out.push(`Drift:        the live state differs from ${shortCommit(state.lastApplied!.commit)}; converging again would do:`, '', ...renderChangeBody(plan), '', summaryLine(plan.summary));
+  }
+  io.stdout(out.join('\n') + '\n');
+  if (plan && plan.changes.length > 0) return EXIT.changes;
+  return tipApplied ? EXIT.ok : EXIT_NOT_APPLIED;
+}

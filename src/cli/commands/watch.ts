@@ -1,0 +1,96 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { DriverName } from '../../apply/choose-driver.js';
+import { openRepo, repoPath, RepoError } from '../../git/repo.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT, ExitError, type CliIo } from '../io.js';
+import { overridesFrom } from '../pipeline.js';
+import { formatEvent, type LogFormat } from '../watch/log.js';
+import { Watcher } from '../watch/watcher.js';
+
+const DRIVERS: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
+
+/** A duration flag in seconds (decimals allowed), as milliseconds. */
+function seconds(flag: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback === undefined ? undefined : fallback * 1000;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || !/^\d+(\.\d+)?$/.test(value.trim())) {
+    throw new ExitError(`mailstate watch: ${flag} takes a number of seconds above 0, not "${value}"`);
+  }
+  return Math.round(parsed * 1000);
+}
+
+/**
+ * `mailstate watch`: runs until SIGTERM or SIGINT, applying each new commit of the branch and
+ * repairing drift on every resync. Exits 0 after a signal once the reconcile in progress is done;
+ * 1 only when it cannot start (no repository, bad flags).
+ */
+export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('watch', argv, {
+    repo: { type: 'string', default: '.' },
+    branch: { type: 'string', default: 'main' },
+    file: { type: 'string', short: 'f', default: 'mailstate.yaml' },
+    remote: { type: 'string', default: 'origin' },
+    'pull-interval': { type: 'string' },
+    'resync-interval': { type: 'string' },
+    debounce: { type: 'string' },
+    'no-self-heal': { type: 'boolean', default: false },
+    'record-notes': { type: 'boolean', default: false },
+    'log-format': { type: 'string', default: 'text' },
+    driver: { type: 'string', default: 'auto' },
+    'vpopmail-home': { type: 'string' },
+    'qmail-home': { type: 'string' },
+  });
+  const format = values['log-format'];
+  if (format !== 'text' && format !== 'json') throw new ExitError(`mailstate watch: unknown --log-format "${format}" (text or json)`);
+  const driver = values.driver as DriverName;
+  if (!DRIVERS.includes(driver)) throw new ExitError(`mailstate watch: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
+  if (!/^[A-Za-z0-9._/-]+$/.test(values.branch) || values.branch.startsWith('-')) throw new ExitError(`mailstate watch: "${values.branch}" is not a branch name`);
+  if (!io.onStopSignal) throw new ExitError('mailstate watch needs signal handling (run it from the mailstate binary)');
+  const pullIntervalMs = seconds('--pull-interval', values['pull-interval']);
+  const resyncIntervalMs = seconds('--resync-interval', values['resync-interval'], 600)!;
+  const debounceMs = seconds('--debounce', values.debounce, 0.5)!;
+
+  let repo;
+  try {
+    repo = await openRepo(resolve(io.cwd, values.repo));
+  } catch (error) {
+    if (error instanceof RepoError) throw new ExitError(`mailstate watch: ${error.message}`);
+    throw error;
+  }
+  const file = repoPath(repo, isAbsolute(values.file) ? values.file : join(repo.root, values.file));
+  if (file === undefined || file === '') throw new ExitError(`mailstate watch: --file ${values.file} is not inside the repository ${repo.root}`);
+
+  const logFormat: LogFormat = format;
+  const watcher = new Watcher({
+    repo,
+    file,
+    branch: values.branch,
+    remote: values.remote,
+    ...(pullIntervalMs === undefined ? {} : { pullIntervalMs }),
+    resyncIntervalMs,
+    debounceMs,
+    selfHeal: !values['no-self-heal'],
+    recordNotes: values['record-notes'],
+    driver,
+    overrides: overridesFrom(io, { vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] }),
+    env: io.env,
+    host: io.hostname ?? 'localhost',
+    emit: (event) => io.stdout(`${formatEvent(event, logFormat, new Date())}\n`),
+  });
+
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const removeHandler = io.onStopSignal((signal) => void watcher.stop(signal).then(stopped));
+  try {
+    try {
+      await watcher.start();
+    } catch (error) {
+      await watcher.stop('a start-up error');
+      throw error;
+    }
+    await done;
+  } finally {
+    removeHandler();
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,100 @@
+import type { PlanSummary } from '../../model/change.js';
+import { shortCommit } from '../../git/repo.js';
+
+export type LogFormat = 'text' | 'json';
+
+/** What started a reconcile. */
+export type Trigger = 'start' | 'commit' | 'pull' | 'resync' | 'retry';
+
+/**
+ * How one reconcile ended. `applied` (with `drift: true` when it repaired drift on a commit
+ * already applied), `no-changes`, `drift` (found and, with --no-self-heal, only reported),
+ * `invalid` (the committed YAML does not validate), `refused` (a safety check or conflict stopped
+ * it), `busy` (another apply holds the lock; retried), `failed` (a step failed mid-apply), `error`.
+ */
+export type Outcome = 'applied' | 'no-changes' | 'drift' | 'invalid' | 'refused' | 'busy' | 'failed' | 'error';
+
+export type WatchEvent =
+  | { event: 'start'; repo: string; branch: string; file: string; resyncSeconds: number; pullSeconds?: number; selfHeal: boolean }
+  | {
+      event: 'reconcile';
+      commit: string;
+      trigger: Trigger;
+      outcome: Outcome;
+      durationMs: number;
+      counts?: PlanSummary;
+      drift?: boolean;
+      digest?: string;
+      reason?: string;
+      diagnostics?: string[];
+    }
+  | { event: 'pull'; outcome: 'fast-forwarded' | 'refused' | 'failed'; from?: string; to?: string; reason?: string }
+  | { event: 'uncommitted'; file: string; commit: string }
+  | { event: 'note'; commit: string; outcome: 'recorded' | 'failed'; ref?: string; reason?: string }
+  | { event: 'stop'; outcome: 'stopping' | 'stopped'; signal?: string; waiting?: boolean }
+  | { event: 'error'; reason: string };
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+function counts(summary: PlanSummary): string {
+  const rebuilds = `${summary.cdbRebuilds} CDB rebuild${summary.cdbRebuilds === 1 ? '' : 's'}`;
+  return `${summary.add} to add, ${summary.change} to change, ${summary.delete} to delete, ${rebuilds}`;
+}
+
+const OUTCOME_WORDS: Record<Outcome, string> = {
+  applied: 'applied',
+  'no-changes': 'in sync',
+  drift: 'drift',
+  invalid: 'invalid',
+  refused: 'refused',
+  busy: 'busy',
+  failed: 'failed',
+  error: 'error',
+};
+
+function reconcileText(e: Extract<WatchEvent, { event: 'reconcile' }>): string {
+  const head = `${OUTCOME_WORDS[e.outcome]} ${shortCommit(e.commit)} (${e.trigger}${e.drift ? ', drift repaired' : ''}) in ${e.durationMs} ms`;
+  switch (e.outcome) {
+    case 'applied':
+      return `${head}: ${counts(e.counts!)}`;
+    case 'no-changes':
+      return `${head}: no changes`;
+    case 'drift':
+      return `${head}: ${counts(e.counts!)}; not repaired (--no-self-heal)`;
+    default: {
+      const problems = (e.diagnostics ?? []).filter((line) => line.includes(' error: '));
+      return `${head}: ${[...problems, e.reason ?? ''].filter(Boolean).join('; ')}`;
+    }
+  }
+}
+
+/** The human form of an event: a time stamp, then one line of text. */
+export function eventText(e: WatchEvent): string {
+  switch (e.event) {
+    case 'start':
+      return (
+        `watching ${e.repo} branch ${e.branch}, file ${e.file}: resync every ${e.resyncSeconds} s` +
+        `${e.selfHeal ? '' : ' (drift only reported)'}${e.pullSeconds === undefined ? '' : `, pull every ${e.pullSeconds} s`}`
+      );
+    case 'reconcile':
+      return reconcileText(e);
+    case 'pull':
+      return e.outcome === 'fast-forwarded' ? `pulled: fast-forwarded ${e.from ? shortCommit(e.from) : '(none)'} -> ${shortCommit(e.to!)}` : `pull ${e.outcome}: ${e.reason}`;
+    case 'uncommitted':
+      return `uncommitted change to ${e.file} ignored: only what is committed is applied (the branch is at ${shortCommit(e.commit)})`;
+    case 'note':
+      return e.outcome === 'recorded' ? `git note recorded on ${shortCommit(e.commit)} (${e.ref})` : `git note on ${shortCommit(e.commit)} failed: ${e.reason}`;
+    case 'stop':
+      return e.outcome === 'stopped' ? 'stopped' : `stopping on ${e.signal}${e.waiting ? ': finishing the reconcile in progress' : ''}`;
+    case 'error':
+      return `error: ${e.reason}`;
+  }
+}
+
+/** One line per event: human text, or a JSON object with a `time` field first. */
+export function formatEvent(e: WatchEvent, format: LogFormat, time: Date): string {
+  if (format === 'json') return JSON.stringify({ time: time.toISOString(), ...e });
+  return `${time.toISOString()} ${oneLine(eventText(e))}`;
+}
