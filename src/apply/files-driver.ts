@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCdb } from '../cdb/write.js';
+import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
-import { cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
+import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
 import type { Change, PasswordMaterial } from '../model/change.js';
 import type { LiveUser } from '../model/state.js';
 import { archivePath } from './archive.js';
@@ -164,7 +164,7 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
 
   // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
   env.fault(`write ${domainDir}/vpasswd.cdb`);
-  writeFileAtomic(join(domainDir, 'vpasswd.cdb'), buildCdb(cdbRecordsFromVpasswdText(Buffer.from(newText, 'latin1'))), owner ? { owner } : {});
+  writeFileAtomic(join(domainDir, 'vpasswd.cdb'), buildCdbFromRanges(cdbRangesFromVpasswd(Buffer.from(newText, 'latin1'))), owner ? { owner } : {});
   count(env.counters.cdbBuilds, domain);
   for (const change of changes) env.done(change);
 }

@@ -1,7 +1,7 @@
-import { chownSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOQUOTA } from '../model/quota.js';
-import { makeDirectories, writeFileAtomic, type Ownership } from './atomic-write.js';
+import { DIR_MODE, makeDirectories, writeFileAtomic, type Ownership } from './atomic-write.js';
 
 const MAILDIR_PARTS = ['cur', 'new', 'tmp'] as const;
 
@@ -25,18 +25,50 @@ function isEmptySkeleton(dir: string): boolean {
  * The user directory vadduser makes: `<dir>/Maildir/{cur,new,tmp}` (0700) and `lastauth`
  * (`0.0.0.0`, no newline, 0600), plus `Maildir/maildirsize` when there is a quota. An existing
  * directory with mail in it is never adopted: it belongs to someone else.
+ *
+ * Nothing reads a new user's files before the user's vpasswd line exists, and that line is
+ * written (and synced) afterwards, so they are written directly, as vadduser does: no temp file,
+ * no fsync each. (Adding 1,000 users, half with a quota, that was 1,000 fsyncs: a tenth of the
+ * apply.)
  */
 export function createUserDir(dir: string, quota: string, owner: Ownership | undefined): void {
-  if (existsSync(dir) && !isEmptySkeleton(dir)) {
+  const adopted = !makeNewDirectory(dir, owner);
+  if (adopted && !isEmptySkeleton(dir)) {
     throw new Error(`${dir} already exists and is not empty: refusing to give it to a new user (vadduser refuses too)`);
   }
+  // Parents first: each mkdir then succeeds at once instead of climbing up from a missing leaf.
+  makeDirectories(join(dir, 'Maildir'), owner);
   for (const part of MAILDIR_PARTS) makeDirectories(join(dir, 'Maildir', part), owner);
   const lastauth = join(dir, 'lastauth');
-  if (!existsSync(lastauth)) {
-    writeFileSync(lastauth, '0.0.0.0', { mode: 0o600 });
-    if (owner) chownSync(lastauth, owner.uid, owner.gid);
+  if (!adopted || !existsSync(lastauth)) writeNewFile(lastauth, '0.0.0.0', owner);
+  const maildirsize = join(dir, 'Maildir', 'maildirsize');
+  if (quota !== NOQUOTA && quota !== '') writeNewFile(maildirsize, maildirsizeText(quota, { bytes: 0, count: 0 }), owner);
+  else if (adopted) rmSync(maildirsize, { force: true });
+}
+
+/** Creates `dir` (and its missing parents) for `owner`; false when it already exists. */
+function makeNewDirectory(dir: string, owner: Ownership | undefined): boolean {
+  try {
+    mkdirSync(dir, { mode: DIR_MODE });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOENT') throw error;
+    // The first user of a new hashed directory.
+    makeDirectories(dir, owner);
+    return true;
   }
-  writeMaildirsize(dir, quota, owner, false);
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  return true;
+}
+
+function writeNewFile(path: string, content: string, owner: Ownership | undefined): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+function maildirsizeText(quota: string, usage: { bytes: number; count: number }): string {
+  return `${quota}\n${usage.bytes} ${usage.count}\n`;
 }
 
 function maildirUsage(maildir: string): { bytes: number; count: number } {
@@ -59,7 +91,7 @@ function maildirUsage(maildir: string): { bytes: number; count: number } {
  * vsetuserquota does. On a quota change usage is recounted (vsetuserquota's behaviour), so the
  * delivery agent's quota check starts from the truth.
  */
-export function writeMaildirsize(dir: string, quota: string, owner: Ownership | undefined, recount = true): void {
+export function writeMaildirsize(dir: string, quota: string, owner: Ownership | undefined): void {
   const maildir = join(dir, 'Maildir');
   const file = join(maildir, 'maildirsize');
   if (quota === NOQUOTA || quota === '') {
@@ -67,6 +99,5 @@ export function writeMaildirsize(dir: string, quota: string, owner: Ownership | 
     return;
   }
   if (!existsSync(maildir)) return;
-  const usage = recount ? maildirUsage(maildir) : { bytes: 0, count: 0 };
-  writeFileAtomic(file, `${quota}\n${usage.bytes} ${usage.count}\n`, { ...(owner ? { owner } : {}) });
+  writeFileAtomic(file, maildirsizeText(quota, maildirUsage(maildir)), { ...(owner ? { owner } : {}) });
 }

@@ -1,8 +1,8 @@
 /** djb's cdb hash: h = ((h << 5) + h) ^ c, from 5381, over the key bytes, unsigned 32-bit. */
-export function cdbHash(key: Uint8Array): number {
+export function cdbHash(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let h = 5381;
-  for (let i = 0; i < key.length; i++) {
-    h = (((h << 5) + h) ^ key[i]!) >>> 0;
+  for (let i = start; i < end; i++) {
+    h = (((h << 5) + h) ^ bytes[i]!) >>> 0;
   }
   return h;
 }

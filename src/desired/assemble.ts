@@ -1,41 +1,61 @@
-import { dirname, posix } from 'node:path';
+import { posix } from 'node:path';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
-import { domainEntries } from './domains.js';
+import { checkFile } from './file-check.js';
+import type { FileOutcome, SharedContext } from './file-check.js';
 import { includePatterns, selectIncludes } from './include.js';
-import { normalizeDesired } from './normalize.js';
-import type { Overrides, SecretBase } from './normalize.js';
+import { normalizeDesired, topQuotaOf } from './normalize.js';
+import type { Overrides } from './normalize.js';
 import { parseYaml } from './parse.js';
-import { runRules } from './rules.js';
-import { validateAgainstSchema } from './validate.js';
+import { aliasDomainRules, domainRules, mainDefaultQuotaRules, relayRules } from './rules.js';
 import type { ParsedYaml } from './yaml-tree.js';
 
-/** The parsed main file and included files, plus what reading them reported. */
+/** The parsed main file and the checked included files, plus what reading them reported. */
 export interface DesiredFiles {
   main: ParsedYaml;
-  includes: ParsedYaml[];
+  /** The main file's directory on disk. */
+  mainDir: string;
+  includes: FileOutcome[];
   /** Problems found while resolving `include:` (no match, unreadable file, …). */
   diagnostics: Diagnostic[];
-  secretBase: SecretBase;
+}
+
+/** What every included file is checked against (see checkFile). */
+export function sharedContext(main: ParsedYaml, mainDir: string): SharedContext {
+  return { mainFile: main.file, mainDir, topQuota: topQuotaOf(main) };
 }
 
 /**
- * The pure core: validate every file (schema and rules), report every problem at once sorted by
- * file and position, and normalise into a DesiredState when there is no error.
+ * The pure core: the main file is checked here, the included ones arrive checked (checkFile);
+ * the rules across files and the main file's own run here. Every problem is reported at once,
+ * sorted by file and position, in the order the checks list them; the DesiredState is made when
+ * there is no error.
  */
 export function buildDesired(files: DesiredFiles, overrides: Overrides = {}): Result<DesiredState> {
-  const all = [files.main, ...files.includes];
-  const diagnostics = [...files.diagnostics, ...all.flatMap((parsed) => parsed.diagnostics)];
-  for (const parsed of all) {
-    if (!parsed.broken) diagnostics.push(...validateAgainstSchema(parsed, parsed === files.main ? 'main' : 'include'));
-  }
-  const domains = domainEntries(all);
-  diagnostics.push(...runRules({ main: files.main, domains, baseDir: files.secretBase }));
-  const sorted = sortDiagnostics(diagnostics, all.map((parsed) => parsed.file));
+  const main = checkFile(files.main, { ...sharedContext(files.main, files.mainDir), role: 'main', fileDir: files.mainDir });
+  const all = [main, ...files.includes];
+  const facts = all.flatMap((file) => file.domains);
+  const diagnostics = [
+    ...files.diagnostics,
+    ...all.flatMap((file) => file.parse),
+    ...all.flatMap((file) => file.schema),
+    ...domainRules(facts),
+    ...aliasDomainRules(facts),
+    ...all.flatMap((file) => file.rules.users),
+    ...all.flatMap((file) => file.rules.aliases),
+    ...mainDefaultQuotaRules(files.main),
+    ...all.flatMap((file) => file.rules.defaultQuotas),
+    ...relayRules(files.main),
+    ...all.flatMap((file) => file.rules.secretFiles),
+  ];
+  const sorted = sortDiagnostics(diagnostics, all.map((file) => file.file));
   if (hasErrors(sorted)) return { ok: false, diagnostics: sorted };
-  const state = normalizeDesired(files.main, domains, all.map((parsed) => parsed.file), files.secretBase, overrides);
-  return { ok: true, value: state, diagnostics: sorted };
+  const domains = all.flatMap((file) => {
+    if (!file.normalized) throw new Error(`internal error: ${file.file} has no error but was not normalised`);
+    return file.normalized;
+  });
+  return { ok: true, value: normalizeDesired(files.main, domains, all.map((file) => file.file), overrides), diagnostics: sorted };
 }
 
 export interface ParseTextOptions {
@@ -54,11 +74,12 @@ export function parseDesiredText(text: string, fileName: string, options: ParseT
   const { patterns, diagnostics } = includePatterns(main);
   const selected = selectIncludes(main, patterns, () => [...virtual.keys()], posix.basename(fileName));
   const base = posix.dirname(fileName);
-  const includes = selected.files.map((path) => parseYaml(virtual.get(path)!, posix.join(base, path), 'include'));
-  return buildDesired(
-    { main, includes, diagnostics: [...diagnostics, ...selected.diagnostics], secretBase: (parsed) => dirname(parsed.file) },
-    options.overrides,
-  );
+  const shared = sharedContext(main, base);
+  const includes = selected.files.map((path) => {
+    const file = posix.join(base, path);
+    return checkFile(parseYaml(virtual.get(path)!, file, 'include'), { ...shared, role: 'include', fileDir: posix.dirname(file) });
+  });
+  return buildDesired({ main, mainDir: base, includes, diagnostics: [...diagnostics, ...selected.diagnostics] }, options.overrides);
 }
 
 /** Main file first, then by line and column; problems without a position come first in their file. */

@@ -1,4 +1,7 @@
-import { isRecord, own } from './yaml-tree.js';
+import type { PasswordSpec } from '../model/password.js';
+import { parsePassword, parseQuota } from './value-specs.js';
+import type { Checked } from './value-specs.js';
+import { isRecord, keyOffsetIn, offsetOf, own } from './yaml-tree.js';
 import type { ParsedYaml, Path } from './yaml-tree.js';
 
 /** One `domains:` entry of one file; `spec` is whatever the YAML holds there. */
@@ -17,6 +20,10 @@ export interface MemberEntry {
   name: string;
   value: unknown;
   path: Path;
+  /** Source offset of the name (the key), for the object's location. */
+  keyAt: number;
+  /** userPassword()/userQuota() results: the rules check them, normalisation then uses them. */
+  checked?: { password?: Checked<PasswordSpec>; quota?: Checked<string> };
 }
 
 /** The domains of every readable file, in file order (the main file first). */
@@ -36,7 +43,12 @@ export function members(domain: DomainEntry, key: 'users' | 'aliases'): readonly
   const cached = domain.cache?.[key];
   if (cached) return cached;
   const map = isRecord(domain.spec) ? own(domain.spec, key) : undefined;
-  const list = isRecord(map) ? Object.entries(map).map(([name, value]) => ({ domain, name, value, path: [...domain.path, key, name] })) : [];
+  const list = isRecord(map)
+    ? Object.entries(map).map(([name, value]) => {
+        const path = [...domain.path, key, name];
+        return { domain, name, value, path, keyAt: keyOffsetIn(map, name) ?? offsetOf(domain.parsed, path, 'key') };
+      })
+    : [];
   domain.cache ??= {};
   domain.cache[key] = list;
   return list;
@@ -45,4 +57,16 @@ export function members(domain: DomainEntry, key: 'users' | 'aliases'): readonly
 /** A field of a map-valued entry, or undefined when the entry is not a map or lacks the field. */
 export function field(value: unknown, key: string): unknown {
   return isRecord(value) ? own(value, key) : undefined;
+}
+
+/** The user's `password:` as parsePassword reads it (the user must have the key), parsed once. */
+export function userPassword(user: MemberEntry): Checked<PasswordSpec> {
+  user.checked ??= {};
+  return (user.checked.password ??= parsePassword(field(user.value, 'password')));
+}
+
+/** The user's `quota:` as parseQuota reads it (the user must have the key), parsed once. */
+export function userQuota(user: MemberEntry): Checked<string> {
+  user.checked ??= {};
+  return (user.checked.quota ??= parseQuota(field(user.value, 'quota')));
 }

@@ -2,7 +2,9 @@ import { readFile as fsReadFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
-import { buildDesired } from './assemble.js';
+import { buildDesired, sharedContext } from './assemble.js';
+import { checkIncludes } from './check-pool.js';
+import type { IncludeInput } from './check-pool.js';
 import { quote } from './describe.js';
 import { globMatcher, hasWildcard } from './glob.js';
 import { includePatterns, selectIncludes } from './include.js';
@@ -42,25 +44,30 @@ export async function loadDesired(file: string, options: LoadOptions = {}): Prom
   }
   const main = parseYaml(text, mainName, 'main');
   const base = dirname(file);
-  const realDirs = new Map<ParsedYaml, string>([[main, base]]);
   const { patterns, diagnostics } = includePatterns(main);
   const candidates = new Map<IncludePattern, string[]>();
   for (const pattern of patterns) candidates.set(pattern, await listCandidates(base, pattern.segments, list));
   const mainRelative = relative(base, file).split('\\').join('/');
   const selected = selectIncludes(main, patterns, (pattern) => candidates.get(pattern) ?? [], mainRelative);
   diagnostics.push(...selected.diagnostics);
-  const includes: ParsedYaml[] = [];
-  for (const path of selected.files) {
-    const real = join(base, path);
-    try {
-      const parsed = parseYaml(await read(real), display(real), 'include');
-      realDirs.set(parsed, dirname(real));
-      includes.push(parsed);
-    } catch (error) {
-      diagnostics.push(unreadableInclude(main, patterns, path, display(real), error));
-    }
+  // Read at once, reported in file order.
+  const texts = await Promise.all(
+    selected.files.map(async (path): Promise<{ real: string; text: string } | { real: string; problem: Diagnostic }> => {
+      const real = join(base, path);
+      try {
+        return { real, text: await read(real) };
+      } catch (error) {
+        return { real, problem: unreadableInclude(main, patterns, path, display(real), error) };
+      }
+    }),
+  );
+  const readable: IncludeInput[] = [];
+  for (const entry of texts) {
+    if ('problem' in entry) diagnostics.push(entry.problem);
+    else readable.push({ text: entry.text, file: display(entry.real), fileDir: dirname(entry.real) });
   }
-  return buildDesired({ main, includes, diagnostics, secretBase: (parsed) => realDirs.get(parsed) ?? dirname(parsed.file) }, options.overrides);
+  const includes = await checkIncludes(readable, sharedContext(main, base));
+  return buildDesired({ main, mainDir: base, includes, diagnostics }, options.overrides);
 }
 
 function unreadableInclude(main: ParsedYaml, patterns: readonly IncludePattern[], path: string, name: string, error: unknown): Diagnostic {

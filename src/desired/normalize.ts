@@ -6,9 +6,10 @@ import { defaultComment, normaliseTarget } from '../model/names.js';
 import type { PasswordSpec } from '../model/password.js';
 import { NOQUOTA } from '../model/quota.js';
 import type { DesiredAlias, DesiredDomain, DesiredRelay, DesiredState, DesiredUser, Forward, Policy } from '../model/state.js';
-import { field, members } from './domains.js';
+import { field, members, userPassword, userQuota } from './domains.js';
 import type { DomainEntry } from './domains.js';
-import { parsePassword, parseQuota } from './value-specs.js';
+import { parseQuota } from './value-specs.js';
+import type { Checked } from './value-specs.js';
 import { lineColOf, offsetOf, own } from './yaml-tree.js';
 import type { ParsedYaml, Path } from './yaml-tree.js';
 
@@ -21,23 +22,18 @@ export interface Overrides {
   qmailHome?: string | undefined;
 }
 
-/** Where `file:` secrets of each file are read from: the directory of that file on disk. */
-export type SecretBase = (parsed: ParsedYaml) => string;
+/** The main file's `defaults.quota`, canonical: the quota of users whose domain gives no default. */
+export function topQuotaOf(main: ParsedYaml): string {
+  return quotaOf(field(field(main.data, 'defaults'), 'quota')) ?? NOQUOTA;
+}
 
 /**
- * Turns validated files into the DesiredState: defaults applied, quotas canonical, flags as a
- * bitmask, addresses normalised, every object with its source location. Only called when the
- * rules found no error, so values are known to be well-formed.
+ * Turns validated files into the DesiredState: the main file's settings, and the domains each
+ * file's normalizeDomain made (in file order). Only called when the rules found no error, so
+ * values are known to be well-formed.
  */
-export function normalizeDesired(
-  main: ParsedYaml,
-  domains: readonly DomainEntry[],
-  files: string[],
-  secretBase: SecretBase,
-  overrides: Overrides = {},
-): DesiredState {
+export function normalizeDesired(main: ParsedYaml, domains: Iterable<DesiredDomain>, files: string[], overrides: Overrides = {}): DesiredState {
   const top = main.data;
-  const topQuota = quotaOf(field(field(top, 'defaults'), 'quota')) ?? NOQUOTA;
   const policy = field(top, 'policy');
   const state: DesiredState = {
     vpopmailHome: cleanHome(overrides.vpopmailHome ?? (field(field(top, 'vpopmail'), 'home') as string | undefined) ?? DEFAULT_VPOPMAIL_HOME),
@@ -53,11 +49,16 @@ export function normalizeDesired(
   if (Array.isArray(relay)) {
     state.relay = relay.map((address, index): DesiredRelay => ({ address: address as string, source: sourceOf(main, ['relay', index], 'value') }));
   }
-  for (const entry of domains) state.domains.set(entry.name, normalizeDomain(entry, topQuota, secretBase(entry.parsed)));
+  for (const domain of domains) state.domains.set(domain.name, domain);
   return state;
 }
 
-function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir: string): DesiredDomain {
+/**
+ * One validated domain entry with defaults applied, quotas canonical, flags as a bitmask,
+ * addresses normalised and every object with its source location; `file:` secrets resolve
+ * against `secretDir`, the directory of the entry's file on disk.
+ */
+export function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir: string): DesiredDomain {
   const domainQuota = quotaOf(field(field(entry.spec, 'defaults'), 'quota')) ?? topQuota;
   const domain: DesiredDomain = {
     name: entry.name,
@@ -70,11 +71,11 @@ function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir: string
     const spec = member.value;
     const user: DesiredUser = {
       name: member.name,
-      password: passwordOf(field(spec, 'password'), secretDir),
+      password: field(spec, 'password') === undefined ? { kind: 'unmanaged' } : passwordOf(userPassword(member), secretDir),
       comment: (field(spec, 'comment') as string | undefined) ?? defaultComment(member.name),
-      quota: quotaOf(field(spec, 'quota')) ?? domainQuota,
+      quota: field(spec, 'quota') === undefined ? domainQuota : checkedValue(userQuota(member)) ?? domainQuota,
       flags: flagsToMask((field(spec, 'flags') as FlagName[] | undefined) ?? []),
-      source: sourceOf(entry.parsed, member.path, 'key'),
+      source: { file: entry.parsed.file, ...lineColOf(entry.parsed.lineStarts, member.keyAt) },
     };
     const forward = field(spec, 'forward');
     if (forward !== undefined) user.forward = forwardOf(forward);
@@ -84,7 +85,7 @@ function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir: string
     const alias: DesiredAlias = {
       name: member.name,
       to: (member.value as string[]).map(normaliseTarget),
-      source: sourceOf(entry.parsed, member.path, 'key'),
+      source: { file: entry.parsed.file, ...lineColOf(entry.parsed.lineStarts, member.keyAt) },
     };
     domain.aliases.set(member.name, alias);
   }
@@ -97,10 +98,12 @@ function quotaOf(value: unknown): string | undefined {
   return quota.ok ? quota.value : undefined;
 }
 
+function checkedValue<T>(checked: Checked<T>): T | undefined {
+  return checked.ok ? checked.value : undefined;
+}
+
 /** A `file:` secret is read relative to the file that names it; the label keeps the path as written. */
-function passwordOf(value: unknown, secretDir: string): PasswordSpec {
-  if (value === undefined) return { kind: 'unmanaged' };
-  const spec = parsePassword(value);
+function passwordOf(spec: Checked<PasswordSpec>, secretDir: string): PasswordSpec {
   if (!spec.ok) return { kind: 'unmanaged' };
   if (spec.value.kind === 'secret' && 'file' in spec.value.ref && !isAbsolute(spec.value.ref.file)) {
     return { ...spec.value, ref: { file: join(secretDir, spec.value.ref.file) } };

@@ -4,82 +4,120 @@ import { FLAG_NAMES } from '../model/flags.js';
 import { aliasNameProblem, commentProblem, domainNameProblem, normaliseTarget, targetProblem, userNameProblem } from '../model/names.js';
 import { relayAddressProblem } from '../model/relay.js';
 import { quote } from './describe.js';
-import { field, members } from './domains.js';
+import { field, members, userPassword, userQuota } from './domains.js';
 import type { DomainEntry } from './domains.js';
 import { diagnosticAt, lineAt } from './parse.js';
-import { parsePassword, parseQuota } from './value-specs.js';
+import { parseQuota } from './value-specs.js';
 import type { Problem } from './value-specs.js';
-import { isRecord, own } from './yaml-tree.js';
+import { isRecord, lineColOf, offsetOf, own } from './yaml-tree.js';
 import type { ParsedYaml, Path } from './yaml-tree.js';
 
 /**
  * Checks the schema cannot express. Each rule looks only at values of the right type (the schema
  * reports the others), so a problem is reported once.
+ *
+ * Most rules look at one file at a time (FILE_RULES), so that files can be checked in parallel
+ * (check-pool.ts); the two that compare domains across files work on DomainFacts, the little that
+ * is needed of each domain: where its name is and which alias domains it lists.
  */
-export interface RuleContext {
-  main: ParsedYaml;
+
+/** One file's domains, and the directories relative paths resolve against on disk. */
+export interface FileRuleContext {
+  parsed: ParsedYaml;
   domains: readonly DomainEntry[];
-  /** The directory on disk that relative paths in a file resolve against. */
-  baseDir: (parsed: ParsedYaml) => string;
+  /** The main file's name as messages show it, and its directory, which `file:` secrets should stay inside. */
+  mainFile: string;
+  mainDir: string;
+  /** The directory of this file, which its relative `file:` secrets resolve against. */
+  fileDir: string;
 }
 
-export type Rule = (ctx: RuleContext) => Diagnostic[];
+export type FileRule = (ctx: FileRuleContext) => Diagnostic[];
 
-export const RULES: readonly Rule[] = [domainRules, aliasDomainRules, userRules, aliasRules, defaultQuotaRules, relayRules, secretFileRules];
+/** The rules of one file, by name, in the order their reports are listed. */
+export const FILE_RULES = { users: userRules, aliases: aliasRules, defaultQuotas: domainDefaultQuotaRules, secretFiles: secretFileRules } as const;
 
-export function runRules(ctx: RuleContext): Diagnostic[] {
-  return RULES.flatMap((rule) => rule(ctx));
+export type FileRuleName = keyof typeof FILE_RULES;
+
+/** A place in a file, for messages that point at another declaration. */
+export interface Place {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** What the cross-file rules need of one `domains:` entry. */
+export interface DomainFacts {
+  name: string;
+  /** Where the domain's name (its key) is. */
+  key: Place;
+  /** The string items of its `aliasDomains:` list. */
+  aliasDomains: Array<{ name: string; at: Place }>;
+}
+
+/** The facts of one file's domain entries. */
+export function domainFacts(parsed: ParsedYaml, domains: readonly DomainEntry[]): DomainFacts[] {
+  const place = (path: Path, side: 'key' | 'value'): Place => ({ file: parsed.file, ...lineColOf(parsed.lineStarts, offsetOf(parsed, path, side)) });
+  return domains.map((domain) => {
+    const list = field(domain.spec, 'aliasDomains');
+    const aliasDomains: DomainFacts['aliasDomains'] = [];
+    if (Array.isArray(list)) {
+      for (const [index, name] of list.entries()) {
+        if (typeof name === 'string') aliasDomains.push({ name, at: place([...domain.path, 'aliasDomains', index], 'value') });
+      }
+    }
+    return { name: domain.name, key: place(domain.path, 'key'), aliasDomains };
+  });
+}
+
+function errorAt(place: Place, code: string, message: string): Diagnostic {
+  return { severity: 'error', code, message, file: place.file, line: place.line, col: place.col };
 }
 
 /** "at line 3", or "in domains/a.yaml at line 3" when the place is in another file than `here`. */
-function where(place: { parsed: ParsedYaml; path: Path }, here: ParsedYaml, side: 'key' | 'value' = 'value'): string {
-  const line = lineAt(place.parsed, place.path, side);
-  return place.parsed === here ? `at line ${line}` : `in ${place.parsed.file} at line ${line}`;
+function where(place: Place, here: string): string {
+  return place.file === here ? `at line ${place.line}` : `in ${place.file} at line ${place.line}`;
 }
 
 function problemsAt(parsed: ParsedYaml, base: Path, problems: readonly Problem[]): Diagnostic[] {
   return problems.map((p) => diagnosticAt(parsed, [...base, ...p.path], p.side, 'invalid-value', p.message));
 }
 
-function domainRules(ctx: RuleContext): Diagnostic[] {
+/** Domain names, each declared once across all files. */
+export function domainRules(domains: readonly DomainFacts[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const seen = new Map<string, DomainEntry>();
-  for (const domain of ctx.domains) {
+  const seen = new Map<string, DomainFacts>();
+  for (const domain of domains) {
     const problem = domainNameProblem(domain.name);
-    if (problem) out.push(diagnosticAt(domain.parsed, domain.path, 'key', 'invalid-name', `domain ${quote(domain.name)}: ${problem}`));
+    if (problem) out.push(errorAt(domain.key, 'invalid-name', `domain ${quote(domain.name)}: ${problem}`));
     const first = seen.get(domain.name);
     if (first) {
-      const message = `domain ${quote(domain.name)} is declared twice (first ${where(first, domain.parsed, 'key')})`;
-      out.push(diagnosticAt(domain.parsed, domain.path, 'key', 'duplicate-domain', message));
+      const message = `domain ${quote(domain.name)} is declared twice (first ${where(first.key, domain.key.file)})`;
+      out.push(errorAt(domain.key, 'duplicate-domain', message));
     } else seen.set(domain.name, domain);
   }
   return out;
 }
 
-function aliasDomainRules(ctx: RuleContext): Diagnostic[] {
+/** Alias domains: valid names, not a declared domain, listed once across all domains. */
+export function aliasDomainRules(domains: readonly DomainFacts[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const declared = new Map(ctx.domains.map((d) => [d.name, d]));
-  const seen = new Map<string, { domain: DomainEntry; path: Path }>();
-  for (const domain of ctx.domains) {
-    const list = field(domain.spec, 'aliasDomains');
-    if (!Array.isArray(list)) continue;
-    for (const [index, name] of list.entries()) {
-      if (typeof name !== 'string') continue;
-      const path = [...domain.path, 'aliasDomains', index];
+  const declared = new Map(domains.map((d) => [d.name, d]));
+  const seen = new Map<string, { domain: DomainFacts; at: Place }>();
+  for (const domain of domains) {
+    const here = domain.key.file;
+    for (const { name, at } of domain.aliasDomains) {
       const report = (code: string, message: string): void => {
-        out.push(diagnosticAt(domain.parsed, path, 'value', code, `aliasDomains: ${quote(name)} ${message}`));
+        out.push(errorAt(at, code, `aliasDomains: ${quote(name)} ${message}`));
       };
       const problem = domainNameProblem(name);
       const other = declared.get(name);
       const first = seen.get(name);
       if (problem) report('invalid-name', `is not valid: ${problem}`);
-      else if (other) report('alias-domain-conflict', `is also declared as a domain (${where(other, domain.parsed, 'key')})`);
-      else if (first && first.domain === domain) report('duplicate-alias-domain', `is listed twice (first ${where({ parsed: domain.parsed, path: first.path }, domain.parsed)})`);
-      else if (first) {
-        const place = { parsed: first.domain.parsed, path: first.path };
-        report('duplicate-alias-domain', `is already an alias domain of ${quote(first.domain.name)} (${where(place, domain.parsed)})`);
-      }
-      if (!first) seen.set(name, { domain, path });
+      else if (other) report('alias-domain-conflict', `is also declared as a domain (${where(other.key, here)})`);
+      else if (first && first.domain === domain) report('duplicate-alias-domain', `is listed twice (first ${where(first.at, here)})`);
+      else if (first) report('duplicate-alias-domain', `is already an alias domain of ${quote(first.domain.name)} (${where(first.at, here)})`);
+      if (!first) seen.set(name, { domain, at });
     }
   }
   return out;
@@ -87,7 +125,7 @@ function aliasDomainRules(ctx: RuleContext): Diagnostic[] {
 
 const FLAG_SET = new Set<string>(FLAG_NAMES);
 
-function userRules(ctx: RuleContext): Diagnostic[] {
+function userRules(ctx: FileRuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const domain of ctx.domains) {
     const parsed = domain.parsed;
@@ -102,11 +140,11 @@ function userRules(ctx: RuleContext): Diagnostic[] {
         if (commentError) out.push(diagnosticAt(parsed, [...user.path, 'comment'], 'value', 'invalid-value', commentError));
       }
       if (Object.hasOwn(spec, 'quota')) {
-        const quota = parseQuota(own(spec, 'quota'));
+        const quota = userQuota(user);
         if (!quota.ok) out.push(...problemsAt(parsed, [...user.path, 'quota'], quota.problems));
       }
       if (Object.hasOwn(spec, 'password')) {
-        const password = parsePassword(own(spec, 'password'));
+        const password = userPassword(user);
         if (!password.ok) out.push(...problemsAt(parsed, [...user.path, 'password'], password.problems));
       }
       const flags = own(spec, 'flags');
@@ -121,7 +159,7 @@ function userRules(ctx: RuleContext): Diagnostic[] {
   return out;
 }
 
-function aliasRules(ctx: RuleContext): Diagnostic[] {
+function aliasRules(ctx: FileRuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const domain of ctx.domains) {
     const users = new Set(members(domain, 'users').map((u) => u.name));
@@ -140,22 +178,24 @@ function aliasRules(ctx: RuleContext): Diagnostic[] {
   return out;
 }
 
-function defaultQuotaRules(ctx: RuleContext): Diagnostic[] {
-  const places: Array<{ parsed: ParsedYaml; path: Path; defaults: unknown }> = [
-    { parsed: ctx.main, path: ['defaults'], defaults: field(ctx.main.data, 'defaults') },
-    ...ctx.domains.map((d) => ({ parsed: d.parsed, path: [...d.path, 'defaults'], defaults: field(d.spec, 'defaults') })),
-  ];
-  const out: Diagnostic[] = [];
-  for (const place of places) {
-    if (!isRecord(place.defaults) || !Object.hasOwn(place.defaults, 'quota')) continue;
-    const quota = parseQuota(own(place.defaults, 'quota'));
-    if (!quota.ok) out.push(...problemsAt(place.parsed, [...place.path, 'quota'], quota.problems));
-  }
-  return out;
+/** `defaults.quota` of the main file. */
+export function mainDefaultQuotaRules(main: ParsedYaml): Diagnostic[] {
+  return defaultQuotaProblems(main, ['defaults'], field(main.data, 'defaults'));
 }
 
-function relayRules(ctx: RuleContext): Diagnostic[] {
-  const relay = field(ctx.main.data, 'relay');
+function domainDefaultQuotaRules(ctx: FileRuleContext): Diagnostic[] {
+  return ctx.domains.flatMap((d) => defaultQuotaProblems(d.parsed, [...d.path, 'defaults'], field(d.spec, 'defaults')));
+}
+
+function defaultQuotaProblems(parsed: ParsedYaml, path: Path, defaults: unknown): Diagnostic[] {
+  if (!isRecord(defaults) || !Object.hasOwn(defaults, 'quota')) return [];
+  const quota = parseQuota(own(defaults, 'quota'));
+  return quota.ok ? [] : problemsAt(parsed, [...path, 'quota'], quota.problems);
+}
+
+/** `relay:` of the main file: valid addresses, each once. */
+export function relayRules(main: ParsedYaml): Diagnostic[] {
+  const relay = field(main.data, 'relay');
   if (!Array.isArray(relay)) return [];
   const out: Diagnostic[] = [];
   const valid: Array<ListItem | undefined> = [];
@@ -165,26 +205,25 @@ function relayRules(ctx: RuleContext): Diagnostic[] {
       continue;
     }
     const problem = relayAddressProblem(address);
-    if (problem) out.push(diagnosticAt(ctx.main, ['relay', index], 'value', 'invalid-relay', `relay: ${quote(address)} is refused: ${problem}`));
+    if (problem) out.push(diagnosticAt(main, ['relay', index], 'value', 'invalid-relay', `relay: ${quote(address)} is refused: ${problem}`));
     valid.push(problem ? undefined : { key: address, shown: address });
   }
-  return [...out, ...duplicates(ctx.main, ['relay'], 'relay', valid)];
+  return [...out, ...duplicates(main, ['relay'], 'relay', valid)];
 }
 
 /**
  * A `file:` secret outside the main file's directory draws a warning: a pull request could point it
  * at any file the reconciler can read on the server.
  */
-function secretFileRules(ctx: RuleContext): Diagnostic[] {
+function secretFileRules(ctx: FileRuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const root = ctx.baseDir(ctx.main);
   for (const domain of ctx.domains) {
     for (const user of members(domain, 'users')) {
       const file = field(field(user.value, 'password'), 'file');
       if (typeof file !== 'string' || file === '') continue;
-      const inside = relative(root, isAbsolute(file) ? file : join(ctx.baseDir(domain.parsed), file));
+      const inside = relative(ctx.mainDir, isAbsolute(file) ? file : join(ctx.fileDir, file));
       if (inside === '..' || inside.startsWith('../') || isAbsolute(inside)) {
-        const message = `file: ${quote(file)} is outside the directory of ${basename(ctx.main.file)}`;
+        const message = `file: ${quote(file)} is outside the directory of ${basename(ctx.mainFile)}`;
         out.push(diagnosticAt(domain.parsed, [...user.path, 'password', 'file'], 'value', 'secret-outside', message, 'warning'));
       }
     }

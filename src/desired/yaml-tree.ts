@@ -117,6 +117,12 @@ function valueOffset(pos: MapPositions, key: string): number | undefined {
   return i === undefined ? undefined : pos.offsets[2 * i + 1];
 }
 
+/** The source offset of `key` in a parsed map (its first occurrence), or undefined. */
+export function keyOffsetIn(map: object, key: string): number | undefined {
+  const pos = positionsOf(map);
+  return pos && 'keys' in pos ? keyOffset(pos, key) : undefined;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+import type { CdbRanges } from '../cdb/write.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { canonicalQuotaField } from '../model/quota.js';
 import type { LiveUser } from '../model/state.js';
@@ -28,6 +29,7 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
   const users: VpasswdUser[] = [];
   const diagnostics: Diagnostic[] = [];
   const firstLine = new Map<string, number>();
+  const quotas = new Map<string, string | undefined>();
   let withClear = 0;
   let withoutClear = 0;
   const lines = text.split('\n');
@@ -81,25 +83,21 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
       continue;
     }
     firstLine.set(name, lineNo);
-    let quota = canonicalQuotaField(quotaRaw);
+    // A domain has a handful of distinct quota fields; each is read once.
+    if (!quotas.has(quotaRaw)) quotas.set(quotaRaw, canonicalQuotaField(quotaRaw));
+    let quota = quotas.get(quotaRaw);
     if (quota === undefined) {
       warn('vpasswd-quota', lineNo, `user ${name}: quota "${quotaRaw}" is not a form mailstate understands; kept as it is`);
       quota = quotaRaw;
     }
-    if (clear === undefined) withoutClear++;
-    else withClear++;
-    users.push({
-      name,
-      hash,
-      apop,
-      flags: Number(flagsText),
-      comment,
-      dir,
-      quota,
-      quotaRaw,
-      ...(clear !== undefined ? { clear } : {}),
-      line: lineNo,
-    });
+    const flags = Number(flagsText);
+    if (clear === undefined) {
+      withoutClear++;
+      users.push({ name, hash, apop, flags, comment, dir, quota, quotaRaw, line: lineNo });
+    } else {
+      withClear++;
+      users.push({ name, hash, apop, flags, comment, dir, quota, quotaRaw, clear, line: lineNo });
+    }
   }
   if (withClear > 0 && withoutClear > 0) {
     // An upgrade from a clear-password build leaves both kinds; writing the 8th field is harmless
@@ -171,12 +169,21 @@ export function cdbRecordsFromVpasswdText(text: string | Uint8Array): Array<[str
     return records;
   }
   const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const { ranges } = cdbRangesFromVpasswd(bytes);
   const records: Array<[Buffer, Buffer]> = [];
+  for (let i = 0; i < ranges.length; i += 4) records.push([bytes.subarray(ranges[i]!, ranges[i + 1]!), bytes.subarray(ranges[i + 2]!, ranges[i + 3]!)]);
+  return records;
+}
+
+/** The same records as ranges of the vpasswd bytes, for buildCdbFromRanges (no copy of each record). */
+export function cdbRangesFromVpasswd(text: Uint8Array): CdbRanges {
+  const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const ranges: number[] = [];
   let start = 0;
   for (let end = bytes.indexOf(0x0a); end >= 0; start = end + 1, end = bytes.indexOf(0x0a, start)) {
     const colon = bytes.indexOf(0x3a, start);
     if (colon < 0 || colon > end) continue;
-    records.push([bytes.subarray(start, colon), bytes.subarray(colon + 1, end)]);
+    ranges.push(start, colon, colon + 1, end);
   }
-  return records;
+  return { source: bytes, ranges: Uint32Array.from(ranges) };
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCdbRecords, lookupCdb, CdbFormatError } from '../../src/cdb/read.js';
-import { buildCdb } from '../../src/cdb/write.js';
+import { buildCdb, buildCdbFromRanges } from '../../src/cdb/write.js';
+import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText } from '../../src/live/vpasswd.js';
 
 const golden = join(import.meta.dirname, '../fixtures/golden');
 
@@ -21,6 +22,15 @@ describe('cdb writer', () => {
     for (let i = 0; i < 3000; i++) records.push([`user${i}`, `$6$salt$hash:1:0:user${i}:/home/vpopmail/domains/x/user${i}:NOQUOTA`]);
     records.push(['user7', 'duplicate wins second'], ['', 'empty key'], ['ünï', 'cödé']);
     expect(buildCdb(records).equals(tinycdbBuild(records))).toBe(true);
+  });
+
+  it('builds vpasswd.cdb straight from the vpasswd bytes, as from its records', () => {
+    const vpasswd = Buffer.from('alice:$1$x$y:1:0:Alice:/d/alice:NOQUOTA\nno colon here\nbob::1:0::/d/bob:1048576S:clear:with:colons\nünï:x:1:0:ü:/d/u:NOQUOTA\nlast:without:newline');
+    const records = cdbRecordsFromVpasswdText(vpasswd);
+    expect(records.map(([k]) => k.toString())).toEqual(['alice', 'bob', 'ünï']);
+    const fromRanges = buildCdbFromRanges(cdbRangesFromVpasswd(vpasswd));
+    expect(fromRanges.equals(buildCdb(records))).toBe(true);
+    expect(fromRanges.equals(tinycdbBuild(records.map(([k, v]) => [k.toString(), v.toString()])))).toBe(true);
   });
 
   it('writes an empty database exactly as tinycdb does', () => {

@@ -1,0 +1,42 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFsPool } from '../../src/live/fs-pool.js';
+
+// The workers run compiled code: the test suite's setup builds dist/ first.
+const WORKER = new URL('../../dist/live/fs-worker.js', import.meta.url);
+const root = mkdtempSync(join(tmpdir(), 'mailstate-fs-pool-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+mkdirSync(join(root, 'dir'));
+writeFileSync(join(root, 'file'), 'some text\n');
+writeFileSync(join(root, 'empty'), '');
+symlinkSync(join(root, 'file'), join(root, 'link'));
+symlinkSync(join(root, 'nowhere'), join(root, 'dangling'));
+const paths = ['file', 'empty', 'link', 'dangling', 'dir', 'missing', 'file/below', 'dir/missing', 'ünï'].map((name) => join(root, name));
+
+describe('createFsPool', () => {
+  it('answers in worker threads exactly as on this thread', async () => {
+    expect(existsSync(fileURLToPath(WORKER))).toBe(true);
+    const here = createFsPool({ workerUrl: new URL('./no-such-worker.js', WORKER) });
+    const threaded = createFsPool({ workerUrl: WORKER, inlineProbes: 0, workers: 2 });
+    try {
+      // The first probe call starts the workers; reads go to them from then on.
+      const probes = await threaded.mayExist(paths);
+      expect(probes).toEqual(await here.mayExist(paths));
+      expect(probes).toEqual([true, true, true, false, true, false, false, false, false]);
+      const reads = await threaded.readFiles(paths);
+      expect(reads).toEqual(await here.readFiles(paths));
+      expect(reads.map((r) => r.kind)).toEqual(['ok', 'ok', 'ok', 'missing', 'error', 'missing', 'missing', 'missing', 'missing']);
+      expect(reads[0]).toEqual({ kind: 'ok', data: Buffer.from('some text\n') });
+      // Many paths: batches of a thousand, answers in order.
+      const many = Array.from({ length: 2500 }, (_, i) => paths[i % paths.length]!);
+      expect(await threaded.mayExist(many)).toEqual(await here.mayExist(many));
+    } finally {
+      await threaded.close();
+      await here.close();
+    }
+  });
+});
