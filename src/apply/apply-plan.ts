@@ -53,7 +53,12 @@ export async function applyPlan(plan: Plan, driver: Driver, env: ApplyEnvironmen
       });
     } else if (RELAY_KINDS.has(change.kind)) {
       // All relay changes at once: one tcp.smtp write and one tcprules compile.
-      const relay = changes.filter((other, j) => RELAY_KINDS.has(other.kind) && !handled.has(j) && handled.add(j));
+      const relay: Change[] = [];
+      changes.forEach((other, j) => {
+        if (!RELAY_KINDS.has(other.kind) || handled.has(j)) return;
+        relay.push(other);
+        handled.add(j);
+      });
       await step(change, () => applyRelayChanges(relay, env));
     } else {
       throw new ApplyStepError(`internal error: no executor for ${change.kind}`, change);
