@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -138,4 +138,35 @@ export function filesBelow(root: string): string[] {
   };
   walk(root, '');
   return out.sort();
+}
+
+/**
+ * Every message file in a live mailbox (the Maildir of a user in some domain's vpasswd) or in
+ * ~vpopmail/archive, by its unique Maildir name, with its content. Mail is "not lost" when each
+ * message found before an apply is afterwards in one of those places with the same bytes; a
+ * Maildir nothing points at any more does not count.
+ */
+export async function maildirMessages(srv: TestServer): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const walk = (dir: string, inMaildir: boolean) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, inMaildir);
+      else if (/\/Maildir\/(new|cur|tmp)\/[^/]+$/.test(path) || (inMaildir && /\/(new|cur)\/[^/]+$/.test(path))) found.set(entry.name, readFileSync(path, 'latin1'));
+    }
+  };
+  const { state } = await readLive({ vpopmailHome: srv.vpopmailHome, qmailHome: srv.qmailHome });
+  for (const domain of state.domains.values()) {
+    for (const user of domain.users.values()) {
+      const maildir = join(user.dir, 'Maildir');
+      if (existsSync(maildir)) walk(maildir, true);
+    }
+  }
+  const archive = join(srv.vpopmailHome, 'archive');
+  if (existsSync(archive)) walk(archive, false);
+  return found;
+}
+/** Messages of `before` that are missing or changed in `after`: must always be empty. */
+export function lostMessages(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...before].filter(([name, body]) => after.get(name) !== body).map(([name]) => name);
 }

@@ -1,0 +1,87 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ApplyStepError } from '../../src/apply/types.js';
+import { FLAG_BITS } from '../../src/model/flags.js';
+import type { DesiredState } from '../../src/model/state.js';
+import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, planOf, server, type TestServer } from '../apply/harness.js';
+import { HASH_SECRET6 } from '../builders.js';
+import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
+
+const D = 'example.com';
+const src = { file: 'test.yaml' };
+const CODES = ['EIO', 'ENOSPC', 'EACCES', 'EPERM', 'EDQUOT'];
+
+/** Everything the files driver can do in one apply: users in and out, fields, forwards, aliases, relays, a new domain with an alias domain. */
+async function everythingDesired(srv: TestServer): Promise<DesiredState> {
+  const desired = desiredFromLive(await live(srv));
+  const domain = desired.domains.get(D)!;
+  domain.users.delete('bob');
+  Object.assign(domain.users.get('alice')!, { quota: '1048576S', flags: FLAG_BITS.no_pop, comment: 'Alice A', forward: { to: ['a@example.net'], keepCopy: true } });
+  for (const name of ['carol', 'dave']) domain.users.set(name, { name, password: { kind: 'hash', hash: HASH_SECRET6 }, comment: name, quota: '2048S', flags: 0, source: src });
+  domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
+  domain.aliases.delete('info');
+  desired.relay = [{ address: '127.', source: src }, { address: '10.1.2.', source: src }];
+  const users = new Map([
+    ['postmaster', { name: 'postmaster', password: { kind: 'hash' as const, hash: HASH_SECRET6 }, comment: 'Postmaster', quota: 'NOQUOTA', flags: 0, source: src }],
+    ['erin', { name: 'erin', password: { kind: 'hash' as const, hash: HASH_SECRET6 }, comment: 'erin', quota: 'NOQUOTA', flags: 0, source: src }],
+  ]);
+  desired.domains.set('new.test', { name: 'new.test', users, aliases: new Map(), aliasDomains: ['alias.test'], source: src });
+  return desired;
+}
+
+/** Temp files an interrupted atomic write must not leave behind. */
+function leftoverTempFiles(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(`${dir}/${entry.name}`);
+      else if (/\.mailstate-\d+\.tmp$/.test(entry.name)) found.push(`${dir}/${entry.name}`);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+/**
+ * Fails the k-th disk-changing call (or program run) of a busy apply, for every k, then re-runs
+ * apply: every run must converge and keep every message. A failure the apply swallowed must not
+ * leave it claiming success on a tree that is not converged.
+ */
+describe('a failure at every system call of a busy apply (files driver)', () => {
+  it('converges after each one and never loses a message', async () => {
+    const probe = await server(EXAMPLE_SANDBOX);
+    const probed = await withSyscallFaults(() => undefined, async () => applyDesired(await everythingDesired(probe), probe));
+    expect(probed.error).toBeUndefined();
+    const total = probed.calls.length;
+    expect(total).toBeGreaterThan(100);
+
+    let failedRuns = 0;
+    for (let k = 1; k <= total; k++) {
+      const srv = await server(EXAMPLE_SANDBOX);
+      const desired = await everythingDesired(srv);
+      const before = await maildirMessages(srv);
+      expect(before.size).toBeGreaterThanOrEqual(3);
+      let failed: SyscallCall | undefined;
+      const run = await withSyscallFaults(
+        (call) => (call.index === k ? ((failed = call), errnoError(CODES[k % CODES.length]!, call)) : undefined),
+        () => applyDesired(desired, srv),
+      );
+      const where = `fault ${k}/${total} in ${failed?.name} ${failed?.target}`;
+      if (run.error !== undefined) {
+        expect(run.error, where).toBeInstanceOf(ApplyStepError);
+        failedRuns++;
+      } else {
+        expect(planOf(desired, await live(srv)).changes, `${where}: apply reported success but did not converge`).toEqual([]);
+      }
+      expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost`).toEqual([]);
+      expect(leftoverTempFiles(srv.root), where).toEqual([]);
+
+      await applyDesired(desired, srv);
+      expect(planOf(desired, await live(srv)).changes, `${where}: not converged by the next apply`).toEqual([]);
+      expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost after the re-run`).toEqual([]);
+    }
+    console.log(`syscall faults: ${total} injected, ${failedRuns} stopped the apply`);
+    // Nearly every call is one whose failure must stop the apply: few may be best-effort.
+    expect(failedRuns).toBeGreaterThan(total * 0.8);
+  });
+});
