@@ -43,7 +43,10 @@ function existingModeAndOwner(path: string): { mode?: number; owner?: Ownership 
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
   if (options.keepExisting) options = { ...options, ...existingModeAndOwner(path) };
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.mailstate-${process.pid}.tmp`);
+  // One name per file, not per process: writes happen under the apply lock, so there is one
+  // writer at a time, and the temp file of an apply killed before its rename is truncated and
+  // reused by the re-run that writes the same file, instead of piling up.
+  const temp = join(dir, `.${basename(path)}.mailstate.tmp`);
   const fd = openSync(temp, 'w', options.mode ?? FILE_MODE);
   try {
     fchmodSync(fd, options.mode ?? FILE_MODE);
