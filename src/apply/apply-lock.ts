@@ -1,20 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lock } from 'os-lock';
 
 export class LockBusyError extends Error {
   readonly holderPid: number | undefined;
   constructor(message: string, holderPid: number | undefined) {
     super(message);
     this.holderPid = holderPid;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -27,29 +20,53 @@ function readHolder(path: string): number | undefined {
   }
 }
 
-/**
- * One mailstate apply per server: an O_EXCL lock file holding the holder's pid, so a second apply
- * can name who is busy. A lock left by a process that no longer exists is taken over.
- */
-export function acquireApplyLock(path: string): () => void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        if (readHolder(path) === process.pid) unlinkSync(path);
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readHolder(path);
-      if (holder !== undefined && holder !== process.pid && processAlive(holder)) {
-        throw new LockBusyError(`another mailstate apply is running (pid ${holder}, lock ${path})`, holder);
-      }
-      // Stale: its holder is gone (or the file is unreadable garbage). Remove and retry once.
-      unlinkSync(path);
-    }
+function isBusy(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EAGAIN' || code === 'EBUSY';
+}
+
+/** The holder writes its pid just after locking; give it a moment, so the message names it. */
+async function holderOf(path: string): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pid = readHolder(path);
+    if (pid !== undefined && pid !== process.pid) return pid;
+    await sleep(10);
   }
-  throw new LockBusyError(`could not take the lock ${path}`, readHolder(path));
+  return readHolder(path);
+}
+
+/**
+ * One mailstate apply per server: an fcntl lock on ~vpopmail/etc/mailstate.lock, which the
+ * kernel drops when its holder dies however it dies, so there is no stale lock to judge (a pid
+ * file with O_EXCL had to guess, and two appliers taking over the same stale file could both
+ * win). The file holds the holder's pid only so that a refused apply can name it.
+ */
+export async function acquireApplyLock(path: string): Promise<() => void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  for (;;) {
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    try {
+      await lock(fd, { exclusive: true, immediate: true });
+    } catch (error) {
+      closeSync(fd);
+      if (!isBusy(error)) throw error;
+      const holder = await holderOf(path);
+      throw new LockBusyError(`another mailstate apply is running (pid ${holder ?? 'unknown'}, lock ${path})`, holder);
+    }
+    // The previous holder unlinks the file as it lets go: if that happened between our open and
+    // our lock, we hold a lock on a file nobody else will open. Start again on the current one.
+    const held = fstatSync(fd);
+    const current = statSync(path, { throwIfNoEntry: false });
+    if (!current || current.ino !== held.ino || current.dev !== held.dev) {
+      closeSync(fd);
+      continue;
+    }
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
+    return () => {
+      // Unlink while still holding the lock, so nobody can lock this inode and think it current.
+      unlinkSync(path);
+      closeSync(fd);
+    };
+  }
 }

@@ -77,7 +77,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
 
   let release: () => void;
   try {
-    release = acquireApplyLock(join(desired.vpopmailHome, 'etc', 'mailstate.lock'));
+    release = await acquireApplyLock(join(desired.vpopmailHome, 'etc', 'mailstate.lock'));
   } catch (error) {
     if (error instanceof LockBusyError) throw new ExitError(`${error.message}; nothing was applied.`, EXIT.error, 'busy');
     throw error;

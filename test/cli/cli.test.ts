@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lock, unlock } from 'os-lock';
 import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../apply/harness.js';
 import { REPO, mailstate } from './run.js';
 
@@ -91,13 +92,20 @@ describe('mailstate plan and apply on the bundled example', () => {
 
   it('names the holder of a busy apply lock and applies nothing', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
-    writeFileSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), `${process.pid}\n`);
+    const lockPath = join(srv.vpopmailHome, 'etc/mailstate.lock');
+    // This test process plays the running apply: it holds the fcntl lock and wrote its pid.
+    const holder = openSync(lockPath, 'w+', 0o600);
+    await lock(holder, { exclusive: true });
+    // Written through the locked descriptor: closing any other descriptor of the file would drop an fcntl lock.
+    writeSync(holder, `${process.pid}\n`);
     const before = treeFingerprint(join(srv.vpopmailHome, 'domains'));
     const run = mailstate(['apply', '--yes', ...homes(srv)]);
+    await unlock(holder);
+    closeSync(holder);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`Error: another mailstate apply is running (pid ${process.pid}, lock ${srv.vpopmailHome}/etc/mailstate.lock); nothing was applied.\n`);
+    expect(run.stderr).toBe(`Error: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`);
     expect(treeFingerprint(join(srv.vpopmailHome, 'domains'))).toEqual(before);
-    // A lock left by a dead process is taken over.
+    // A lock file left by a dead process (nobody holds its fcntl lock) is taken over.
     writeFileSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), '999999999\n');
     expect(mailstate(['apply', '--yes', ...homes(srv)]).code).toBe(0);
     expect(existsSync(join(srv.vpopmailHome, 'etc/mailstate.lock'))).toBe(false);

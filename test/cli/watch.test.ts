@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { lock, unlock } from 'os-lock';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { notesRef } from '../../src/git/notes.js';
@@ -111,11 +112,14 @@ describe('mailstate watch', () => {
     expect(readFileSync(blackhole, 'utf8')).toBe('#\n');
 
     // Someone removes the file by hand, while another apply holds the lock: the next resync waits its turn.
-    writeFileSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), `${process.pid}\n`);
+    const holder = openSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), 'w+', 0o600);
+    await lock(holder, { exclusive: true });
+    writeSync(holder, `${process.pid}\n`);
     rmSync(blackhole);
     const busy = await watch.waitFor(is(target, 'busy'), 'the busy lock');
     expect(busy).toMatchObject({ trigger: 'resync', reason: `another mailstate apply is running (pid ${process.pid}, lock ${srv.vpopmailHome}/etc/mailstate.lock); nothing was applied.` });
-    rmSync(join(srv.vpopmailHome, 'etc/mailstate.lock'));
+    await unlock(holder);
+    closeSync(holder);
     await watch.waitFor(is(target, 'applied'), 'the apply after the lock is free');
     expect(readFileSync(blackhole, 'utf8')).toBe('&x@example.net\n');
   });
