@@ -60,7 +60,7 @@ describe('concurrent applies', () => {
       const after = mailstate(['plan', '--detailed-exitcode', '-f', file, ...homes]);
       expect(after.code).toBe(0);
       // vpasswd holds each racer once: nobody appended the same users a second time.
-      const names = readFileSync(join(srv.vpopmailHome, 'domains/example.com/vpasswd'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(':')[0]);
+      const names = readFileSync(join(srv.vpopmailHome, 'domains/example.com/vpasswd'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(':')[0]!);
       expect(names.filter((n) => n.startsWith('racer'))).toHaveLength(20);
       expect(new Set(names).size).toBe(names.length);
     }
