@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
 import { HASH_SECRET6 } from '../builders.js';
 import { REPO } from './run.js';
+import { leakedSecrets } from '../secrets.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
 
@@ -154,13 +155,17 @@ export class WatchProcess {
 
 const running = new Set<WatchProcess>();
 afterEach(async () => {
+  const leaks: string[] = [];
   for (const watch of running) {
     if (watch.child.exitCode === null && watch.child.signalCode === null) {
       watch.child.kill('SIGKILL');
       await watch.exited;
     }
+    leaks.push(...leakedSecrets(`${watch.lines.join('\n')}\n${watch.stderr}`));
   }
   running.clear();
+  // Every watch log of the suite is also checked for password hashes and clear texts.
+  if (leaks.length > 0) throw new Error(`mailstate watch logged a secret: ${leaks.map((s) => JSON.stringify(s.slice(0, 12) + '…')).join(', ')}`);
 });
 
 export function sleep(ms: number): Promise<void> {
