@@ -80,6 +80,21 @@ function blankClearPasswords(vpasswdPath: string, names: ReadonlySet<string>, ow
 }
 
 /**
+ * Where vadduser put each new mailbox (hashed past 100 users): a forward that keeps a copy,
+ * written after the users in this apply, needs it. Read from vpasswd, like the rest of the live
+ * state, rather than by `vuserinfo -d`, which setuid()s to the domain owner and finds nobody
+ * when the tree's ownership is not what users/assign says.
+ */
+function recordAddedDirs(env: ApplyEnvironment, domain: string, vpasswdPath: string, names: readonly string[]): void {
+  const users = new Map(parseVpasswd(readFileSync(vpasswdPath, 'latin1'), vpasswdPath).users.map((user) => [user.name, user.dir]));
+  for (const name of names) {
+    const dir = users.get(name);
+    if (dir === undefined) throw new Error(`vadduser reported success but ${name}@${domain} is not in ${vpasswdPath}`);
+    env.addedUserDirs.set(`${name}@${domain}`, dir);
+  }
+}
+
+/**
  * The vpopmail driver: only vpopmail's own programs change users (for SQL backends, or admins
  * who want the official tools). vpopmail cannot batch: vadduser, vsetuserquota and vpasswd each
  * rebuild vpasswd.cdb; modifications use `vmoduser -n` and a single `vmkpasswd` per domain at
@@ -95,6 +110,7 @@ export const vpopmailDriver: Driver = {
     const owner = env.ownerOf(domain);
     const hashOnly = new Set<string>();
     const createdByVadddomain = env.addedDomainDirs.has(domain) ? new Set(['postmaster']) : new Set<string>();
+    const added: string[] = [];
     for (const change of changes) {
       switch (change.kind) {
         case 'delete-user': {
@@ -112,6 +128,7 @@ export const vpopmailDriver: Driver = {
           const blank: UserTarget = { name: change.user.name, comment: change.user.name === 'postmaster' ? 'Postmaster' : change.user.name, quota: NOQUOTA, flags: 0 };
           if (createdByVadddomain.has(change.user.name)) {
             updateUser(env, email, blank, change.user, change.password, hashOnly);
+            added.push(change.user.name);
             break;
           }
           const options = ['-q', quotaArgument(change.user.quota)];
@@ -119,6 +136,7 @@ export const vpopmailDriver: Driver = {
           if (change.password.kind === 'hash') run(env, ['vadduser', ...options, '-e', change.password.hash, email]);
           else run(env, ['vadduser', ...options, email], `${change.password.clear}\n${change.password.clear}\n`);
           updateUser(env, email, { ...change.user, flags: 0 }, change.user, undefined, hashOnly);
+          added.push(change.user.name);
           break;
         }
         case 'modify-user': {
@@ -148,6 +166,7 @@ export const vpopmailDriver: Driver = {
       }
       env.done(change);
     }
+    if (added.length > 0) recordAddedDirs(env, domain, join(domainDir, 'vpasswd'), added);
   },
 
   async addDomain(change, env) {
