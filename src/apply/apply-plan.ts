@@ -12,12 +12,17 @@ function describeForError(change: Change): string {
   return `${change.kind}${name ? ` ${name}` : ''}${where}`;
 }
 
-async function step(change: Change, work: () => Promise<void> | void): Promise<void> {
+async function step(change: Change, work: () => Promise<void> | void, what = describeForError(change)): Promise<void> {
   try {
     await work();
   } catch (error) {
-    throw new ApplyStepError(`${describeForError(change)} failed: ${(error as Error).message}`, change, { cause: error });
+    throw new ApplyStepError(`${what} failed: ${(error as Error).message}`, change, { cause: error });
   }
+}
+
+/** A domain's user changes run as one batch: the error cannot blame its first change for another's failure. */
+function describeBatch(domain: string, batch: readonly Change[]): string {
+  return batch.length === 1 ? describeForError(batch[0]!) : `the ${batch.length} user changes of ${domain}`;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function applyPlan(plan: Plan, driver: Driver, env: ApplyEnvironmen
           handled.add(j);
         }
       }
-      await step(change, () => driver.applyDomainUsers(change.domain, batch, env));
+      await step(change, () => driver.applyDomainUsers(change.domain, batch, env), describeBatch(change.domain, batch));
     } else if (change.kind === 'add-domain') {
       await step(change, () => driver.addDomain(change, env));
     } else if (change.kind === 'add-alias-domain') {
