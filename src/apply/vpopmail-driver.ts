@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:
 import { join } from 'node:path';
 import { formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
 import type { PasswordMaterial, UserTarget } from '../model/change.js';
-import { FLAG_NAMES, FLAG_BITS, VMODUSER_FLAG_OPTION } from '../model/flags.js';
+import { FLAG_NAMES, FLAG_BITS, KNOWN_FLAG_MASK, VMODUSER_FLAG_OPTION } from '../model/flags.js';
 import { NOQUOTA } from '../model/quota.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -49,34 +49,47 @@ function quotaArgument(quota: string): string {
  * it. So they run first, and everything vmoduser can do (hash, comment, flags) goes into one
  * final `vmoduser -n` call.
  */
-function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, after: UserTarget, password: PasswordMaterial | undefined, hashOnly: Set<string>): void {
+/**
+ * What vpopmail's programs cannot do, patched into vpasswd under its lock before the one
+ * vmkpasswd: clear texts left behind by `vmoduser -e` blanked, and flag bits vpopmail does not
+ * know (which `vmoduser -x` clears and no option sets) put back.
+ */
+interface VpasswdFixups {
+  blankClear: Set<string>;
+  flags: Map<string, number>;
+}
+
+function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, after: UserTarget, password: PasswordMaterial | undefined, fixups: VpasswdFixups): void {
   if (password?.kind === 'clear') run(env, ['vpasswd', email], `${password.clear}\n${password.clear}\n`);
   if (before.quota !== after.quota) run(env, ['vsetuserquota', email, quotaArgument(after.quota)]);
   const options: string[] = [];
   if (password?.kind === 'hash') {
     options.push('-e', password.hash);
     // vmoduser -e keeps the old clear text, which CRAM-MD5 and APOP still accept: blanked later.
-    hashOnly.add(after.name);
+    fixups.blankClear.add(after.name);
   }
   if (before.comment !== after.comment) options.push('-c', after.comment);
   if (before.flags !== after.flags) {
     const removed = (before.flags & ~after.flags) !== 0;
     options.push(...(removed ? ['-x', ...flagOptions(after.flags)] : flagOptions(after.flags & ~before.flags)));
+    if (removed && (after.flags & ~KNOWN_FLAG_MASK) !== 0) fixups.flags.set(after.name, after.flags);
   }
   if (options.length > 0) run(env, ['vmoduser', '-n', ...options, email]);
 }
 
-function blankClearPasswords(vpasswdPath: string, names: ReadonlySet<string>, owner: ReturnType<ApplyEnvironment['ownerOf']>): void {
+function applyVpasswdFixups(vpasswdPath: string, fixups: VpasswdFixups, owner: ReturnType<ApplyEnvironment['ownerOf']>): void {
   // latin1: one char per byte, so bytes that are not UTF-8 (an old Latin-1 gecos) survive.
   const text = readFileSync(vpasswdPath, 'latin1');
   const parsed = parseVpasswd(text, vpasswdPath);
-  if (!parsed.clearPasswords) return;
   const byName = new Map(parsed.users.map((user) => [user.name, user]));
   const lines = text.split('\n').map((line) => {
     const user = byName.get(line.slice(0, line.indexOf(':')));
-    return user && names.has(user.name) ? formatVpasswdLine({ ...user, clear: '' }, true) : line;
+    if (!user || (!fixups.blankClear.has(user.name) && !fixups.flags.has(user.name))) return line;
+    const clear = parsed.clearPasswords && fixups.blankClear.has(user.name) ? '' : user.clear;
+    return formatVpasswdLine({ ...user, flags: fixups.flags.get(user.name) ?? user.flags, ...(clear === undefined ? {} : { clear }) }, parsed.clearPasswords);
   });
-  writeFileAtomic(vpasswdPath, Buffer.from(lines.join('\n'), 'latin1'), owner ? { owner } : {});
+  const patched = lines.join('\n');
+  if (patched !== text) writeFileAtomic(vpasswdPath, Buffer.from(patched, 'latin1'), owner ? { owner } : {});
 }
 
 /**
@@ -108,7 +121,7 @@ export const vpopmailDriver: Driver = {
     const live = env.live.domains.get(domain);
     const domainDir = domainDirOf(env, domain);
     const owner = env.ownerOf(domain);
-    const hashOnly = new Set<string>();
+    const fixups: VpasswdFixups = { blankClear: new Set(), flags: new Map() };
     const createdByVadddomain = env.addedDomainDirs.has(domain) ? new Set(['postmaster']) : new Set<string>();
     const added: string[] = [];
     for (const change of changes) {
@@ -127,7 +140,7 @@ export const vpopmailDriver: Driver = {
           const email = `${change.user.name}@${domain}`;
           const blank: UserTarget = { name: change.user.name, comment: change.user.name === 'postmaster' ? 'Postmaster' : change.user.name, quota: NOQUOTA, flags: 0 };
           if (createdByVadddomain.has(change.user.name)) {
-            updateUser(env, email, blank, change.user, change.password, hashOnly);
+            updateUser(env, email, blank, change.user, change.password, fixups);
             added.push(change.user.name);
             break;
           }
@@ -135,7 +148,7 @@ export const vpopmailDriver: Driver = {
           if (change.user.comment !== change.user.name) options.push('-c', change.user.comment);
           if (change.password.kind === 'hash') run(env, ['vadduser', ...options, '-e', change.password.hash, email]);
           else run(env, ['vadduser', ...options, email], `${change.password.clear}\n${change.password.clear}\n`);
-          updateUser(env, email, { ...change.user, flags: 0 }, change.user, undefined, hashOnly);
+          updateUser(env, email, { ...change.user, flags: 0 }, change.user, undefined, fixups);
           added.push(change.user.name);
           break;
         }
@@ -143,14 +156,14 @@ export const vpopmailDriver: Driver = {
           const email = `${change.name}@${domain}`;
           const current = live?.users.get(change.name);
           if (!current) throw new Error(`${email} is not in the live state this plan was made from`);
-          updateUser(env, email, current, change.after, change.password, hashOnly);
+          updateUser(env, email, current, change.after, change.password, fixups);
           break;
         }
         case 'rebuild-vpasswd-cdb': {
           const vpasswdPath = join(domainDir, 'vpasswd');
           if (existsSync(vpasswdPath)) {
             await withVpasswdLock(domainDir, owner, () => {
-              if (hashOnly.size > 0) blankClearPasswords(vpasswdPath, hashOnly, owner);
+              if (fixups.blankClear.size > 0 || fixups.flags.size > 0) applyVpasswdFixups(vpasswdPath, fixups, owner);
             });
           }
           run(env, ['vmkpasswd', domain]);

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
@@ -75,5 +75,23 @@ describe('vpopmail driver against the stand-in binaries', () => {
     const after = await live(srv);
     expect(planOf(desired, after).changes).toEqual([]);
     expect(readFileSync(join(after.domains.get('new.test')!.dir, 'vpasswd'), 'utf8')).toMatch(/^postmaster:\$6\$abcdefgh\$[^:]+:1:0:Postmaster:[^:]+:NOQUOTA:\n$/);
+  });
+
+  it('keeps flag bits vpopmail does not know when vmoduser -x clears the others', async () => {
+    const srv = await standinServer();
+    const vpasswd = join((await live(srv)).domains.get(D)!.dir, 'vpasswd');
+    const foreign = 0x100000;
+    // alice: no_pop plus a bit from a newer or patched vpopmail.
+    writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replace(/^(alice:[^:]*:[^:]*:)\d+:/m, `$1${foreign | FLAG_BITS.no_pop}:`));
+    const desired = desiredFromLive(await live(srv));
+    desired.domains.get(D)!.users.get('alice')!.flags = foreign | FLAG_BITS.no_imap;
+    await applyDesired(desired, srv, vpopmailDriver);
+    expect(readStandinCalls(srv.vpopmailHome)).toEqual([
+      ['vmoduser', '-n', '-x', '-i', 'alice@example.com'],
+      ['vmkpasswd', 'example.com'],
+    ]);
+    const after = await live(srv);
+    expect(after.domains.get(D)!.users.get('alice')!.flags).toBe(foreign | FLAG_BITS.no_imap);
+    expect(planOf(desired, after).changes).toEqual([]);
   });
 });
