@@ -93,6 +93,19 @@ function applyVpasswdFixups(vpasswdPath: string, fixups: VpasswdFixups, owner: R
 }
 
 /**
+ * vadduser refuses a directory that already exists ("User's directory already exists"): one left
+ * by an interrupted files-driver apply, or made by hand. No vpasswd line points at it, so nothing
+ * delivers there; it goes to the archive like a deleted mailbox, never removed.
+ */
+function archiveLeftoverDir(env: ApplyEnvironment, domain: string, dir: string, name: string, owner: ReturnType<ApplyEnvironment['ownerOf']>): void {
+  if (!existsSync(dir)) return;
+  for (const user of env.live.domains.get(domain)?.users.values() ?? []) if (user.dir === dir) return;
+  env.fault(`archive ${dir}`);
+  const target = archivePath(dir, `${env.vpopmailHome}/archive/${domain}`, name, env.now, owner);
+  if (target) env.counters.archived.push(target);
+}
+
+/**
  * Where vadduser put each new mailbox (hashed past 100 users): a forward that keeps a copy,
  * written after the users in this apply, needs it. Read from vpasswd, like the rest of the live
  * state, rather than by `vuserinfo -d`, which setuid()s to the domain owner and finds nobody
@@ -144,6 +157,7 @@ export const vpopmailDriver: Driver = {
             added.push(change.user.name);
             break;
           }
+          archiveLeftoverDir(env, domain, join(domainDir, change.user.name), change.user.name, owner);
           const options = ['-q', quotaArgument(change.user.quota)];
           if (change.user.comment !== change.user.name) options.push('-c', change.user.comment);
           if (change.password.kind === 'hash') run(env, ['vadduser', ...options, '-e', change.password.hash, email]);

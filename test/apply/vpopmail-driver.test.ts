@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
@@ -93,5 +93,18 @@ describe('vpopmail driver against the stand-in binaries', () => {
     const after = await live(srv);
     expect(after.domains.get(D)!.users.get('alice')!.flags).toBe(foreign | FLAG_BITS.no_imap);
     expect(planOf(desired, after).changes).toEqual([]);
+  });
+
+  it('archives a directory left where vadduser wants to create a new user, instead of failing on it', async () => {
+    const srv = await standinServer();
+    const leftover = join((await live(srv)).domains.get(D)!.dir, 'carol');
+    mkdirSync(join(leftover, 'Maildir/new'), { recursive: true });
+    writeFileSync(join(leftover, 'Maildir/new/1795600000.1.vm'), 'Subject: early\n\nhi\n');
+    const desired = desiredFromLive(await live(srv));
+    desired.domains.get(D)!.users.set('carol', { name: 'carol', password: { kind: 'hash', hash: HASH_SECRET6 }, comment: 'carol', quota: 'NOQUOTA', flags: 0, source: src });
+    const { counters } = await applyDesired(desired, srv, vpopmailDriver);
+    expect(counters.archived).toEqual([join(srv.vpopmailHome, 'archive', D, 'carol-20261125T120000Z')]);
+    expect(readFileSync(join(counters.archived[0]!, 'Maildir/new/1795600000.1.vm'), 'utf8')).toBe('Subject: early\n\nhi\n');
+    expect(planOf(desired, await live(srv)).changes).toEqual([]);
   });
 });
