@@ -27,10 +27,30 @@ export const EMPTY_DOMAIN_DIR_CONTROL = '0\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\
 
 function triple(line: string | undefined): [number, number, number] | undefined {
   const parts = (line ?? '').trim().split(/\s+/).map(Number);
-  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0)) return undefined;
+  if (parts.length !== 3 || parts.some((n) => !Number.isSafeInteger(n) || n < 0)) return undefined;
   return [parts[0]!, parts[1]!, parts[2]!];
 }
 
+const HASH_CHAR = '[0-9A-Za-z]';
+
+/**
+ * The hash directory each level holds: one character, then two, then (with vpopmail's third
+ * `mod` read as the second, see below) two and a trailing `/`. Anything else in the_dir, such as
+ * `../x` or `/etc`, would put a new user outside the domain, so it is refused.
+ */
+const THE_DIR_AT_LEVEL = [
+  new RegExp(`^${HASH_CHAR}$`),
+  new RegExp(`^${HASH_CHAR}/${HASH_CHAR}$`),
+  new RegExp(`^${HASH_CHAR}/${HASH_CHAR}/${HASH_CHAR}?$`),
+];
+
+/** A slot of `.dir_control_free`: a hash directory some deleted user had. */
+const HASH_SLOT = new RegExp(`^${HASH_CHAR}(/${HASH_CHAR}){0,2}/?$`);
+
+/**
+ * Reads `.dir-control`; undefined when it is not in the shape vpopmail writes, so the caller
+ * refuses to guess where a new user goes rather than follow a damaged or hostile counter.
+ */
 export function parseDirControl(text: string): DirControl | undefined {
   const lines = text.split('\n');
   const [curUsers, levelCur, levelMax] = [Number(lines[0]), Number(lines[1]), Number(lines[2])];
@@ -38,10 +58,15 @@ export function parseDirControl(text: string): DirControl | undefined {
   const end = triple(lines[4]);
   const mod = triple(lines[5]);
   const index = triple(lines[6]);
-  if (![curUsers, levelCur, levelMax].every((n) => Number.isInteger(n) && n >= 0) || !start || !end || !mod || !index) return undefined;
-  if (levelCur > 2 || end.some((e) => e >= DIR_CHARS.length)) return undefined;
+  if (![curUsers, levelCur, levelMax].every((n) => Number.isSafeInteger(n) && n >= 0) || !start || !end || !mod || !index) return undefined;
+  if (levelCur > 2 || end.some((e, level) => e >= DIR_CHARS.length || start[level]! > e)) return undefined;
+  // The character positions in the_dir ("a/b/c"): vpopmail's compiled-in 0 2 4 (or 0 2 2, below).
+  // Others would write characters into the wrong place of the path.
+  if (mod[0] !== 0 || mod[1] !== 2 || (mod[2] !== 2 && mod[2] !== 4)) return undefined;
+  const theDir = lines[7] ?? '';
+  if (theDir === '' ? levelCur !== 0 : !THE_DIR_AT_LEVEL[levelCur]!.test(theDir)) return undefined;
   // vpopmail's reader stores the third mod value as the second (a fresh `0 2 4` is written back as `0 2 2`).
-  return { curUsers, levelCur, levelMax, start, end, mod: [mod[0], mod[1], mod[1]], index, theDir: lines[7] ?? '' };
+  return { curUsers, levelCur, levelMax, start, end, mod: [mod[0], mod[1], mod[1]], index, theDir };
 }
 
 export function formatDirControl(dc: DirControl): string {
@@ -94,6 +119,8 @@ export function nextUserDir(dc: DirControl): string {
 export function takeFreeSlot(dc: DirControl, freeSlots: string[]): string | undefined {
   const slot = freeSlots.shift();
   if (slot === undefined) return undefined;
+  // The slot becomes part of the new user's path: `../x` or `/etc` would put it outside the domain.
+  if (!HASH_SLOT.test(slot)) throw new Error(`.dir_control_free holds ${JSON.stringify(slot)}, which is not a hash directory: refusing to place a user there`);
   dc.curUsers++;
   return slot;
 }

@@ -32,6 +32,7 @@ export function editVpasswd(text: string, edits: VpasswdEdits): string {
   let next = 0;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  refuseSecondLine(lines, edits, additions);
   for (const line of lines) {
     const name = lineName(line);
     while (next < additions.length && byteLess(additions[next]!.name, name)) out.push(additions[next++]!.line);
@@ -40,4 +41,25 @@ export function editVpasswd(text: string, edits: VpasswdEdits): string {
   }
   while (next < additions.length) out.push(additions[next++]!.line);
   return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+/**
+ * A name that already has a line, even one the reader skipped as malformed, is never added again:
+ * the cdb would then hold two records for it (lookups see the first) and the new user could be
+ * given the old one's directory. The planner refuses such an add; this is the last line of defence
+ * when vpasswd changed between the plan and the write.
+ */
+function refuseSecondLine(lines: readonly string[], edits: VpasswdEdits, additions: ReadonlyArray<{ name: string }>): void {
+  if (additions.length === 0) return;
+  const added = new Set<string>();
+  for (const { name } of additions) {
+    if (added.has(name)) throw new Error(`vpasswd: "${name}" would be added twice`);
+    added.add(name);
+  }
+  for (const [index, line] of lines.entries()) {
+    const name = lineName(line);
+    if (added.has(name) && !edits.deletions.has(name)) {
+      throw new Error(`vpasswd line ${index + 1} already holds "${name}" (a line mailstate cannot read is still vpopmail's): refusing to add a second line for it`);
+    }
+  }
 }

@@ -55,6 +55,9 @@ export function lookupCdb(data: Buffer, key: Buffer): Buffer | undefined {
     const recordPos = data.readUInt32LE(entry + 4);
     if (recordPos === 0) return undefined;
     if (data.readUInt32LE(entry) === h) {
+      // A damaged slot can point anywhere: check before reading the record header, or Buffer
+      // throws a RangeError that callers (vpasswdCdbFreshness) do not expect.
+      if (recordPos + 8 > data.length) throw new CdbFormatError('hash table entry points past the end of the file');
       const keyLength = data.readUInt32LE(recordPos);
       const valueLength = data.readUInt32LE(recordPos + 4);
       const keyStart = recordPos + 8;

@@ -53,6 +53,18 @@ export function parseAssign(text: string, file: string): ParsedAssign {
     // qmail-newu checks for '.' before it checks for the newline, so a final "." needs none.
     if (raw.startsWith('.')) {
       terminated = true;
+      const after = lines.slice(index + 1).findIndex((line) => line.trim() !== '');
+      if (after >= 0) {
+        // Harmless to qmail today, but a tool that re-sorts the file and puts the "." back last
+        // (as adding a domain does) moves such lines above it and so brings them to life.
+        diagnostics.push({
+          severity: 'warning',
+          code: 'assign-after-end',
+          message: `users/assign line ${lineNo + after + 1} comes after the final "." line: qmail-newu ignores it, but a tool that rewrites the file may not`,
+          file,
+          line: lineNo + after + 1,
+        });
+      }
       break;
     }
     if (unterminated && index === lines.length - 1) {
@@ -86,7 +98,7 @@ export function parseAssign(text: string, file: string): ParsedAssign {
       diagnostics.push({
         severity: 'warning',
         code: 'assign-malformed',
-        message: `users/assign line ${lineNo}: uid "${uidText}" or gid "${gidText}" is not a number; line ignored`,
+        message: `users/assign line ${lineNo}: uid ${JSON.stringify(uidText)} or gid ${JSON.stringify(gidText)} is not a number; line ignored`,
         file,
         line: lineNo,
       });
@@ -109,11 +121,13 @@ export function parseAssign(text: string, file: string): ParsedAssign {
   }
 
   if (!terminated) {
+    // Placed at the last line, after which the "." is missing (line 1 for an empty file).
     diagnostics.push({
       severity: 'warning',
       code: 'assign-unterminated',
-      message: 'users/assign has no final "." line: qmail-newu refuses the file ("bad format")',
+      message: `users/assign has no final "." line after line ${lines.length}: qmail-newu refuses the file ("bad format")`,
       file,
+      line: Math.max(lines.length, 1),
     });
   }
   return { entries, diagnostics };

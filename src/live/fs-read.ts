@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs';
+import { close, constants, fstat, open, read, readFile, stat, type Stats } from 'node:fs';
 import type { Diagnostic } from '../model/diagnostic.js';
 
 /** A file read that distinguishes "not there" (normal) from "could not read" (reported). */
@@ -8,7 +8,50 @@ export type FileRead =
   | { kind: 'error'; code: string; message: string };
 
 /**
- * Reads a whole file; ENOENT and ENOTDIR (a parent is missing or is a file) mean "missing".
+ * How every file of a server is opened. O_NONBLOCK: opening a FIFO for reading would otherwise
+ * wait for a writer forever (a `.qmail-x` FIFO hung the whole reader); it changes nothing for a
+ * regular file. O_NOCTTY: a terminal device is never made the controlling terminal.
+ */
+export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/**
+ * The error for an open file that is not a regular file, or undefined for a regular one. Only
+ * regular files are read: a FIFO or a device could block or never end (a symlink to /dev/zero).
+ * A directory answers EISDIR with Node's own message, as reading it used to.
+ */
+export function notRegularFile(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): FileRead | undefined {
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return { kind: 'error', code: 'EISDIR', message: 'EISDIR: illegal operation on a directory, read' };
+  const type = stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() ? 'a character device' : stats.isBlockDevice() ? 'a block device' : 'not a file';
+  return { kind: 'error', code: NOT_REGULAR, message: `not a regular file but ${type}` };
+}
+
+/** The FileRead code of a FIFO, socket or device: not an errno, there being none for it. */
+export const NOT_REGULAR = 'ENOTREG';
+
+/** A directory or a FIFO, socket or device where a file was expected. */
+export function isNotRegularFile(read: FileRead): boolean {
+  return read.kind === 'error' && (read.code === 'EISDIR' || read.code === NOT_REGULAR);
+}
+
+/** Fills `buffer` from `offset` on, or up to EOF when the file shrank since its fstat. */
+function readFully(fd: number, buffer: Buffer, offset: number, done: (error: NodeJS.ErrnoException | null, data?: Buffer) => void): void {
+  read(fd, buffer, offset, buffer.length - offset, offset, (error, bytesRead) => {
+    if (error) return done(error);
+    const filled = offset + bytesRead;
+    if (bytesRead === 0 || filled === buffer.length) return done(null, filled === buffer.length ? buffer : buffer.subarray(0, filled));
+    readFully(fd, buffer, filled, done);
+  });
+}
+
+function failure(error: NodeJS.ErrnoException): FileRead {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return { kind: 'missing' };
+  return { kind: 'error', code: error.code ?? 'EIO', message: error.message };
+}
+
+/**
+ * Reads a whole regular file; ENOENT and ENOTDIR (a parent is missing or is a file) mean
+ * "missing"; anything that is not a regular file is an error (see notRegularFile), never waited on.
  *
  * The callback API is used on purpose: probing 100k user directories for a `.qmail` that mostly
  * does not exist costs about half as much as fs/promises, whose FileHandle path adds several
@@ -16,10 +59,21 @@ export type FileRead =
  */
 export function readFileOrMissing(path: string): Promise<FileRead> {
   return new Promise((resolve) => {
-    readFile(path, (error, data) => {
-      if (!error) resolve({ kind: 'ok', data });
-      else if (error.code === 'ENOENT' || error.code === 'ENOTDIR') resolve({ kind: 'missing' });
-      else resolve({ kind: 'error', code: error.code ?? 'EIO', message: error.message });
+    open(path, OPEN_FLAGS, (openError, fd) => {
+      if (openError) {
+        resolve(failure(openError));
+        return;
+      }
+      const finish = (result: FileRead): void => close(fd, () => resolve(result));
+      fstat(fd, (statError, stats) => {
+        if (statError) return finish(failure(statError));
+        const special = notRegularFile(stats);
+        if (special) return finish(special);
+        // The size is known: one read, as readFile(path) does, instead of readFile(fd)'s second fstat.
+        // A size of 0 may be a file whose size the kernel does not know: readFile reads it to EOF.
+        if (stats.size === 0) return readFile(fd, (readError, data) => finish(readError ? failure(readError) : { kind: 'ok', data }));
+        readFully(fd, Buffer.allocUnsafeSlow(stats.size), 0, (readError, data) => finish(readError ? failure(readError) : { kind: 'ok', data: data! }));
+      });
     });
   });
 }

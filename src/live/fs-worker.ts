@@ -2,9 +2,9 @@
  * Worker thread of fs-pool.ts: runs a batch of file-system calls synchronously, which costs a few
  * microseconds per call when the metadata and data are cached, and answers with one message.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import type { FileRead } from './fs-read.js';
+import { type FileRead, notRegularFile, OPEN_FLAGS } from './fs-read.js';
 import type { FsRequest, FsResponse } from './fs-pool.js';
 
 /** As fs-read's mayExist: false only for "not there"; any other error is for the reader to report. */
@@ -16,14 +16,18 @@ function mayExist(path: string): boolean {
   }
 }
 
-/** As fs-read's readFileOrMissing, with the same codes and messages. */
+/** As fs-read's readFileOrMissing, with the same codes and messages (and no wait on a FIFO). */
 function read(path: string): FileRead {
+  let fd: number | undefined;
   try {
-    return { kind: 'ok', data: readFileSync(path) };
+    fd = openSync(path, OPEN_FLAGS);
+    return notRegularFile(fstatSync(fd)) ?? { kind: 'ok', data: readFileSync(fd) };
   } catch (cause) {
     const error = cause as NodeJS.ErrnoException;
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return { kind: 'missing' };
     return { kind: 'error', code: error.code ?? 'EIO', message: error.message };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -7,7 +7,7 @@ import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, Unmanag
 import { type AssignEntry, parseAssign } from './assign.js';
 import { vpasswdCdbFreshness } from './cdb-freshness.js';
 import { classifyDotQmail } from './dot-qmail.js';
-import { type FileRead, mapWithLimit, readErrorDiagnostic, readFileOrMissing } from './fs-read.js';
+import { type FileRead, isNotRegularFile, mapWithLimit, readErrorDiagnostic, readFileOrMissing } from './fs-read.js';
 import { createFsPool, type FsPool } from './fs-pool.js';
 import { parseTcpRules } from './tcp-rules.js';
 import { parseVpasswd } from './vpasswd.js';
@@ -144,7 +144,8 @@ async function readDomain(entry: AssignEntry, fs: FsPool, diagnostics: Diagnosti
     unmanaged: [],
   };
 
-  // Every name in vpasswd, managed or not: a `.qmail-<name>` of any of them is a forward, not an alias.
+  // Every name in vpasswd, managed or not, read or not: a `.qmail-<name>` of any of them is a
+  // forward, not an alias.
   const vpasswdNames = new Set<string>();
   if (vpasswdRead.kind === 'error') {
     diagnostics.push(readErrorDiagnostic(vpasswdFile, vpasswdRead, `vpasswd of ${entry.domain}`));
@@ -152,6 +153,10 @@ async function readDomain(entry: AssignEntry, fs: FsPool, diagnostics: Diagnosti
     const parsed = parseVpasswd(vpasswdRead.data.toString('utf8'), vpasswdFile);
     diagnostics.push(...parsed.diagnostics);
     domain.clearPasswords = parsed.clearPasswords;
+    if (parsed.malformed.length > 0) {
+      domain.malformedVpasswdLines = parsed.malformed;
+      for (const { name } of parsed.malformed) vpasswdNames.add(name);
+    }
     for (const user of parsed.users) {
       vpasswdNames.add(user.name);
       const problem = userNameProblem(user.name);
@@ -163,6 +168,14 @@ async function readDomain(entry: AssignEntry, fs: FsPool, diagnostics: Diagnosti
     }
   }
   domain.cdb = cdbFreshness(vpasswdRead, cdbRead, cdbFile, diagnostics);
+  if (domain.cdb.state === 'corrupt' && cdbRead.kind === 'ok') {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'vpasswd-cdb-corrupt',
+      message: `vpasswd.cdb of ${entry.domain} is not a valid cdb (${domain.cdb.detail}): logins and delivery fail until it is rebuilt from vpasswd`,
+      file: cdbFile,
+    });
+  }
 
   const dotQmailFiles = await readDomainDotQmails(entry, listing, fs, diagnostics);
   for (const file of dotQmailFiles) classifyDomainDotQmail(domain, file, vpasswdNames);
@@ -203,13 +216,11 @@ async function listDomainDir(entry: AssignEntry, diagnostics: Diagnostic[]): Pro
   }
 }
 
-interface DotQmailFile {
+type DotQmailFile =
   /** The file name, `.qmail-<ext>`. */
-  name: string;
-  path: string;
-  /** undefined when the entry is not a file (a directory named `.qmail-x`). */
-  text?: string;
-}
+  | { name: string; path: string; text: string }
+  /** An entry that is not a regular file (a directory, a FIFO, a dangling symlink): why not. */
+  | { name: string; path: string; notFile: string };
 
 async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], fs: FsPool, diagnostics: Diagnostic[]): Promise<DotQmailFile[]> {
   const names = listing
@@ -223,13 +234,17 @@ async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], fs: Fs
   for (const dirent of names) {
     const path = join(entry.dir, dirent.name);
     const read = readOf.get(dirent);
-    if (read === undefined) files.push({ name: dirent.name, path });
+    if (read === undefined) files.push({ name: dirent.name, path, notFile: `${dirent.name} is not a regular file` });
     else if (read.kind === 'ok') files.push({ name: dirent.name, path, text: read.data.toString('utf8') });
     else if (read.kind === 'error') {
-      if (read.code === 'EISDIR') files.push({ name: dirent.name, path });
-      else diagnostics.push(readErrorDiagnostic(path, read, dirent.name));
+      if (isNotRegularFile(read)) {
+        files.push({ name: dirent.name, path, notFile: read.code === 'EISDIR' ? `${dirent.name} is not a regular file` : `${dirent.name} is ${read.message}` });
+      } else diagnostics.push(readErrorDiagnostic(path, read, dirent.name));
+    } else if (dirent.isSymbolicLink()) {
+      // qmail-local finds no file there, but the name is taken: writing it would replace the link.
+      files.push({ name: dirent.name, path, notFile: `${dirent.name} is a symbolic link to a file that does not exist` });
     }
-    // Missing: gone between readdir and read (a concurrent vdeluser or valias -d): nothing to report.
+    // Otherwise missing: gone between readdir and read (a concurrent vdeluser or valias -d): nothing to report.
   }
   return files;
 }
@@ -240,8 +255,8 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
     domain.unmanaged.push({ domain: domain.name, kind, name, file: file.path, reason });
   };
   const name = nameFromDotQmailFile(file.name)!;
-  if (file.text === undefined) {
-    report('dot-qmail', name, `${file.name} is not a regular file`);
+  if ('notFile' in file) {
+    report('dot-qmail', name, file.notFile);
     return;
   }
   if (file.name === '.qmail-default') {
@@ -253,7 +268,12 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
   if (vpasswdNames.has(name)) {
     const user = domain.users.get(name);
     if (!user) {
-      report('dot-qmail', name, `forward of user "${name}", whose name mailstate cannot manage`);
+      const malformed = domain.malformedVpasswdLines?.find((m) => m.name === name);
+      report(
+        'dot-qmail',
+        name,
+        malformed ? `forward of user "${name}", whose vpasswd line ${malformed.line} cannot be read` : `forward of user "${name}", whose name mailstate cannot manage`,
+      );
       return;
     }
     // qmail-local reads this file before vdelivermail ever runs, so it decides the user's delivery.
@@ -301,6 +321,7 @@ async function readUserDotQmails(domain: LiveDomain, domainFiles: ReadonlySet<st
     };
     if (read.kind === 'error') {
       if (read.code === 'EISDIR') report('.qmail is a directory');
+      else if (isNotRegularFile(read)) report(`.qmail is ${read.message}`);
       else diagnostics.push(readErrorDiagnostic(path, read, `the .qmail of ${user.name}@${domain.name}`));
       continue;
     }

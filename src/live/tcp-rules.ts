@@ -35,7 +35,8 @@ export function parseTcpRules(text: string, file: string): ParsedTcpRules {
       diagnostics.push({
         severity: 'warning',
         code: 'tcp-smtp-skipped-line',
-        message: `tcp.smtp line ${line} has no ":", so tcprules silently skips it: ${JSON.stringify(textLine)}`,
+        // JSON.stringify escapes every control character but DEL: no byte of the file reaches a terminal raw.
+        message: `tcp.smtp line ${line} has no ":", so tcprules silently skips it: ${JSON.stringify(textLine).replaceAll('\x7f', '\\u007f')}`,
         file,
         line,
       });

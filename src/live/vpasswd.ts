@@ -1,7 +1,7 @@
 import type { CdbRanges } from '../cdb/write.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { canonicalQuotaField } from '../model/quota.js';
-import type { LiveUser } from '../model/state.js';
+import type { LiveUser, MalformedVpasswdLine } from '../model/state.js';
 
 /** A user as vpasswd holds it; the forward is read from other files (see read-live.ts). */
 export type VpasswdUser = Omit<LiveUser, 'forward'>;
@@ -13,7 +13,19 @@ export interface ParsedVpasswd {
   /** True when any line carries the 8th (clear-text) field: the build keeps clear passwords. */
   clearPasswords: boolean;
   diagnostics: Diagnostic[];
+  /**
+   * The names of lines skipped as malformed (too few fields, bad flags), by line. Such a user is
+   * invisible here but still has a line (and maybe a directory and a cdb record), so adding the
+   * name again would make a second line for it: the planner refuses to touch these names.
+   */
+  malformed: MalformedVpasswdLine[];
 }
+
+/**
+ * vpopmail keeps the flags (pw_gid) in a C int read with atoi, and mailstate's flag arithmetic is
+ * 32-bit: a larger value means something else to each of them, so it is not read at all.
+ */
+export const MAX_VPASSWD_FLAGS = 2 ** 31 - 1;
 
 /**
  * vpopmail's cdb builder reads vpasswd with `fgets` into a 512-byte buffer (vpopmail-format.md §5):
@@ -28,6 +40,7 @@ export const VPASSWD_MAX_LINE_BYTES = 511;
 export function parseVpasswd(text: string, file: string): ParsedVpasswd {
   const users: VpasswdUser[] = [];
   const diagnostics: Diagnostic[] = [];
+  const malformed: MalformedVpasswdLine[] = [];
   const firstLine = new Map<string, number>();
   const quotas = new Map<string, string | undefined>();
   let withClear = 0;
@@ -52,14 +65,20 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
     }
     const fields = raw.split(':');
     if (fields.length < 7) {
-      warn('vpasswd-malformed', lineNo, `vpasswd line has ${fields.length} fields, not 7 or 8; line skipped`);
+      const name = fields[0]!;
+      // An empty name is no one's: its record can lock nobody out.
+      if (name !== '') malformed.push({ name, line: lineNo });
+      const what = fields.length === 1 ? `vpasswd line "${printable(name)}" has no ":"` : `vpasswd line of "${printable(name)}" has ${fields.length} fields, not 7 or 8`;
+      warn('vpasswd-malformed', lineNo, `${what}; line skipped`);
       continue;
     }
     const [name, hash, apop, flagsText, comment, dir, quotaRaw] = fields as [string, string, string, string, string, string, string];
     // Field 8 is last, so a clear-text password may itself contain ':'.
     const clear = fields.length > 7 ? fields.slice(7).join(':') : undefined;
-    if (!/^\d+$/.test(flagsText)) {
-      warn('vpasswd-malformed', lineNo, `user ${name}: flags field "${flagsText}" is not a decimal number; line skipped`);
+    if (!/^\d+$/.test(flagsText) || Number(flagsText) > MAX_VPASSWD_FLAGS) {
+      if (name !== '') malformed.push({ name, line: lineNo });
+      const why = /^\d+$/.test(flagsText) ? `is larger than ${MAX_VPASSWD_FLAGS}` : 'is not a decimal number';
+      warn('vpasswd-malformed', lineNo, `user ${printable(name)}: flags field "${printable(flagsText)}" ${why}; line skipped`);
       continue;
     }
     // raw.length * 3 bounds the UTF-8 size, which spares the byte count on the usual short line.
@@ -67,19 +86,19 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
       warn(
         'vpasswd-line-too-long',
         lineNo,
-        `user ${name}: line is longer than vpopmail's ${VPASSWD_MAX_LINE_BYTES}-byte line buffer; its cdb builder splits it`,
+        `user ${printable(name)}: line is longer than vpopmail's ${VPASSWD_MAX_LINE_BYTES}-byte line buffer; its cdb builder splits it`,
       );
     }
     if (unterminated && index === lines.length - 1) {
       warn(
         'vpasswd-no-newline',
         lineNo,
-        `user ${name}: the last line of vpasswd has no newline, so vpopmail leaves it out of vpasswd.cdb and the user cannot log in or receive mail`,
+        `user ${printable(name)}: the last line of vpasswd has no newline, so vpopmail leaves it out of vpasswd.cdb and the user cannot log in or receive mail`,
       );
     }
     const seenAt = firstLine.get(name);
     if (seenAt !== undefined) {
-      warn('vpasswd-duplicate', lineNo, `user ${name} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`);
+      warn('vpasswd-duplicate', lineNo, `user ${printable(name)} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`);
       continue;
     }
     firstLine.set(name, lineNo);
@@ -87,7 +106,7 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
     if (!quotas.has(quotaRaw)) quotas.set(quotaRaw, canonicalQuotaField(quotaRaw));
     let quota = quotas.get(quotaRaw);
     if (quota === undefined) {
-      warn('vpasswd-quota', lineNo, `user ${name}: quota "${quotaRaw}" is not a form mailstate understands; kept as it is`);
+      warn('vpasswd-quota', lineNo, `user ${printable(name)}: quota "${printable(quotaRaw)}" is not a form mailstate understands; kept as it is`);
       quota = quotaRaw;
     }
     const flags = Number(flagsText);
@@ -109,7 +128,14 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
       file,
     });
   }
-  return { users, clearPasswords: withClear > 0, diagnostics };
+  return { users, clearPasswords: withClear > 0, diagnostics, malformed };
+}
+
+/** A value from a broken line, cut and with control characters escaped, for a one-line message. */
+function printable(value: string): string {
+  const cut = value.length > 64 ? `${value.slice(0, 61)}...` : value;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The vpasswd fields of one line, in vpopmail's terms. */

@@ -128,6 +128,14 @@ export type CdbFreshness =
   | { state: 'missing' }
   | { state: 'corrupt'; detail: string };
 
+/** A vpasswd line that names a user but could not be read (too few fields, bad flags). */
+export interface MalformedVpasswdLine {
+  /** The text before the first ":" (the whole line without one): the cdb key, and what a rewrite matches. */
+  name: string;
+  /** 1-based line in vpasswd. */
+  line: number;
+}
+
 export interface LiveDomain {
   name: string;
   dir: string;
@@ -140,6 +148,12 @@ export interface LiveDomain {
   /** True when vpasswd lines carry the 8th (clear-text) field: the build keeps clear passwords. */
   clearPasswords: boolean;
   vpasswdExists: boolean;
+  /**
+   * vpasswd lines the reader skipped: their users are invisible here but still have a line (and a
+   * cdb record, maybe a directory), so the planner refuses to add, change or delete those names.
+   * Absent when there are none.
+   */
+  malformedVpasswdLines?: MalformedVpasswdLine[];
   cdb: CdbFreshness;
   unmanaged: UnmanagedObject[];
 }

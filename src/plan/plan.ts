@@ -112,6 +112,34 @@ function diffDomain(
     : liveDomain && liveDomain.vpasswdExists && liveDomain.cdb.state !== 'fresh'
       ? `vpasswd.cdb is ${liveDomain.cdb.state}${'detail' in liveDomain.cdb ? ` (${liveDomain.cdb.detail})` : ''}: logins and delivery read only the cdb`
       : undefined;
-  if (cdbReason) buckets.cdb.push({ kind: 'rebuild-vpasswd-cdb', domain: domain.name, reason: cdbReason });
+  if (cdbReason) {
+    buckets.cdb.push({ kind: 'rebuild-vpasswd-cdb', domain: domain.name, reason: cdbReason });
+    if (liveDomain) refuseRebuildOverMalformed(liveDomain, diagnostics);
+  }
   return flattenDomainChanges(buckets);
+}
+
+/**
+ * A vpasswd.cdb rebuilt from a vpasswd with an unreadable line stores that line as its user's
+ * record: a user whose line a hand edit broke, who still logs in through the old record, would be
+ * locked out. So no plan rebuilds the cdb of such a domain until the line is fixed, unless a
+ * readable line of the same name comes first (lookups keep its record). A line users.ts already
+ * refused (a declared or deleted user) is not reported twice.
+ */
+function refuseRebuildOverMalformed(live: LiveDomain, diagnostics: Diagnostic[]): void {
+  const file = `${live.dir}/vpasswd`;
+  for (const { name, line } of live.malformedVpasswdLines ?? []) {
+    if (diagnostics.some((d) => d.code === 'vpasswd-malformed-user' && d.file === file && d.line === line)) continue;
+    // A readable line of the same name comes first: its record is the one lookups keep using.
+    const readable = live.users.get(name);
+    if (readable !== undefined && readable.line < line) continue;
+    const quoted = JSON.stringify(name);
+    diagnostics.push({
+      severity: 'error',
+      code: 'vpasswd-malformed-line',
+      message: `vpasswd line ${line} for ${quoted} cannot be read, and this plan rebuilds vpasswd.cdb of ${live.name} from vpasswd, which would make that broken line the record ${quoted} logs in with: fix or remove the line by hand first`,
+      file,
+      line,
+    });
+  }
 }

@@ -25,10 +25,33 @@ function target(user: DesiredUser, liveFlags: number): UserTarget {
   return { name: user.name, comment: user.comment, quota: user.quota, flags: user.flags | foreignBits };
 }
 
+/**
+ * Refuses a user whose name is on a vpasswd line the reader could not read. Such a user is not in
+ * the live state, yet vpopmail still has its line (and a cdb record, maybe its mailbox): an add
+ * would write a second line for the name, and a change or a deletion would rewrite or drop a line
+ * nobody has looked at. Someone has to fix that line by hand first.
+ */
+function refuseMalformed(ctx: UserDiffContext, name: string, declared?: DesiredUser): boolean {
+  const malformed = ctx.live?.malformedVpasswdLines?.find((m) => m.name === name);
+  if (!malformed) return false;
+  const what = declared
+    ? `user "${name}@${ctx.domain.name}" is declared${declared.source.line === undefined ? '' : ` (${declared.source.file}:${declared.source.line})`}`
+    : `user "${name}@${ctx.domain.name}" would be deleted`;
+  ctx.diagnostics.push({
+    severity: 'error',
+    code: 'vpasswd-malformed-user',
+    message: `${what}, but vpasswd line ${malformed.line} for ${JSON.stringify(name)} cannot be read: fix or remove that line by hand first (mailstate will not write a second line for the same user)`,
+    file: `${ctx.live!.dir}/vpasswd`,
+    line: malformed.line,
+  });
+  return true;
+}
+
 export function diffUsers(ctx: UserDiffContext): void {
   const liveUsers = ctx.live?.users ?? new Map<string, LiveUser>();
   const clearPasswords = ctx.live?.clearPasswords ?? false;
   for (const user of sortedValues(ctx.domain.users)) {
+    if (refuseMalformed(ctx, user.name, user)) continue;
     const live = liveUsers.get(user.name);
     if (!live) {
       addUser(ctx, user);
@@ -76,6 +99,8 @@ export function diffUsers(ctx: UserDiffContext): void {
       ctx.unmanaged.push({ domain: ctx.domain.name, kind: 'user', name: live.name, file: live.dir, reason: 'not declared (policy.prune is false)' });
       continue;
     }
+    // vdeluser and the files driver remove every line of the name, the unreadable one too.
+    if (refuseMalformed(ctx, live.name)) continue;
     if (live.forward?.style === 'domain') {
       // vdeluser leaves .qmail-<user> behind, where it would turn into an alias: remove it first.
       ctx.buckets.removals.push({ kind: 'delete-forward', domain: ctx.domain.name, name: live.name, before: forwardOf(live), file: live.forward.file });

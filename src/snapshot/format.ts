@@ -1,5 +1,5 @@
 import type { Diagnostic, Result } from '../model/diagnostic.js';
-import type { CdbFreshness, LiveAlias, LiveDomain, LiveForward, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
+import type { CdbFreshness, LiveAlias, LiveDomain, LiveForward, LiveRelay, LiveState, LiveUser, MalformedVpasswdLine, UnmanagedObject } from '../model/state.js';
 import { validateSnapshotShape } from './schema.js';
 
 /** Bumped on any incompatible change of the snapshot layout; documented in README. */
@@ -30,6 +30,8 @@ export interface SnapshotDomain {
   aliasDomains: string[];
   clearPasswords: boolean;
   vpasswdExists: boolean;
+  /** Names on vpasswd lines that could not be read (no password there), so CI plans refuse them too. */
+  malformedVpasswdLines?: MalformedVpasswdLine[];
   cdb: CdbFreshness;
   unmanaged: UnmanagedObject[];
 }
@@ -95,6 +97,7 @@ export function snapshotFromLive(live: LiveState, diagnostics: readonly Diagnost
       aliasDomains: domain.aliasDomains,
       clearPasswords: domain.clearPasswords,
       vpasswdExists: domain.vpasswdExists,
+      ...(domain.malformedVpasswdLines ? { malformedVpasswdLines: domain.malformedVpasswdLines.map(({ name, line }) => ({ name, line })) } : {}),
       cdb: domain.cdb,
       unmanaged: domain.unmanaged,
     })),

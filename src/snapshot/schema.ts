@@ -22,19 +22,23 @@ const user = object(
   { name: str, hashDigest: { type: 'string', pattern: '^[0-9a-f]{64}$' }, apop: str, flags: int, comment: str, quota: str, quotaRaw: str, dir: str, line: int, forward },
   ['forward'],
 );
-const domain = object({
-  name: str,
-  dir: str,
-  uid: int,
-  gid: int,
-  users: { type: 'array', items: user },
-  aliases: { type: 'array', items: object({ name: str, to: strings, file: str }) },
-  aliasDomains: strings,
-  clearPasswords: bool,
-  vpasswdExists: bool,
-  cdb,
-  unmanaged: { type: 'array', items: unmanaged },
-});
+const domain = object(
+  {
+    name: str,
+    dir: str,
+    uid: int,
+    gid: int,
+    users: { type: 'array', items: user },
+    aliases: { type: 'array', items: object({ name: str, to: strings, file: str }) },
+    aliasDomains: strings,
+    clearPasswords: bool,
+    vpasswdExists: bool,
+    malformedVpasswdLines: { type: 'array', items: object({ name: str, line: int }) },
+    cdb,
+    unmanaged: { type: 'array', items: unmanaged },
+  },
+  ['malformedVpasswdLines'],
+);
 const relayLine = {
   type: 'object',
   properties: { kind: { enum: ['relay', 'other'] }, address: str, line: int, text: str },

@@ -70,4 +70,15 @@ describe('cdb reader', () => {
     expect(() => readCdbRecords(whole.subarray(0, 1000))).toThrow(CdbFormatError);
     expect(() => readCdbRecords(whole.subarray(0, whole.length - 4))).toThrow(CdbFormatError);
   });
+
+  it('rejects a hash table entry that points at the last bytes of the file (found by test/property/cdb.test.ts)', () => {
+    const cdb = Buffer.from(buildCdb([['bob', 'x']]));
+    // The one table that holds bob, and its one used slot: point it 4 bytes before the end.
+    const table = [...Array(256).keys()].find((t) => cdb.readUInt32LE(t * 8 + 4) > 0)!;
+    const tablePos = cdb.readUInt32LE(table * 8);
+    const slot = [0, 1].find((s) => cdb.readUInt32LE(tablePos + s * 8 + 4) !== 0)!;
+    cdb.writeUInt32LE(cdb.length - 4, tablePos + slot * 8 + 4);
+    // Before the fix: RangeError from Buffer.readUInt32LE, which no caller expects.
+    expect(() => lookupCdb(cdb, Buffer.from('bob'))).toThrow(CdbFormatError);
+  });
 });

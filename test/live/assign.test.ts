@@ -67,8 +67,9 @@ describe('parseAssign', () => {
       {
         severity: 'warning',
         code: 'assign-unterminated',
-        message: 'users/assign has no final "." line: qmail-newu refuses the file ("bad format")',
+        message: 'users/assign has no final "." line after line 3: qmail-newu refuses the file ("bad format")',
         file: FILE,
+        line: 3,
       },
     ]);
   });
@@ -79,7 +80,7 @@ describe('parseAssign', () => {
     expect(parsed.entries.map((e) => e.domain)).toEqual(['aaa.test', 'example.com', 'example.org']);
     expect(parsed.diagnostics.map((d) => [d.code, d.line])).toEqual([
       ['assign-malformed', 3],
-      ['assign-unterminated', undefined],
+      ['assign-unterminated', 3],
     ]);
   });
 

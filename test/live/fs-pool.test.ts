@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFsPool } from '../../src/live/fs-pool.js';
+import { readFileOrMissing } from '../../src/live/fs-read.js';
 
 // The workers run compiled code: the test suite's setup builds dist/ first.
 const WORKER = new URL('../../dist/live/fs-worker.js', import.meta.url);
@@ -39,4 +41,23 @@ describe('createFsPool', () => {
       await here.close();
     }
   });
+
+  it('never waits on a FIFO or reads a device, on this thread or in a worker', async () => {
+    // Before the fix, readFile(fifo) waited for a writer forever: one `.qmail-x` FIFO hung the reader.
+    execFileSync('mkfifo', [join(root, 'fifo')]);
+    symlinkSync('/dev/zero', join(root, 'zero'));
+    const special = ['fifo', 'zero'].map((name) => join(root, name));
+    const expected = [
+      { kind: 'error', code: 'ENOTREG', message: 'not a regular file but a FIFO' },
+      { kind: 'error', code: 'ENOTREG', message: 'not a regular file but a character device' },
+    ];
+    expect(await Promise.all(special.map(readFileOrMissing))).toEqual(expected);
+    const threaded = createFsPool({ workerUrl: WORKER, inlineProbes: 0, workers: 1 });
+    try {
+      await threaded.mayExist(special);
+      expect(await threaded.readFiles(special)).toEqual(expected);
+    } finally {
+      await threaded.close();
+    }
+  }, 10_000);
 });

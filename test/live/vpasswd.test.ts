@@ -180,6 +180,24 @@ describe('parseVpasswd on the hand edits of golden 13', () => {
     ]);
     expect(parsed.diagnostics[0]!.message).toContain('6 fields');
     expect(parsed.diagnostics[1]!.message).toContain('"x2"');
+    // The skipped lines still name users vpopmail knows: the planner must not add them again.
+    expect(parsed.malformed).toEqual([
+      { name: 'betty', line: 1 },
+      { name: 'bob', line: 2 },
+    ]);
+  });
+
+  it('skips flags beyond a C int, which vpopmail and mailstate would each read differently', () => {
+    const bob = final.split('\n').find((l) => l.startsWith('bob:'))!;
+    // Before the fix 2^31 was read, and the planner's 32-bit flag arithmetic made it negative:
+    // formatVpasswdLine then threw in the middle of an apply.
+    for (const flags of ['2147483648', '4294967298', '99999999999999999999']) {
+      const parsed = parseVpasswd(`${bob.replace(':1:2:', `:1:${flags}:`)}\n`, VPASSWD);
+      expect(parsed.users).toEqual([]);
+      expect(parsed.malformed).toEqual([{ name: 'bob', line: 1 }]);
+      expect(parsed.diagnostics.map((d) => d.message)).toEqual([`user bob: flags field "${flags}" is larger than 2147483647; line skipped`]);
+    }
+    expect(parseVpasswd(`${bob.replace(':1:2:', ':1:2147483647:')}\n`, VPASSWD).users[0]!.flags).toBe(2147483647);
   });
 
   it('tells 7-field lines (no clear-text build) from 8-field lines, and warns when they are mixed', () => {

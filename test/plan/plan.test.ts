@@ -187,6 +187,39 @@ describe('diffState', () => {
     ]);
   });
 
+  it('refuses to add, change or delete a user named on an unreadable vpasswd line, or to rebuild the cdb over one', () => {
+    const vpasswd = `${HOME}/domains/${D}/vpasswd`;
+    // bob's line has 5 fields: the reader cannot see bob, but vpopmail still has the line.
+    const broken = (extra = {}) => liveDomain(D, [livePm(), liveUser(D, 'alice')], { malformedVpasswdLines: [{ name: 'bob', line: 2 }], ...extra });
+    const declared = desiredState([desiredDomain(D, [pm(), desiredUser('alice'), desiredUser('bob', { source: { file: 'mailstate.yaml', line: 7, col: 7 } })])]);
+    // Before the fix: "add-user bob", and the files driver appended a second bob line.
+    const add = diffState(declared, liveState([broken()]));
+    expect(add.ok).toBe(false);
+    expect(add.diagnostics.map((d) => `${d.file}:${d.line}: ${d.severity}: ${d.message}`)).toEqual([
+      `${vpasswd}:2: error: user "bob@example.com" is declared (mailstate.yaml:7), but vpasswd line 2 for "bob" cannot be read: fix or remove that line by hand first (mailstate will not write a second line for the same user)`,
+    ]);
+
+    // bob not declared, but any user change rebuilds vpasswd.cdb, whose "bob" record would become the broken line.
+    const other = diffState(desiredState([desiredDomain(D, [pm(), desiredUser('alice', { comment: 'Alice' })])]), liveState([broken()]));
+    expect(other.ok).toBe(false);
+    expect(other.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([['vpasswd-malformed-line', vpasswd, 2]]);
+    expect(other.diagnostics[0]!.message).toBe(
+      'vpasswd line 2 for "bob" cannot be read, and this plan rebuilds vpasswd.cdb of example.com from vpasswd, which would make that broken line the record "bob" logs in with: fix or remove the line by hand first',
+    );
+
+    // A valid bob line too: deleting bob would also drop the broken line.
+    const withBob = liveState([broken({ users: new Map([livePm(), liveUser(D, 'alice'), liveUser(D, 'bob')].map((u) => [u.name, u])) })]);
+    const deletion = diffState(desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]), withBob);
+    expect(deletion.diagnostics.map((d) => [d.code, d.line, d.message.split(',')[0]])).toEqual([['vpasswd-malformed-user', 2, 'user "bob@example.com" would be deleted']]);
+
+    // Nothing to change in the domain and a fresh cdb: the broken line is only the reader's warning.
+    expect(plan(desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]), liveState([broken()])).changes).toEqual([]);
+    // A broken copy after a readable line of the same (undeclared, unpruned) name: the rebuild keeps the readable record first.
+    const later = broken({ malformedVpasswdLines: [{ name: 'carol', line: 9 }], users: new Map([livePm(), liveUser(D, 'alice'), liveUser(D, 'carol', { line: 3 })].map((u) => [u.name, u])) });
+    const keep = desiredState([desiredDomain(D, [pm(), desiredUser('alice', { comment: 'Alice' })])], { policy: { prune: false, maxChangePercent: 100 } });
+    expect(kinds(plan(keep, liveState([later])).changes)).toEqual(['modify-user alice', 'rebuild-vpasswd-cdb']);
+  });
+
   it('adds a domain with its users, and alias domains, but never touches undeclared domains', () => {
     const desired = desiredState([desiredDomain('new.example', [pm(), desiredUser('alice')], { aliasDomains: ['new.example.net'] })]);
     const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'zed')])]);

@@ -155,6 +155,24 @@ describe('mailstate plan --live', () => {
     expect(added.stdout).toContain('  + user carol\n      comment:  "Carol Jones"\n      quota:    500M\n      flags:    none\n      password: (set from env:CAROL_PASSWORD)\n');
   });
 
+  it('carries the names on unreadable vpasswd lines, so a plan from the snapshot refuses them as the server does', async () => {
+    const srv = await server(EXAMPLE_SANDBOX);
+    const vpasswd = join(srv.vpopmailHome, 'domains/example.com/vpasswd');
+    writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replace(/^bob:.*$/m, 'bob:x:1:0:Bob'));
+    const { file, key } = snapshot(srv);
+    expect(JSON.parse(readFileSync(file, 'utf8')).domains[0].malformedVpasswdLines).toEqual([{ name: 'bob', line: 2 }]);
+    const onServer = mailstate(['plan', '-f', BUNDLED, ...homes(srv)]);
+    const fromSnapshot = mailstate(['plan', '-f', BUNDLED, '--live', file], { env: { MAILSTATE_KEY: key } });
+    expect(onServer.code).toBe(1);
+    expect(fromSnapshot.code).toBe(1);
+    // The bundled YAML leaves bob out and changes other users: the cdb rebuild would bake in bob's broken line.
+    const refusal = (stderr: string) => stderr.split('\n').filter((line) => line.includes(': error: '));
+    expect(refusal(onServer.stderr)).toEqual([
+      `${vpasswd}:2: error: vpasswd line 2 for "bob" cannot be read, and this plan rebuilds vpasswd.cdb of example.com from vpasswd, which would make that broken line the record "bob" logs in with: fix or remove the line by hand first`,
+    ]);
+    expect(refusal(fromSnapshot.stderr)).toEqual(refusal(onServer.stderr));
+  });
+
   it('refuses a key that is not the snapshot\'s, and a file that is not a snapshot', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const { file } = snapshot(srv);
