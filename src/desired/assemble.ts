@@ -8,7 +8,7 @@ import { includePatterns, selectIncludes } from './include.js';
 import { normalizeDesired, topQuotaOf } from './normalize.js';
 import type { Overrides } from './normalize.js';
 import { parseYaml } from './parse.js';
-import { aliasDomainRules, domainRules, mainDefaultQuotaRules, relayRules } from './rules.js';
+import { aliasDomainRules, domainRules, homeRules, mainDefaultQuotaRules, relayRules } from './rules.js';
 import type { ParsedYaml } from './yaml-tree.js';
 
 /** The parsed main file and the checked included files, plus what reading them reported. */
@@ -47,6 +47,7 @@ export function buildDesired(files: DesiredFiles, overrides: Overrides = {}): Re
     ...mainDefaultQuotaRules(files.main),
     ...all.flatMap((file) => file.rules.defaultQuotas),
     ...relayRules(files.main),
+    ...homeRules(files.main),
     ...all.flatMap((file) => file.rules.secretFiles),
   ];
   const sorted = sortDiagnostics(diagnostics, all.map((file) => file.file));

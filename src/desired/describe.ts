@@ -1,3 +1,4 @@
+import { quoted } from '../model/display.js';
 import type { Path } from './yaml-tree.js';
 
 /** Whether a file is the main mailstate.yaml or one named by its `include:`. */
@@ -5,10 +6,12 @@ export type FileRole = 'main' | 'include';
 
 const MAX_SHOWN = 60;
 
-/** A string as messages show it: JSON-quoted (so newlines and control characters stay visible), shortened. */
+/**
+ * A string as messages show it: JSON-quoted, with control, invisible and bidirectional characters
+ * escaped (so a hostile name cannot move the cursor or reorder text in a terminal), shortened.
+ */
 export function quote(text: string): string {
-  const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
-  return JSON.stringify(shown);
+  return quoted(text, MAX_SHOWN);
 }
 
 /** Any value as messages show it. Never used for passwords. */

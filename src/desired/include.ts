@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../model/diagnostic.js';
+import { INVISIBLE } from '../model/display.js';
 import { quote } from './describe.js';
 import { globMatcher, globSegments } from './glob.js';
 import { diagnosticAt } from './parse.js';
@@ -51,6 +52,13 @@ export function selectIncludes(
     for (const path of [...found].sort()) {
       if (chosen.has(path)) continue;
       chosen.add(path);
+      // Every message names its file: a newline or escape sequence in a file name would forge output.
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f]/.test(path) || INVISIBLE.test(path)) {
+        const message = `include: ${quote(pattern.pattern)} matches ${quote(path)}, whose name has a control or invisible character: rename it`;
+        diagnostics.push(diagnosticAt(main, ['include', pattern.index], 'value', 'invalid-include', message));
+        continue;
+      }
       files.push(path);
     }
   }

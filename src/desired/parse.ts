@@ -5,8 +5,17 @@ import { parseYamlFull } from './yaml-full.js';
 import { containerPaths, lineColOf, lineStartsOf, offsetOf } from './yaml-tree.js';
 import type { ParsedYaml, Path } from './yaml-tree.js';
 
+/**
+ * A UTF-8 byte order mark is accepted and dropped, wherever the text came from, so that columns on
+ * the first line count what an editor shows.
+ */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Parses one YAML file into plain data with positions; YAML problems become diagnostics. */
-export function parseYaml(text: string, file: string, role: FileRole): ParsedYaml {
+export function parseYaml(raw: string, file: string, role: FileRole): ParsedYaml {
+  const text = stripBom(raw);
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedYaml = {
     file,

@@ -193,6 +193,22 @@ function defaultQuotaProblems(parsed: ParsedYaml, path: Path, defaults: unknown)
   return quota.ok ? [] : problemsAt(parsed, [...path, 'quota'], quota.problems);
 }
 
+/**
+ * `vpopmail.home` and `qmail.home` of the main file: every file mailstate writes is below them,
+ * and a control character in a path is never what was meant (the schema requires a "/" first).
+ */
+export function homeRules(main: ParsedYaml): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const section of ['vpopmail', 'qmail']) {
+    const home = field(field(main.data, section), 'home');
+    // eslint-disable-next-line no-control-regex
+    if (typeof home === 'string' && /[\u0000-\u001f\u007f-\u009f]/.test(home)) {
+      out.push(diagnosticAt(main, [section, 'home'], 'value', 'invalid-value', `home: ${quote(home)} contains a control character`));
+    }
+  }
+  return out;
+}
+
 /** `relay:` of the main file: valid addresses, each once. */
 export function relayRules(main: ParsedYaml): Diagnostic[] {
   const relay = field(main.data, 'relay');

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, isAbsolute, relative } from 'node:path';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { PasswordSpec, SecretRef } from '../model/password.js';
@@ -28,6 +29,54 @@ export function nodeSecretIo(env: Record<string, string | undefined>): SecretIo 
       return info && { isFile: info.isFile(), mode: info.mode, size: info.size };
     },
   };
+}
+
+/** What inspectSecretFiles may ask of the file system: never a file's content. */
+export interface SecretFileIo {
+  stat(path: string): { isFile: boolean; mode: number; size: number } | undefined;
+  /** The path with every symbolic link resolved, or undefined when it does not exist. */
+  realpath(path: string): string | undefined;
+}
+
+export const nodeSecretFileIo: SecretFileIo = {
+  stat: nodeSecretIo({}).stat!,
+  realpath: (path) => safe(() => realpathSync(path)),
+};
+
+/**
+ * The warnings `validate` can give about `file:` passwords without reading them: a file every
+ * user may read (the same warning plan and apply give), and a path inside the repository that is
+ * a symbolic link to a file outside it. "The repository" is `root`, the directory of the main
+ * mailstate.yaml, as for the rule that warns about paths written outside it (rules.ts), which this
+ * does not repeat. A missing file is no problem here: secrets are not committed, and CI has none.
+ */
+export function inspectSecretFiles(state: DesiredState, root: string, io: SecretFileIo): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const mainName = basename(state.files[0] ?? 'mailstate.yaml');
+  const realRoot = io.realpath(root);
+  for (const [name, domain] of state.domains) {
+    for (const [userName, user] of domain.users) {
+      if (user.password.kind !== 'secret' || !('file' in user.password.ref)) continue;
+      const path = user.password.ref.file;
+      const shown = user.password.source.slice('file:'.length);
+      const warn = (code: string, message: string): void => {
+        out.push({ severity: 'warning', code, message: `user "${userName}@${name}": password: ${message}`, file: user.source.file, line: user.source.line, col: user.source.col });
+      };
+      const info = safe(() => io.stat(path));
+      if (info === undefined) continue;
+      if (info.isFile && (info.mode & 0o004) !== 0) warn('secret-readable', `password file ${shown} can be read by every user (chmod o-r)`);
+      const real = io.realpath(path);
+      if (realRoot !== undefined && real !== undefined && isInside(root, path) && !isInside(realRoot, real)) {
+        warn('secret-outside', `password file ${shown} is a symbolic link to a file outside the directory of ${mainName}`);
+      }
+    }
+  }
+  return out;
+}
+
+function isInside(dir: string, path: string): boolean {
+  const inside = relative(dir, path);
+  return inside !== '' && inside !== '..' && !inside.startsWith('../') && !isAbsolute(inside);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { hashFormat } from '../model/password.js';
 import type { PasswordSpec } from '../model/password.js';
+import { INVISIBLE } from '../model/display.js';
 import { MAX_QUOTA_BYTES, MAX_QUOTA_MESSAGES, NOQUOTA, formatQuotaField, formatSize } from '../model/quota.js';
 import type { QuotaLimit } from '../model/quota.js';
 import { quote, show } from './describe.js';
@@ -146,6 +147,9 @@ export function parsePassword(value: unknown): Checked<PasswordSpec> {
       problems.push({ path: ['file'], side: 'value', message: `file: must be a path, not ${show(file)}` });
     } else if (CONTROL.test(file)) {
       problems.push({ path: ['file'], side: 'value', message: 'file: the path contains a control character' });
+    } else if (INVISIBLE.test(file)) {
+      // Messages about the file show its path as written, and a reviewer must see what it is.
+      problems.push({ path: ['file'], side: 'value', message: 'file: the path contains an invisible or text-direction character' });
     }
   }
   if (problems.length > 0) return { ok: false, problems };

@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, YAMLError } from 'yaml';
+import { quoted } from '../model/display.js';
 import { addPair, newMap, newSeq } from './yaml-tree.js';
 import type { DuplicateKey, YamlTree } from './yaml-tree.js';
 
@@ -9,6 +10,13 @@ const MAX_ALIAS_COUNT = 100;
 const MAX_DEPTH = 100;
 
 const TOO_DEEP = { at: 0, message: 'YAML: the document is nested too deeply' };
+
+/**
+ * The tags of YAML 1.2's core schema. Others make values no mailstate key takes: `!!binary` a byte
+ * array (which validation would walk as a map of its methods), `!!timestamp` a Date, `!!set`,
+ * `!!omap` and `!!pairs` special collections, and an unknown `!tag` a string with a warning.
+ */
+const CORE_TAGS = new Set(['map', 'seq', 'str', 'int', 'float', 'bool', 'null'].map((name) => `tag:yaml.org,2002:${name}`));
 
 export interface FullParse {
   tree?: YamlTree;
@@ -33,11 +41,13 @@ export function parseYamlFull(text: string): FullParse {
   // yaml catches its own stack overflow and reports it at whatever depth it happened: report it once, at the start.
   if (doc.errors.some((e) => e.message.includes('call stack'))) return { errors: [TOO_DEEP], warnings: [] };
   const errors = doc.errors.map(located);
-  const warnings = doc.warnings.map(located);
+  // Unknown tags are refused below, as errors.
+  const warnings = doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED').map(located);
   if (errors.length > 0) return { errors, warnings };
   const walker = new AstWalker(doc, text);
   const root = doc.contents ? walker.node(doc.contents, 0) : { value: null, at: 0 };
-  if (walker.aliases.length > 0) {
+  // Only when every alias resolved: the walker has already reported one that does not, and toJS would again.
+  if (walker.aliases.length > 0 && walker.errors.length === 0) {
     try {
       doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
@@ -90,6 +100,11 @@ class AstWalker {
         return { value: null, at };
       }
       return { value: this.converted.has(target) ? this.converted.get(target) : this.node(target, at).value, at };
+    }
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+      const tag = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      this.errors.push({ at, message: `YAML: the tag ${quoted(tag)} is not supported (mailstate reads strings, numbers, true/false, lists and maps)` });
+      return { value: null, at };
     }
     if (isScalar(node)) {
       const empty = node.value === null && node.range != null && node.range[0] === node.range[1];

@@ -7,6 +7,8 @@
  * shell and glob metacharacters (`| $ \` * ? /`) are left out on purpose, and a name may not start
  * with `-` (read as an option by vpopmail's binaries) or `.` (hidden directory, `..`).
  */
+import { INVISIBLE, quoted } from './display.js';
+
 const LOCAL_PART = /^[a-z0-9_][a-z0-9._+=!#&'^{}~-]*$/;
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -24,6 +26,9 @@ export function userNameProblem(name: string): string | undefined {
   if (local) return local;
   if (name.length === 1) return 'one-character user names are refused by vpopmail (hashed user directories)';
   if (RESERVED_USER_NAMES.has(name)) return `"${name}" is reserved by vpopmail`;
+  // The user's forward lives in .qmail-<name>; for "x-default" that file would be a qmail
+  // wildcard catching all mail to x-anything@domain (the rule aliases follow too).
+  if (name.endsWith('-default')) return `name ends in "-default": its forward file .qmail-${name} would be a qmail wildcard (catch-alls are not managed)`;
   return undefined;
 }
 
@@ -41,12 +46,15 @@ function localPartProblem(name: string): string | undefined {
   if (name.length === 0) return 'name is empty';
   if (name.length > MAX_USER_NAME) return `name is longer than ${MAX_USER_NAME} characters`;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'name contains a control character';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'name contains a control character';
   if (/\s/.test(name)) return 'name contains white space';
   if (name.includes('/')) return 'name contains "/"';
   if (name.includes(':')) return 'name contains ":"';
   if (name.includes('..')) return 'name contains ".."';
-  if (name !== name.toLowerCase()) return `name must be lowercase (vpopmail lowercases it): write "${name.toLowerCase()}"`;
+  if (name !== name.toLowerCase()) {
+    // Suggest the lowercase spelling only when it is a valid name; otherwise say what is wrong with it.
+    return localPartProblem(name.toLowerCase()) ?? `name must be lowercase (vpopmail lowercases it): write "${name.toLowerCase()}"`;
+  }
   if (name.startsWith('-')) return 'name starts with "-" (vpopmail binaries would read it as an option)';
   if (name.startsWith('.')) return 'name starts with "."';
   if (name.endsWith('.')) return 'name ends with "."';
@@ -56,7 +64,10 @@ function localPartProblem(name: string): string | undefined {
 
 export function domainNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'domain name is empty';
-  if (name !== name.toLowerCase()) return `domain name must be lowercase: write "${name.toLowerCase()}"`;
+  // Before any message repeats a label: a newline there would forge a line of output.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'domain name contains a control character';
+  if (name !== name.toLowerCase()) return domainNameProblem(name.toLowerCase()) ?? `domain name must be lowercase: write "${name.toLowerCase()}"`;
   if (name.length < 3) return 'domain name is shorter than 3 characters';
   if (name.length > MAX_DOMAIN_NAME) {
     return `domain name is longer than ${MAX_DOMAIN_NAME} characters (longer names break qmail's users/assign)`;
@@ -65,7 +76,7 @@ export function domainNameProblem(name: string): string | undefined {
   if (labels.length < 2) return 'domain name needs at least one "."';
   for (const label of labels) {
     if (!DOMAIN_LABEL.test(label)) {
-      return `domain name label "${label}" is not valid (a-z, 0-9 and inner "-" only)`;
+      return `domain name label ${quoted(label)} is not valid (a-z, 0-9 and inner "-" only)`;
     }
   }
   return undefined;
@@ -80,7 +91,7 @@ const TARGET_LOCAL = /^[A-Za-z0-9_][A-Za-z0-9._+=!#%&'^{}~-]*$/;
  */
 export function targetProblem(target: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(target)) return 'address contains a control character';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(target)) return 'address contains a control character';
   if (target.startsWith('|')) return 'program deliveries ("|command") are not allowed';
   if (target.startsWith('/') || target.startsWith('.')) return 'file and Maildir deliveries are not allowed';
   if (target.startsWith('#')) return 'comment lines are not allowed';
@@ -91,7 +102,7 @@ export function targetProblem(target: string): string | undefined {
   const local = target.slice(0, at);
   const domain = target.slice(at + 1);
   if (local.length > 64 || !TARGET_LOCAL.test(local) || local.includes('..') || local.endsWith('.')) {
-    return `"${local}" is not a valid local part`;
+    return `${quoted(local)} is not a valid local part`;
   }
   const domainProblem = domainNameProblem(domain.toLowerCase());
   if (domainProblem) return domainProblem;
@@ -116,8 +127,10 @@ export function nameFromDotQmailFile(fileName: string): string | undefined {
 }
 
 export function commentProblem(comment: string): string | undefined {
+  // C1 controls too: U+009B is an 8-bit CSI, and the gecos is shown by finger, plans and qmailadmin.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(comment)) return 'comment contains a control character or newline';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(comment)) return 'comment contains a control character or newline';
+  if (INVISIBLE.test(comment)) return 'comment contains an invisible or text-direction character (such as U+202E or U+2028)';
   if (comment.includes(':')) return 'comment contains ":" (the vpasswd field separator)';
   if (Buffer.byteLength(comment, 'utf8') > MAX_COMMENT_BYTES) return `comment is longer than ${MAX_COMMENT_BYTES} bytes`;
   return undefined;

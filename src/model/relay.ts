@@ -29,6 +29,9 @@ export function relayAddressProblem(address: string): string | undefined {
     }
     if (!OCTET.test(part)) return `"${part}" is not an octet (0-255)`;
   }
+  // No client connects from 0.0.0.0/8 ("this network"): a rule for it can only be a mistake for
+  // the everything-matching rules (0.0.0.0/0, an empty prefix) that make an open relay.
+  if (parts[0] === '0') return '0.0.0.0/8 is not a client network; an open relay (every client) is never allowed';
   return undefined;
 }
 

@@ -1,3 +1,6 @@
+import { dirname, resolve } from 'node:path';
+import { inspectSecretFiles, nodeSecretFileIo } from '../../desired/secrets.js';
+import { formatDiagnostic } from '../../model/diagnostic.js';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { EXIT, type CliIo } from '../io.js';
 import { loadDesiredOrExit } from '../pipeline.js';
@@ -9,6 +12,8 @@ function count(n: number, noun: string, plural = `${noun}s`): string {
 export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('validate', argv, COMMON_OPTIONS);
   const desired = await loadDesiredOrExit(io, { file: values.file });
+  // Password files are not read here (CI has none), only looked at: world-readable, or a link out of the repository.
+  for (const warning of inspectSecretFiles(desired, dirname(resolve(io.cwd, values.file)), nodeSecretFileIo)) io.stderr(`${formatDiagnostic(warning)}\n`);
   let users = 0;
   let aliases = 0;
   for (const domain of desired.domains.values()) {
