@@ -36,7 +36,7 @@ function applyAsync(args: string[], env: Record<string, string>): Promise<Ended>
  */
 describe('concurrent applies', () => {
   it('let exactly one write, and the others name its pid or find nothing to do', async () => {
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 4; round++) {
       const srv = await server(EXAMPLE_SANDBOX);
       const dir = mkdtempSync(join(tmpdir(), 'mailstate-concurrent-'));
       const homes = ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];
@@ -47,7 +47,7 @@ describe('concurrent applies', () => {
       writeFileSync(file, doc.toString());
       if (round % 2 === 1) writeFileSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), '999999999\n');
 
-      const runs = await Promise.all([0, 1, 2].map(() => applyAsync(['-f', file, ...homes], { MAILSTATE_FAULT_DELAY_MS: '150' })));
+      const runs = await Promise.all([0, 1, 2].map(() => applyAsync(['-f', file, ...homes], { MAILSTATE_FAULT_DELAY_MS: '50' })));
       const applied = runs.filter((r) => r.code === 0 && /^Apply complete /m.test(r.stdout));
       expect(applied.map((r) => r.pid), `round ${round}: ${JSON.stringify(runs, null, 1)}`).toHaveLength(1);
       const winner = applied[0]!.pid;
