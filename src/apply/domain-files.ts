@@ -17,14 +17,19 @@ function readText(path: string): string {
 
 /**
  * Inserts `line` before the first line that sorts after it, as vpopmail's update_file does for
- * assign, rcpthosts and virtualdomains; `terminator` (assign's `.`) stays last. No-op when present.
+ * assign, rcpthosts and virtualdomains; `terminator` (assign's `.`) follows them, and any lines
+ * after it, which qmail never reads, stay after it. No-op when present.
  */
 export function insertSortedLine(text: string, line: string, terminator?: string): string {
-  const lines = text.split('\n').filter((l) => l !== '' && l !== terminator);
+  const all = text.split('\n');
+  // qmail stops reading users/assign at its "." line: whatever follows stays after it, unread.
+  const end = terminator === undefined ? -1 : all.indexOf(terminator);
+  const lines = (end < 0 ? all : all.slice(0, end)).filter((l) => l !== '');
+  const afterEnd = end < 0 ? [] : all.slice(end + 1).filter((l, i, rest) => l !== '' || i < rest.length - 1);
   if (lines.includes(line)) return text;
   const at = lines.findIndex((existing) => existing > line);
   lines.splice(at < 0 ? lines.length : at, 0, line);
-  if (terminator) lines.push(terminator);
+  if (terminator) lines.push(terminator, ...afterEnd);
   return lines.join('\n') + '\n';
 }
 
@@ -33,7 +38,8 @@ export function usersCdbFromAssign(assign: string): Buffer {
   const records: Array<[string, string]> = [];
   const wildChars = new Set<string>();
   for (const line of assign.split('\n')) {
-    if (line === '.' || line === '') continue;
+    if (line === '.') break;
+    if (line === '') continue;
     const kind = line[0];
     const fields = line.slice(1).split(':');
     if ((kind !== '+' && kind !== '=') || fields.length < 7) continue;
