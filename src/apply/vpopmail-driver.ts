@@ -51,8 +51,8 @@ function quotaArgument(quota: string): string {
  */
 /**
  * What vpopmail's programs cannot do, patched into vpasswd under its lock before the one
- * vmkpasswd: clear texts left behind by `vmoduser -e` blanked, and flag bits vpopmail does not
- * know (which `vmoduser -x` clears and no option sets) put back.
+ * vmkpasswd: clear texts left behind by `vmoduser -e` blanked, flag bits vpopmail does not
+ * know (which `vmoduser -x` clears and no option sets) put back, and the final newline added.
  */
 interface VpasswdFixups {
   blankClear: Set<string>;
@@ -82,7 +82,9 @@ function applyVpasswdFixups(vpasswdPath: string, fixups: VpasswdFixups, owner: R
   const text = readFileSync(vpasswdPath, 'latin1');
   const parsed = parseVpasswd(text, vpasswdPath);
   const byName = new Map(parsed.users.map((user) => [user.name, user]));
-  const lines = text.split('\n').map((line) => {
+  // vmkpasswd leaves a last line without its newline out of the cdb: that user could no longer log in.
+  const terminated = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+  const lines = terminated.split('\n').map((line) => {
     const user = byName.get(line.slice(0, line.indexOf(':')));
     if (!user || (!fixups.blankClear.has(user.name) && !fixups.flags.has(user.name))) return line;
     const clear = parsed.clearPasswords && fixups.blankClear.has(user.name) ? '' : user.clear;
@@ -177,7 +179,7 @@ export const vpopmailDriver: Driver = {
           const vpasswdPath = join(domainDir, 'vpasswd');
           if (existsSync(vpasswdPath)) {
             await withVpasswdLock(domainDir, owner, () => {
-              if (fixups.blankClear.size > 0 || fixups.flags.size > 0) applyVpasswdFixups(vpasswdPath, fixups, owner);
+              applyVpasswdFixups(vpasswdPath, fixups, owner);
             });
           }
           run(env, ['vmkpasswd', domain]);

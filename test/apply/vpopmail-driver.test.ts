@@ -107,4 +107,17 @@ describe('vpopmail driver against the stand-in binaries', () => {
     expect(readFileSync(join(counters.archived[0]!, 'Maildir/new/1795600000.1.vm'), 'utf8')).toBe('Subject: early\n\nhi\n');
     expect(planOf(desired, await live(srv)).changes).toEqual([]);
   });
+
+  it('ends vpasswd with a newline before vmkpasswd, which would leave its last user out of the cdb', async () => {
+    const srv = await standinServer();
+    const dir = (await live(srv)).domains.get(D)!.dir;
+    const vpasswd = join(dir, 'vpasswd');
+    writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replace(/\n$/, ''));
+    const desired = desiredFromLive(await live(srv));
+    await applyDesired(desired, srv, vpopmailDriver);
+    expect(readStandinCalls(srv.vpopmailHome)).toEqual([['vmkpasswd', D]]);
+    expect(readFileSync(vpasswd, 'utf8').endsWith('\n')).toBe(true);
+    expect(cdbDump(join(dir, 'vpasswd.cdb'))).toEqual(expectedVpasswdRecords(vpasswd));
+    expect(planOf(desired, await live(srv)).changes).toEqual([]);
+  });
 });
