@@ -14,3 +14,11 @@ export function quoted(text: string, max = 60): string {
   const shown = text.length > max ? `${text.slice(0, max)}…` : text;
   return JSON.stringify(shown).replace(INVISIBLE_ALL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = new RegExp(`[\\u0000-\\u001f]|${INVISIBLE.source}`);
+
+/** `text` as it is when it is harmless (paths, names: the usual case), JSON-quoted and escaped otherwise. */
+export function inert(text: string): string {
+  return UNSAFE.test(text) ? quoted(text, Number.MAX_SAFE_INTEGER) : text;
+}

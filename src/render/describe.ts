@@ -2,6 +2,7 @@ import type { Change, PasswordMaterial, UserFieldChange, UserTarget } from '../m
 import { maskToFlags } from '../model/flags.js';
 import { describeQuota } from '../model/quota.js';
 import type { Forward } from '../model/state.js';
+import { quoted } from '../model/display.js';
 
 /** A rendered change: one headline and indented detail lines. Shared by text and Markdown. */
 export interface ChangeLines {
@@ -12,11 +13,12 @@ export interface ChangeLines {
 }
 
 /**
- * Values that came from a live server are shown JSON-quoted, so a control character in a gecos or
- * a file can never reach the reviewer's terminal or PR page as anything but an escape.
+ * Values that came from a live server are shown JSON-quoted, with invisible and bidi characters
+ * escaped too, so a control character in a gecos or a file can never reach the reviewer's
+ * terminal or PR page as anything but an escape.
  */
 export function quote(value: string): string {
-  return JSON.stringify(value);
+  return quoted(value, Number.MAX_SAFE_INTEGER);
 }
 
 function describeFlags(mask: number): string {

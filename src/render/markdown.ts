@@ -44,7 +44,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   }
   if (plan.unmanaged.length > 0 || plan.unmanagedDomains.length > 0) {
     lines.push('', `<details><summary>Left alone (${plan.unmanaged.length + plan.unmanagedDomains.length} unmanaged)</summary>`, '');
-    if (plan.unmanagedDomains.length > 0) lines.push(`- domains not in the YAML: ${plan.unmanagedDomains.join(', ')}`);
+    if (plan.unmanagedDomains.length > 0) lines.push(`- domains not in the YAML: ${inert(plan.unmanagedDomains.join(', '))}`);
     for (const object of plan.unmanaged) lines.push(`- ${inert(describeUnmanaged(object))}`);
     lines.push('', '</details>');
   }

@@ -1,5 +1,6 @@
 import type { Plan, PlanSummary } from '../model/change.js';
 import type { UnmanagedObject } from '../model/state.js';
+import { inert } from '../model/display.js';
 import { changeSection, describeChange, quote } from './describe.js';
 
 export const NO_CHANGES = 'No changes. The live state matches mailstate.yaml.';
@@ -29,8 +30,8 @@ export function renderChangeBody(plan: Plan): string[] {
 }
 
 export function describeUnmanaged(object: UnmanagedObject): string {
-  const where = object.domain ? `${object.domain}: ` : '';
-  return `${where}${object.kind} ${quote(object.name)} (${object.file}): ${object.reason}`;
+  const where = object.domain ? `${inert(object.domain)}: ` : '';
+  return `${where}${object.kind} ${quote(object.name)} (${inert(object.file)}): ${inert(object.reason)}`;
 }
 
 export function renderThresholds(plan: Plan): string[] {
@@ -43,7 +44,7 @@ export function renderThresholds(plan: Plan): string[] {
 function renderUnmanaged(plan: Plan): string[] {
   if (plan.unmanaged.length === 0 && plan.unmanagedDomains.length === 0) return [];
   const lines = ['Left alone (not managed by mailstate):'];
-  if (plan.unmanagedDomains.length > 0) lines.push(`  domains not in the YAML: ${plan.unmanagedDomains.join(', ')}`);
+  if (plan.unmanagedDomains.length > 0) lines.push(`  domains not in the YAML: ${plan.unmanagedDomains.map(inert).join(', ')}`);
   for (const object of plan.unmanaged.slice(0, UNMANAGED_LISTED)) lines.push(`  ${describeUnmanaged(object)}`);
   if (plan.unmanaged.length > UNMANAGED_LISTED) {
     lines.push(`  … and ${plan.unmanaged.length - UNMANAGED_LISTED} more (--format json lists them all)`);

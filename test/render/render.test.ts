@@ -143,3 +143,25 @@ describe('json plan', () => {
     expect(parsed.changes[8].password).toEqual({ kind: 'hash' });
   });
 });
+
+describe('text from a live server in the plan', () => {
+  it('reaches the terminal and the PR comment with control, C1 and bidi characters escaped', () => {
+    const comment = 'evil\u202Egnp.exe\u001b[31m\u009b';
+    const plan = planOf(
+      [
+        {
+          kind: 'modify-user',
+          domain: D,
+          name: 'alice',
+          fields: [{ field: 'comment', before: comment, after: 'Alice' }],
+          after: { name: 'alice', comment: 'Alice', quota: 'NOQUOTA', flags: 0 },
+        },
+      ],
+      { unmanaged: [{ domain: D, kind: 'dot-qmail', name: 'x\u001b]0;pwn\u0007', file: `${HOME}/domains/${D}/.qmail-x\u001b]0;pwn\u0007`, reason: 'a program delivery' }] },
+    );
+    const text = renderText(plan);
+    expect(text).toContain('comment:  "evil\\u202egnp.exe\\u001b[31m\\u009b" -> "Alice"');
+    expect(text).toContain(`dot-qmail "x\\u001b]0;pwn\\u0007" ("${HOME}/domains/${D}/.qmail-x\\u001b]0;pwn\\u0007"): a program delivery`);
+    for (const output of [text, renderMarkdown(plan)]) expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
+});
