@@ -133,11 +133,12 @@ export function parsePassword(value: unknown): Checked<PasswordSpec> {
   if (hasEnv) {
     const name = value.env;
     if (typeof name !== 'string' || !ENV_NAME.test(name)) {
-      const shown = typeof name === 'string' ? quote(name) : show(name);
+      // A string is not echoed: what lands here by mistake is as likely a pasted password as a name.
+      const shown = typeof name === 'string' ? 'the value' : show(name);
       problems.push({
         path: ['env'],
         side: 'value',
-        message: `env: ${shown} is not an environment variable name (letters, digits and _, not starting with a digit)`,
+        message: `env: ${shown} is not an environment variable name (letters, digits and _, not starting with a digit); it is not shown, in case it is a password`,
       });
     }
   }

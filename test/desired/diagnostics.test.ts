@@ -245,7 +245,7 @@ const cases: Array<[string, string, string[]]> = [
     `,
     [
       'mailstate.yaml:5:23: error: password: not a crypt hash vpopmail can verify (accepted: SHA-512 $6$, SHA-256 $5$, MD5 $1$, bcrypt $2y$ or DES); for a clear-text password write { env: NAME } or { file: path }',
-      'mailstate.yaml:6:30: error: env: "1BAD" is not an environment variable name (letters, digits and _, not starting with a digit)',
+      'mailstate.yaml:6:30: error: env: the value is not an environment variable name (letters, digits and _, not starting with a digit); it is not shown, in case it is a password',
       'mailstate.yaml:7:33: error: password: give env or file, not both',
       'mailstate.yaml:8:23: error: password: write { env: NAME } or { file: path }',
       'mailstate.yaml:9:25: error: unknown key "envv" in password (allowed: env, file)',

@@ -90,7 +90,7 @@ describe('hostile inputs', () => {
   it('refuses environment names and secret paths that could be abused', () => {
     const text = 'version: 1\ndomains:\n  example.com:\n    users:\n      alice: { password: { env: "PATH; rm -rf /" } }\n      bob: { password: { file: "x\\ny" } }\n';
     expect(lines(text)).toEqual([
-      'mailstate.yaml:5:33: error: env: "PATH; rm -rf /" is not an environment variable name (letters, digits and _, not starting with a digit)',
+      'mailstate.yaml:5:33: error: env: the value is not an environment variable name (letters, digits and _, not starting with a digit); it is not shown, in case it is a password',
       'mailstate.yaml:6:32: error: file: the path contains a control character',
     ]);
   });
