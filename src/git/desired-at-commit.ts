@@ -1,4 +1,4 @@
-import { loadDesired, type DirEntry } from '../desired/load.js';
+import { MAX_YAML_BYTES, loadDesired, type DirEntry } from '../desired/load.js';
 import type { Overrides } from '../desired/normalize.js';
 import type { Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
@@ -23,10 +23,10 @@ export async function loadDesiredAtCommit(repo: Repo, commit: string, file: stri
     if (!listing) listings.set(dir, (listing = listAt(repo, commit, dir)));
     return listing;
   };
-  const readFile = async (path: string): Promise<string> => {
-    const text = await fileAt(repo, commit, inRepo(path), list);
-    if (text === undefined) throw new Error(`not in commit ${shortCommit(commit)}`);
-    return text;
+  const readFile = async (path: string): Promise<Uint8Array> => {
+    const bytes = await fileAt(repo, commit, inRepo(path), { list, maxBytes: MAX_YAML_BYTES });
+    if (bytes === undefined) throw new Error(`not in commit ${shortCommit(commit)}`);
+    return bytes;
   };
   const readDir = async (dir: string): Promise<DirEntry[]> => {
     const rel = repoPath(repo, dir);

@@ -80,17 +80,35 @@ export async function listAt(repo: Repo, commit: string, dir: string): Promise<T
     });
 }
 
+export interface FileAtOptions {
+  /** Lets a caller that reads many files of one commit list each directory once. */
+  list?: (dir: string) => Promise<TreeEntry[]>;
+  /** Refuse a larger blob before reading it (its size comes from `git cat-file -s`). */
+  maxBytes?: number;
+}
+
 /**
- * A file's content in a commit (`git show COMMIT:PATH`), or undefined when the commit has no such
- * file. `list` lets a caller that reads many files of one commit list each directory once.
+ * A file's bytes in a commit, or undefined when the commit has no such file. Bytes, not text: a
+ * committed file must be judged exactly as the same file on disk (invalid UTF-8 refused, not
+ * silently replaced by U+FFFD).
  */
-export async function fileAt(repo: Repo, commit: string, path: string, list: (dir: string) => Promise<TreeEntry[]> = (dir) => listAt(repo, commit, dir)): Promise<string | undefined> {
+export async function fileAt(repo: Repo, commit: string, path: string, options: FileAtOptions = {}): Promise<Buffer | undefined> {
+  const list = options.list ?? ((dir: string) => listAt(repo, commit, dir));
   const slash = path.lastIndexOf('/');
   const entries = await list(slash === -1 ? '' : path.slice(0, slash));
   const entry = entries.find((e) => e.name === path.slice(slash + 1));
   if (!entry) return undefined;
-  if (entry.kind !== 'file') throw new RepoError(`${path} at ${shortCommit(commit)} is not a regular file`);
-  return gitRaw(repo, ['show', `${commit}:${path}`], `cannot read ${path} at ${shortCommit(commit)}`);
+  const where = `${path} at ${shortCommit(commit)}`;
+  if (entry.kind !== 'file') throw new RepoError(`${where} is not a regular file`);
+  if (options.maxBytes !== undefined) {
+    const size = Number((await gitRaw(repo, ['cat-file', '-s', `${commit}:${path}`], `cannot read ${where}`)).trim());
+    if (size > options.maxBytes) throw new RepoError(`${where} is larger than ${options.maxBytes / 1024 / 1024} MiB (${size} bytes)`);
+  }
+  try {
+    return await repo.git.showBuffer([`${commit}:${path}`]);
+  } catch (error) {
+    throw new RepoError(`cannot read ${where}: ${gitMessage(error)}`, { cause: error });
+  }
 }
 
 export function shortCommit(commit: string): string {

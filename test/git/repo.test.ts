@@ -1,6 +1,7 @@
-import { symlinkSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDesired } from '../../src/desired/load.js';
 import { loadDesiredAtCommit } from '../../src/git/desired-at-commit.js';
 import { pullFastForward } from '../../src/git/fast-forward.js';
 import { notesRef } from '../../src/git/notes.js';
@@ -46,6 +47,29 @@ describe('the desired state at a commit', () => {
     expect(await listAt(repo, commit, 'config')).toEqual([{ name: 'mailstate.yaml', kind: 'file' }]);
     expect(await resolveCommit(repo, 'no-such-ref')).toBeUndefined();
     await expect(openRepo(tempDir())).rejects.toBeInstanceOf(RepoError);
+  });
+});
+
+describe('a committed file is judged as the same file on disk', () => {
+  it('refuses invalid UTF-8 at its line and column instead of reading U+FFFD', async () => {
+    const test = new TestRepo();
+    test.commit({ 'mailstate.yaml': 'version: 1\n' });
+    writeFileSync(join(test.dir, 'mailstate.yaml'), Buffer.concat([Buffer.from('version: 1\ndomains:\n  example.com:\n    users:\n      alice: { comment: "Ren'), Buffer.from([0xe9]), Buffer.from('e" }\n')]));
+    test.git('commit', '--quiet', '-am', 'latin-1 byte');
+    const repo = await openRepo(test.dir);
+    const committed = await loadDesiredAtCommit(repo, (await resolveCommit(repo, 'HEAD'))!, 'mailstate.yaml');
+    const onDisk = await loadDesired(join(test.dir, 'mailstate.yaml'));
+    expect(committed.ok).toBe(false);
+    expect(committed.diagnostics.map(formatDiagnostic)).toEqual(onDisk.diagnostics.map((d) => formatDiagnostic({ ...d, file: 'mailstate.yaml' })));
+    expect(committed.diagnostics.map(formatDiagnostic)[0]).toMatch(/^mailstate\.yaml:5:29: error: /);
+  });
+
+  it('refuses a blob over the size cap before reading it', async () => {
+    const test = new TestRepo();
+    const commit = test.commit({ 'mailstate.yaml': `version: 1\n# ${'x'.repeat(2000)}\n` });
+    const repo = await openRepo(test.dir);
+    await expect(fileAt(repo, commit, 'mailstate.yaml', { maxBytes: 1000 })).rejects.toThrow(`mailstate.yaml at ${commit.slice(0, 12)} is larger than`);
+    expect((await fileAt(repo, commit, 'mailstate.yaml'))!.length).toBe(2014);
   });
 });
 

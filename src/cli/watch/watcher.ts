@@ -313,12 +313,12 @@ export class Watcher {
       const tip = await resolveCommit(this.repo, `refs/heads/${this.options.branch}`);
       if (!tip) return;
       const committed = await fileAt(this.repo, tip, this.options.file);
-      const working = await readFile(this.fileAbs, 'utf8').catch(() => undefined);
-      if (working === committed) {
+      const working = await readFile(this.fileAbs).catch(() => undefined);
+      if (working === undefined ? committed === undefined : committed !== undefined && working.equals(committed)) {
         this.lastUncommittedNotice = undefined;
         return;
       }
-      const key = `${tip}\0${working}`;
+      const key = `${tip}\0${working?.toString('base64')}`;
       if (key === this.lastUncommittedNotice || this.stopping) return;
       this.lastUncommittedNotice = key;
       this.options.emit({ event: 'uncommitted', file: this.options.file, commit: tip });
