@@ -6,6 +6,7 @@ import { vpopmailOwner } from '../apply/domain-files.js';
 import { faultHookFromEnv } from '../apply/fault.js';
 import { ApplyStepError, newCounters, type ApplyCounters, type ApplyEnvironment } from '../apply/types.js';
 import type { Change, Plan } from '../model/change.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
 import { planDigest } from '../render/digest.js';
 import { renderJson } from '../render/json.js';
@@ -61,9 +62,21 @@ function checkDigest(plan: Plan, expected: string | undefined, label: string): v
  * and re-plan under it, refusing if anything moved → execute. Refusals throw an ExitError (nothing
  * written); a failed step is returned with what was applied before it.
  */
+/** Passes on each diagnostic once: the plan made again under the lock repeats the first one's. */
+function reportOnce(report: Report): Report {
+  const seen = new Set<string>();
+  return (d) => {
+    const key = formatDiagnostic(d);
+    if (seen.has(key)) return;
+    seen.add(key);
+    report(d);
+  };
+}
+
 export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
   const desired = await options.loadDesired();
-  const first = await planAgainstServer(desired, options.report);
+  const report = reportOnce(options.report);
+  const first = await planAgainstServer(desired, report);
   if (options.savedPlan && planFingerprint(options.savedPlan.json) !== planFingerprint(renderJson(first.plan))) {
     throw new ExitError(`${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`);
   }
@@ -84,7 +97,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
   }
   try {
     // Under the lock, the live state is read again: what is applied is what was just checked.
-    const { live, plan } = await planAgainstServer(desired, options.report);
+    const { live, plan } = await planAgainstServer(desired, report);
     if (planFingerprint(renderJson(plan)) !== planFingerprint(renderJson(first.plan))) {
       throw new ExitError('the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.');
     }

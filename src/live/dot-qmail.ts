@@ -91,3 +91,18 @@ function ownMaildirLines(context: DotQmailContext): Set<string> {
 function quote(line: string): string {
   return JSON.stringify(line.length > 80 ? `${line.slice(0, 77)}...` : line);
 }
+
+/**
+ * The absolute paths a `.qmail` file delivers into, or hands to a program (a catch-all's
+ * `vdelivermail '' /path/to/mailbox`), with `./x` resolved against the directory qmail-local runs
+ * in. The planner warns when a mailbox it archives is among them.
+ */
+export function deliveryPaths(text: string, homeDir: string): string[] {
+  const paths = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('/')) paths.add(line);
+    else if (line.startsWith('./')) paths.add(`${homeDir}/${line.slice(2)}`);
+    else if (line.startsWith('|')) for (const token of line.slice(1).split(/[\s'"]+/)) if (token.startsWith('/')) paths.add(token);
+  }
+  return [...paths];
+}

@@ -6,7 +6,7 @@ import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProbl
 import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, UnmanagedObject } from '../model/state.js';
 import { type AssignEntry, parseAssign } from './assign.js';
 import { vpasswdCdbFreshness } from './cdb-freshness.js';
-import { classifyDotQmail } from './dot-qmail.js';
+import { classifyDotQmail, deliveryPaths } from './dot-qmail.js';
 import { type FileRead, isNotRegularFile, mapWithLimit, readErrorDiagnostic, readFileOrMissing } from './fs-read.js';
 import { createFsPool, type FsPool } from './fs-pool.js';
 import { parseTcpRules } from './tcp-rules.js';
@@ -251,8 +251,9 @@ async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], fs: Fs
 
 /** Sorts one domain-level `.qmail-<ext>` into a user's forward, an alias or an unmanaged object. */
 function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdNames: ReadonlySet<string>): void {
+  const deliversInto = 'text' in file ? deliveryPaths(file.text, domain.dir) : [];
   const report = (kind: UnmanagedObject['kind'], name: string, reason: string): void => {
-    domain.unmanaged.push({ domain: domain.name, kind, name, file: file.path, reason });
+    domain.unmanaged.push({ domain: domain.name, kind, name, file: file.path, reason, ...(deliversInto.length > 0 ? { deliversInto } : {}) });
   };
   const name = nameFromDotQmailFile(file.name)!;
   if ('notFile' in file) {

@@ -120,6 +120,8 @@ export interface UnmanagedObject {
   name: string;
   file: string;
   reason: string;
+  /** Absolute paths the object delivers into (a `.qmail` file's Maildir and file lines, program arguments). */
+  deliversInto?: string[];
 }
 
 export type CdbFreshness =

@@ -112,6 +112,26 @@ export function diffUsers(ctx: UserDiffContext): void {
       dir: live.dir,
       archiveParent: ctx.archiveParent,
     });
+    warnOfDeliveriesInto(ctx, live);
+  }
+}
+
+/**
+ * A `.qmail` file mailstate leaves alone may still deliver into a mailbox the plan archives (an
+ * alias with a Maildir line, a catch-all handing mail to it). Nothing is lost at once: qmail keeps
+ * such mail queued and bounces it when the queue lifetime ends. The reviewer must hear of it.
+ */
+function warnOfDeliveriesInto(ctx: UserDiffContext, user: LiveUser): void {
+  const dir = user.dir.replace(/\/+$/, '');
+  for (const object of ctx.live?.unmanaged ?? []) {
+    const path = object.deliversInto?.find((p) => p === dir || p.startsWith(`${dir}/`));
+    if (path === undefined) continue;
+    ctx.diagnostics.push({
+      severity: 'warning',
+      code: 'archived-mailbox-still-delivered',
+      message: `user "${user.name}@${ctx.domain.name}" is deleted, but this file, which mailstate leaves alone, delivers into ${path}: once the mailbox is archived, that mail stays in qmail's queue and bounces when it expires; change the file by hand`,
+      file: object.file,
+    });
   }
 }
 

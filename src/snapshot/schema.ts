@@ -10,7 +10,7 @@ function object(properties: Record<string, object>, optional: readonly string[] 
   return { type: 'object', properties, required: Object.keys(properties).filter((key) => !optional.includes(key)), additionalProperties: false };
 }
 
-const unmanaged = object({ domain: str, kind: str, name: str, file: str, reason: str }, ['domain']);
+const unmanaged = object({ domain: str, kind: str, name: str, file: str, reason: str, deliversInto: strings }, ['domain', 'deliversInto']);
 const forward = object({ to: strings, keepCopy: bool, style: { enum: ['domain', 'user'] }, file: str });
 const cdb = {
   type: 'object',

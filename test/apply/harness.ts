@@ -15,6 +15,15 @@ import { diffState } from '../../src/plan/plan.js';
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
 export const EXAMPLE_SANDBOX = join(import.meta.dirname, '../../examples/sandbox');
 
+/**
+ * The warning every plan of the bundled mailstate.yaml against the example server gives: it
+ * deletes bob, and the unmanaged .qmail-bob2 (golden 08) delivers into his Maildir.
+ */
+export function bob2Warning(vpopmailHome: string): string {
+  const domain = `${vpopmailHome}/domains/example.com`;
+  return `${domain}/.qmail-bob2: warning: user "bob@example.com" is deleted, but this file, which mailstate leaves alone, delivers into ${domain}/bob/Maildir/: once the mailbox is archived, that mail stays in qmail's queue and bounces when it expires; change the file by hand`;
+}
+
 const roots: string[] = [];
 afterAll(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });

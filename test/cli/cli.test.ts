@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lock, unlock } from 'os-lock';
-import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../apply/harness.js';
 import { REPO, mailstate } from './run.js';
 
 function homes(srv: { vpopmailHome: string; qmailHome: string }): string[] {
@@ -38,7 +38,7 @@ describe('mailstate plan and apply on the bundled example', () => {
   it('plans, refuses to apply without --yes, applies, then plans no changes', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const plan = mailstate(['plan', '--detailed-exitcode', ...homes(srv)]);
-    expect(plan.stderr).toBe('');
+    expect(plan.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain('  - user bob (mailbox archived to ');
     expect(plan.stdout).toContain('  ~ user alice\n      comment:  "alice" -> "Alice Smith"\n      quota:    none -> 1G\n      flags:    +no_webmail +no_imap\n');
@@ -48,11 +48,11 @@ describe('mailstate plan and apply on the bundled example', () => {
     const before = treeFingerprint(srv.root);
     const refused = mailstate(['apply', ...homes(srv)]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('Error: apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.\n');
+    expect(refused.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\nError: apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.\n`);
     expect(treeFingerprint(srv.root)).toEqual(before);
 
     const applied = mailstate(['apply', '--yes', ...homes(srv)]);
-    expect(applied.stderr).toBe('');
+    expect(applied.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(applied.code).toBe(0);
     expect(applied.stdout.split('\n')[0]).toBe(
       'Apply complete (files driver): 2 added, 2 changed, 3 deleted; vpasswd.cdb rebuilt for example.com; tcp.smtp.cdb rebuilt.',
@@ -103,7 +103,7 @@ describe('mailstate plan and apply on the bundled example', () => {
     await unlock(holder);
     closeSync(holder);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`Error: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`);
+    expect(run.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\nError: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`);
     expect(treeFingerprint(join(srv.vpopmailHome, 'domains'))).toEqual(before);
     // A lock file left by a dead process (nobody holds its fcntl lock) is taken over.
     writeFileSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), '999999999\n');
@@ -115,7 +115,8 @@ describe('mailstate plan and apply on the bundled example', () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const failed = mailstate(['apply', '--yes', ...homes(srv)], { env: { MAILSTATE_FAULT_AT: '6', MAILSTATE_FAULT_CODE: 'ENOSPC' } });
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^Apply failed: .* failed: injected fault at write point 6 /);
+    expect(failed.stderr.startsWith(`${bob2Warning(srv.vpopmailHome)}\nApply failed: `)).toBe(true);
+    expect(failed.stderr).toMatch(/\nApply failed: .* failed: injected fault at write point 6 /);
     expect(failed.stderr).toContain('Run "mailstate plan" to see what is left; "mailstate apply" converges from here.');
     expect(mailstate(['apply', '--yes', ...homes(srv)]).code).toBe(0);
     expect(mailstate(['plan', '--detailed-exitcode', ...homes(srv)]).code).toBe(0);

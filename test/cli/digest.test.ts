@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../apply/harness.js';
 import { mailstate } from './run.js';
 import { homes, tempDir } from './gitops.js';
 
@@ -31,7 +31,9 @@ describe('the plan digest', () => {
     const refused = mailstate(['apply', '--yes', '--expect-digest', `sha256:${digest.toUpperCase()}`, ...homes(srv)]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(
+    const [warning, refusal] = refused.stderr.split(/(?<=\n)/);
+    expect(warning).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
+    expect(refusal).toMatch(
       new RegExp(`^Error: the plan's digest is [0-9a-f]{64}, not the reviewed ${digest}: the live state or mailstate\\.yaml changed since the review\\. Run plan again; nothing was applied\\.\\n$`),
     );
     expect(treeFingerprint(srv.root)).toEqual(before);
@@ -53,7 +55,7 @@ describe('the plan digest', () => {
     const key = readFileSync(join(srv.vpopmailHome, 'etc/mailstate.key'), 'utf8').trim();
     const { digest } = JSON.parse(mailstate(['plan', '--format', 'json', '--live', live], { env: { MAILSTATE_KEY: key } }).stdout);
     const applied = mailstate(['apply', '--yes', '--expect-digest', digest, ...homes(srv)]);
-    expect(applied.stderr).toBe('');
+    expect(applied.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(applied.code).toBe(0);
   });
 });

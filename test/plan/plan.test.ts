@@ -264,3 +264,22 @@ describe('diffState', () => {
     expect(worse.thresholdBreaches).toEqual([{ domain: D, liveUsers: 10, affectedUsers: 8, percent: 80, limit: 30 }]);
   });
 });
+
+describe('deleting a mailbox something else delivers into', () => {
+  it('warns, naming the unmanaged file and the path, for Maildir lines and program arguments alike', () => {
+    const bobDir = `${HOME}/domains/${D}/bob`;
+    const unmanaged = [
+      { domain: D, kind: 'dot-qmail' as const, name: 'bob2', file: dotQmail('bob2'), reason: 'a Maildir line', deliversInto: [`${bobDir}/Maildir/`] },
+      { domain: D, kind: 'catch-all' as const, name: 'default', file: dotQmail('default'), reason: 'catch-all', deliversInto: [`${HOME}/bin/vdelivermail`, bobDir] },
+      { domain: D, kind: 'dot-qmail' as const, name: 'bobby', file: dotQmail('bobby'), reason: 'a look-alike', deliversInto: [`${bobDir}by/Maildir/`] },
+    ];
+    const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'bob'), liveUser(D, 'bobby')], { unmanaged })]);
+    const result = plan(desiredState([desiredDomain(D, [pm(), desiredUser('bobby')])]), live);
+    expect(kinds(result.changes)).toContain('delete-user bob');
+    const tail = ": once the mailbox is archived, that mail stays in qmail's queue and bounces when it expires; change the file by hand";
+    expect(result.warnings.map((w) => `${w.file}: ${w.message}`)).toEqual([
+      `${dotQmail('bob2')}: user "bob@example.com" is deleted, but this file, which mailstate leaves alone, delivers into ${bobDir}/Maildir/${tail}`,
+      `${dotQmail('default')}: user "bob@example.com" is deleted, but this file, which mailstate leaves alone, delivers into ${bobDir}${tail}`,
+    ]);
+  });
+});

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, GOLDEN, server, treeFingerprint, type TestServer } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, GOLDEN, bob2Warning, server, treeFingerprint, type TestServer } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { REPO, mailstate } from '../cli/run.js';
 import { homes, tempDir } from '../cli/gitops.js';
@@ -130,9 +130,11 @@ describe('mailstate plan --live', () => {
     const alice = plan.changes.find((c: { kind: string; name?: string }) => c.kind === 'modify-user' && c.name === 'alice');
     expect(alice.fields.map((f: { field: string }) => f.field)).toEqual(['comment', 'quota', 'flags']);
     expect(alice.password).toBeUndefined();
-    expect(plan.warnings).toHaveLength(4);
+    // The fourth and fifth: bob's deletion seen from the snapshot as from the server (.qmail-bob2 delivers into his Maildir).
+    expect(plan.warnings).toHaveLength(5);
+    expect(run.stderr.split('\n')).toContain(bob2Warning(srv.vpopmailHome));
     const md = mailstate(['plan', '-f', desired, '--format', 'markdown', '--live', file]).stdout;
-    expect(md).toContain('> [!NOTE]\n> 4 warnings:\n> - ');
+    expect(md).toContain('> [!NOTE]\n> 5 warnings:\n> - ');
     expect(md).toContain('password (not comparable from a snapshot)');
   });
 
@@ -145,6 +147,7 @@ describe('mailstate plan --live', () => {
     expect(run.code).toBe(0);
     expect(run.stderr.split('\n').filter((l) => l.includes('warning'))).toEqual([
       `${relative(REPO, desired)}:25:7: warning: user "alice@example.com": password (not comparable from a snapshot): a clear text (env:ALICE_PASSWORD) cannot be checked against the digest of a hash; apply on the server compares it`,
+      bob2Warning(srv.vpopmailHome),
     ]);
     expect(run.stdout).not.toContain('password: (changed)');
     // A new user whose password comes from the environment is planned without reading it.
