@@ -97,15 +97,6 @@ export function strayTempFiles(root: string): string[] {
   return found;
 }
 
-/** Deterministic per-seed random numbers (mulberry32), so a failing round can be replayed. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic per-seed random numbers (bench's mulberry32), so a failing round can be replayed. */
+export { random as randomSource } from '../../bench/site.js';
 

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
 
@@ -126,4 +127,15 @@ export function linesOf(text: string): string[] {
 export function runs(n: number): number {
   const factor = Number(process.env.PROPERTY_RUNS ?? '1');
   return Number.isFinite(factor) && factor > 0 ? Math.ceil(n * factor) : n;
+}
+
+/** A parser's messages never carry a control character: a damaged file must not drive the terminal that shows them. */
+export function assertPrintableMessages(parse: (text: string) => ReadonlyArray<{ message: string }>): void {
+  fc.assert(
+    fc.property(fc.oneof(anyText(), anyBytes(300).map((b) => Buffer.from(b).toString('utf8'))), (text) => {
+      // eslint-disable-next-line no-control-regex
+      for (const d of parse(text)) expect(d.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    }),
+    { numRuns: runs(200) },
+  );
 }
