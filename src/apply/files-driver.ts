@@ -131,7 +131,19 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
     deletions.add(change.name);
   }
 
-  // 3. One vpasswd rewrite.
+  // 3. Quota bookkeeping of modified users, as vsetuserquota does, before the vpasswd rewrite
+  //    commits the change: an apply that dies in between is redone by the next one, whereas
+  //    after the rewrite nothing would be left to plan and maildirsize would keep the old quota.
+  for (const change of changes) {
+    if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
+    const before = current.get(change.name);
+    if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
+    const dir = fromBytes(before.dir);
+    env.fault(`write ${dir}/Maildir/maildirsize`);
+    writeMaildirsize(dir, change.after.quota, owner);
+  }
+
+  // 4. One vpasswd rewrite.
   const replacements = new Map<string, string>();
   for (const change of changes) {
     if (change.kind !== 'modify-user') continue;
@@ -152,14 +164,6 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
     env.fault(`write ${vpasswdPath}`);
     writeFileAtomic(vpasswdPath, Buffer.from(newText, 'latin1'), owner ? { owner } : {});
     count(env.counters.vpasswdWrites, domain);
-  }
-
-  // 4. Quota bookkeeping of modified users, as vsetuserquota does.
-  for (const change of changes) {
-    if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
-    const dir = fromBytes(current.get(change.name)!.dir);
-    env.fault(`write ${dir}/Maildir/maildirsize`);
-    writeMaildirsize(dir, change.after.quota, owner);
   }
 
   // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.

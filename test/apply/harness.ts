@@ -179,3 +179,25 @@ export async function maildirMessages(srv: TestServer): Promise<Map<string, stri
 export function lostMessages(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...before].filter(([name, body]) => after.get(name) !== body).map(([name]) => name);
 }
+
+/**
+ * Users (of `names`, in `domain`) whose Maildir/maildirsize does not carry the quota vpasswd
+ * gives them, as vsetuserquota keeps them together: no file for NOQUOTA, else the quota as its
+ * first line. A crash must never leave the two apart for good.
+ */
+export async function maildirsizeMismatches(srv: TestServer, domain: string, names: readonly string[]): Promise<string[]> {
+  const users = (await live(srv)).domains.get(domain)!.users;
+  const wrong: string[] = [];
+  for (const name of names) {
+    const user = users.get(name);
+    if (!user) {
+      wrong.push(`${name}: not in vpasswd`);
+      continue;
+    }
+    const file = join(user.dir, 'Maildir/maildirsize');
+    const first = existsSync(file) ? readFileSync(file, 'utf8').split('\n')[0] : undefined;
+    const expected = user.quota === 'NOQUOTA' || user.quota === '' ? undefined : user.quota;
+    if (first !== expected) wrong.push(`${name}: vpasswd ${user.quota}, maildirsize ${first ?? '(none)'}`);
+  }
+  return wrong;
+}

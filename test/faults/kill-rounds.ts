@@ -67,6 +67,9 @@ export function restore(scenario: KillScenario): void {
   execFileSync('cp', ['-a', scenario.template, scenario.root]);
 }
 
+/** The users whose quota the scenario sets: 60 changed to 50M, 300 new at 1G. */
+export const QUOTA_USERS = [...Array.from({ length: 60 }, (_, i) => `old${i + 60}`), ...Array.from({ length: 300 }, (_, i) => `new${i}`)];
+
 export function homes(scenario: KillScenario): string[] {
   return ['--vpopmail-home', scenario.server.vpopmailHome, '--qmail-home', scenario.server.qmailHome];
 }
@@ -99,4 +102,3 @@ export function strayTempFiles(root: string): string[] {
 
 /** Deterministic per-seed random numbers (bench's mulberry32), so a failing round can be replayed. */
 export { random as randomSource } from '../../bench/site.js';
-

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { lostMessages, maildirMessages } from '../apply/harness.js';
+import { lostMessages, maildirMessages, maildirsizeMismatches } from '../apply/harness.js';
 import { mailstate } from '../cli/run.js';
-import { applyKilledAfter, buildKillScenario, homes, randomSource, restore, strayTempFiles } from './kill-rounds.js';
+import { QUOTA_USERS, applyKilledAfter, buildKillScenario, homes, randomSource, restore, strayTempFiles } from './kill-rounds.js';
 
 /** `npm run soak` raises the rounds; MAILSTATE_KILL_SEED replays a failing run. */
 const ROUNDS = Number(process.env.MAILSTATE_KILL_ROUNDS ?? 6);
@@ -33,6 +33,7 @@ describe('SIGKILL at a random moment of a large apply (400 adds, 60 archives, 60
       expect({ code: plan.code, last: plan.stdout.trim().split('\n').at(-1) }, `${where}: not converged`).toEqual({ code: 0, last: 'No changes. The live state matches mailstate.yaml.' });
       expect(lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)), `${where}: messages lost after the re-run`).toEqual([]);
       expect(strayTempFiles(scenario.root), `${where}: temp files of the killed run left behind`).toEqual([]);
+      expect(await maildirsizeMismatches(scenario.server, 'example.com', QUOTA_USERS), `${where}: maildirsize and vpasswd disagree`).toEqual([]);
     }
     console.log(`SIGKILL rounds: ${ROUNDS}, ${killed} killed mid-apply, seed ${SEED}, full apply ${fullRunMs} ms`);
     expect(killed).toBeGreaterThanOrEqual(Math.ceil(ROUNDS / 2));
