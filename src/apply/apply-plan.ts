@@ -1,5 +1,6 @@
 import type { Change, Plan } from '../model/change.js';
 import { applyRedirection, isRedirection } from './dot-qmail-write.js';
+import { rebuildUsersCdbFromAssign } from './domain-files.js';
 import { applyRelayChanges } from './relay-write.js';
 import { ApplyStepError, type ApplyEnvironment, type Driver } from './types.js';
 
@@ -51,6 +52,12 @@ export async function applyPlan(plan: Plan, driver: Driver, env: ApplyEnvironmen
       await step(change, () => driver.addDomain(change, env));
     } else if (change.kind === 'add-alias-domain') {
       await step(change, () => driver.addAliasDomain(change, env));
+    } else if (change.kind === 'rebuild-users-cdb') {
+      // qmail's file, not vpopmail's: the same for both drivers.
+      await step(change, () => {
+        rebuildUsersCdbFromAssign(env);
+        env.done(change);
+      });
     } else if (isRedirection(change)) {
       await step(change, () => {
         applyRedirection(change, env);

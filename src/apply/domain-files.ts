@@ -66,12 +66,20 @@ function rebuildUsersCdb(env: ApplyEnvironment, assign: string): void {
   writeFileAtomic(join(env.qmailHome, 'users', 'cdb'), usersCdbFromAssign(assign), { mode: 0o644, keepExisting: true });
 }
 
-function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: string): void {
+/** users/cdb rebuilt from users/assign as it is now: the repair for a cdb that fell behind. */
+export function rebuildUsersCdbFromAssign(env: ApplyEnvironment): void {
   const assignPath = join(env.qmailHome, 'users', 'assign');
-  const assign = insertSortedLine(readText(assignPath) || '.\n', assignLine, '.');
-  env.fault(`write ${assignPath}`);
-  writeFileAtomic(assignPath, assign, { mode: 0o644, keepExisting: true });
-  rebuildUsersCdb(env, assign);
+  env.fault(`write ${join(env.qmailHome, 'users', 'cdb')}`);
+  rebuildUsersCdb(env, readText(assignPath));
+}
+
+/**
+ * users/assign is what says a domain exists (the live reader, and so the next plan, reads it), so
+ * it is written after rcpthosts and virtualdomains: an apply that dies before it is redone whole.
+ * users/cdb has to follow it (qmail-newu reads the file); one that dies in between leaves a cdb
+ * the next plan sees is behind, and rebuilds.
+ */
+function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: string): void {
   for (const [file, line] of [
     ['rcpthosts', domain],
     ['virtualdomains', `${domain}:${domain}`],
@@ -80,6 +88,11 @@ function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: str
     env.fault(`write ${path}`);
     writeFileAtomic(path, insertSortedLine(readText(path), line), { mode: 0o644, keepExisting: true });
   }
+  const assignPath = join(env.qmailHome, 'users', 'assign');
+  const assign = insertSortedLine(readText(assignPath) || '.\n', assignLine, '.');
+  env.fault(`write ${assignPath}`);
+  writeFileAtomic(assignPath, assign, { mode: 0o644, keepExisting: true });
+  rebuildUsersCdb(env, assign);
 }
 
 /**

@@ -11,6 +11,8 @@ export interface AssignEntry {
   dir: string;
   /** 1-based line in users/assign. */
   line: number;
+  /** The value qmail-newu stores for it in users/cdb under `!<domain>-`: user, uid, gid, dir, dash, each NUL-ended. */
+  usersCdbValue: string;
 }
 
 /** The virtual domains of users/assign in file order, and what is wrong with the file. */
@@ -117,7 +119,8 @@ export function parseAssign(text: string, file: string): ParsedAssign {
       continue;
     }
     seen.set(domain, lineNo);
-    entries.push({ domain, realDomain, uid: Number(uidText), gid: Number(gidText), dir, line: lineNo });
+    const usersCdbValue = `${fields.slice(0, 5).join('\0')}\0`;
+    entries.push({ domain, realDomain, uid: Number(uidText), gid: Number(gidText), dir, line: lineNo, usersCdbValue });
   }
 
   if (!terminated) {

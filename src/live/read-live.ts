@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProblem } from '../model/names.js';
 import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, UnmanagedObject } from '../model/state.js';
+import { CdbFormatError, readCdbRecords } from '../cdb/read.js';
 import { type AssignEntry, parseAssign } from './assign.js';
 import { vpasswdCdbFreshness } from './cdb-freshness.js';
 import { classifyDotQmail, deliveryPaths } from './dot-qmail.js';
@@ -45,8 +46,9 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
   const domains = new Map<string, LiveDomain>();
   const wanted = options.domains ? new Set(options.domains) : undefined;
 
-  const [entries, relay] = await Promise.all([
+  const [entries, usersCdb, relay] = await Promise.all([
     readAssign(options.qmailHome, assignDiagnostics),
+    readUsersCdb(options.qmailHome, assignDiagnostics),
     readRelay(options.vpopmailHome, relayDiagnostics),
   ]);
   const assignFile = join(options.qmailHome, 'users', 'assign');
@@ -97,9 +99,35 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
       domains,
       relay,
       unmanaged,
+      usersCdbOutOfDate: entries.filter((entry) => !usersCdbRoutes(usersCdb, entry)).map((entry) => entry.domain),
     },
     diagnostics,
   };
+}
+
+/** users/cdb's records (the first of each key, as qmail's lookup finds it); empty when missing or unreadable. */
+async function readUsersCdb(qmailHome: string, diagnostics: Diagnostic[]): Promise<Map<string, Buffer>> {
+  const file = join(qmailHome, 'users', 'cdb');
+  const read = await readFileOrMissing(file);
+  const records = new Map<string, Buffer>();
+  if (read.kind === 'error') diagnostics.push(readErrorDiagnostic(file, read, 'users/cdb'));
+  if (read.kind !== 'ok') return records;
+  try {
+    for (const record of readCdbRecords(read.data)) {
+      const key = record.key.toString('latin1');
+      if (!records.has(key)) records.set(key, record.value);
+    }
+  } catch (error) {
+    if (!(error instanceof CdbFormatError)) throw error;
+    diagnostics.push({ severity: 'warning', code: 'users-cdb-corrupt', message: `users/cdb is not a valid cdb (${error.message}): qmail cannot route any virtual domain`, file });
+  }
+  return records;
+}
+
+/** Whether users/cdb holds the record qmail-newu would make of this users/assign line. */
+function usersCdbRoutes(usersCdb: ReadonlyMap<string, Buffer>, entry: AssignEntry): boolean {
+  const value = usersCdb.get(Buffer.from(`!${entry.domain}-`, 'utf8').toString('latin1'));
+  return value !== undefined && value.equals(Buffer.from(entry.usersCdbValue, 'utf8'));
 }
 
 async function readAssign(qmailHome: string, diagnostics: Diagnostic[]): Promise<AssignEntry[]> {

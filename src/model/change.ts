@@ -49,7 +49,9 @@ export type Change =
   | { kind: 'add-relay'; address: string }
   | { kind: 'delete-relay'; address: string; line: number }
   | { kind: 'rebuild-vpasswd-cdb'; domain: string; reason: string }
-  | { kind: 'rebuild-tcp-smtp-cdb'; reason: string };
+  | { kind: 'rebuild-tcp-smtp-cdb'; reason: string }
+  /** qmail's users/cdb rebuilt from users/assign (qmail-newu), when it does not route a declared domain as assign says. */
+  | { kind: 'rebuild-users-cdb'; domain: string; reason: string };
 
 export type ChangeKind = Change['kind'];
 
@@ -72,6 +74,7 @@ export const CHANGE_ACTION: Record<ChangeKind, ChangeAction> = {
   'delete-relay': 'delete',
   'rebuild-vpasswd-cdb': 'rebuild',
   'rebuild-tcp-smtp-cdb': 'rebuild',
+  'rebuild-users-cdb': 'rebuild',
 };
 
 export interface PlanSummary {

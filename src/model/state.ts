@@ -182,4 +182,9 @@ export interface LiveState {
   domains: Map<string, LiveDomain>;
   relay: LiveRelay;
   unmanaged: UnmanagedObject[];
+  /**
+   * Domains of users/assign that users/cdb, which qmail actually reads, does not route as assign
+   * says (missing or different record): qmail does not deliver to them as vpopmail domains.
+   */
+  usersCdbOutOfDate?: string[];
 }

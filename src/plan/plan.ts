@@ -100,6 +100,14 @@ function diffDomain(
     }
   }
 
+  if (liveDomain) {
+    const unrouted = [domain.name, ...liveAliasDomains].filter((name) => live.usersCdbOutOfDate?.includes(name));
+    if (unrouted.length > 0) {
+      const them = unrouted.length === 1 ? 'it' : 'them';
+      buckets.structure.push({ kind: 'rebuild-users-cdb', domain: domain.name, reason: `users/cdb does not route ${unrouted.join(', ')} as users/assign says, so qmail does not deliver to ${them}` });
+    }
+  }
+
   const archiveParent = `${desired.vpopmailHome}/archive/${domain.name}`;
   const shared = { domain, live: liveDomain, policy: desired.policy, buckets, unmanaged, diagnostics };
   diffUsers({ ...shared, archiveParent, ...(options.passwords ? { passwords: options.passwords } : {}) });

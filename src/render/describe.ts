@@ -111,6 +111,8 @@ export function describeChange(change: Change): ChangeLines {
       return { symbol: '*', headline: `rebuild vpasswd.cdb (${change.reason})`, details: [] };
     case 'rebuild-tcp-smtp-cdb':
       return { symbol: '*', headline: `rebuild tcp.smtp.cdb (${change.reason})`, details: [] };
+    case 'rebuild-users-cdb':
+      return { symbol: '*', headline: `rebuild qmail's users/cdb (${change.reason})`, details: [] };
   }
 }
 

@@ -49,6 +49,8 @@ export interface Snapshot {
   domains: SnapshotDomain[];
   relay: LiveRelay;
   unmanaged: UnmanagedObject[];
+  /** Domains users/cdb does not route as users/assign says (optional: absent in older snapshots). */
+  usersCdbOutOfDate?: string[];
   /** Warnings the live reader reported (a snapshot is never taken of a state that read with errors). */
   diagnostics: Diagnostic[];
 }
@@ -103,6 +105,7 @@ export function snapshotFromLive(live: LiveState, diagnostics: readonly Diagnost
     })),
     relay: live.relay,
     unmanaged: live.unmanaged,
+    ...(live.usersCdbOutOfDate?.length ? { usersCdbOutOfDate: live.usersCdbOutOfDate } : {}),
     diagnostics: diagnostics.filter((d) => d.severity === 'warning'),
   };
 }
@@ -157,6 +160,7 @@ export function parseSnapshot(text: string, file: string): Result<{ snapshot: Sn
     domains: new Map(snapshot.domains.map((domain) => [domain.name, liveDomain(domain)])),
     relay: snapshot.relay,
     unmanaged: snapshot.unmanaged,
+    ...(snapshot.usersCdbOutOfDate ? { usersCdbOutOfDate: snapshot.usersCdbOutOfDate } : {}),
   };
   return { ok: true, value: { snapshot, live }, diagnostics: [] };
 }

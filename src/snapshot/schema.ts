@@ -48,19 +48,23 @@ const relayLine = {
 const diagnostic = object({ severity: { enum: ['error', 'warning'] }, code: str, message: str, file: str, line: int, col: int }, ['file', 'line', 'col']);
 
 /** The shape of a version-1 snapshot: what parseSnapshot relies on before it builds Maps from it. */
-export const SNAPSHOT_SCHEMA = object({
-  snapshotVersion: { const: 1 },
-  createdAt: str,
-  host: str,
-  passwords: object({ digest: { const: 'HMAC-SHA256' }, keyId: str }),
-  vpopmailHome: str,
-  qmailHome: str,
-  assignDomains: { type: 'array', items: object({ domain: str, realDomain: str }) },
-  domains: { type: 'array', items: domain },
-  relay: object({ file: str, exists: bool, lines: { type: 'array', items: relayLine }, cdbStale: bool }),
-  unmanaged: { type: 'array', items: unmanaged },
-  diagnostics: { type: 'array', items: diagnostic },
-});
+export const SNAPSHOT_SCHEMA = object(
+  {
+    snapshotVersion: { const: 1 },
+    createdAt: str,
+    host: str,
+    passwords: object({ digest: { const: 'HMAC-SHA256' }, keyId: str }),
+    vpopmailHome: str,
+    qmailHome: str,
+    assignDomains: { type: 'array', items: object({ domain: str, realDomain: str }) },
+    domains: { type: 'array', items: domain },
+    relay: object({ file: str, exists: bool, lines: { type: 'array', items: relayLine }, cdbStale: bool }),
+    unmanaged: { type: 'array', items: unmanaged },
+    usersCdbOutOfDate: strings,
+    diagnostics: { type: 'array', items: diagnostic },
+  },
+  ['usersCdbOutOfDate'],
+);
 
 let compiled: ValidateFunction | undefined;
 

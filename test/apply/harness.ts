@@ -201,3 +201,34 @@ export async function maildirsizeMismatches(srv: TestServer, domain: string, nam
   }
   return wrong;
 }
+
+/**
+ * What keeps qmail from delivering to `domains` (each in users/assign): a users/cdb record that
+ * the real `cdb -q` does not find, or does not match the assign line; a missing rcpthosts or
+ * virtualdomains entry (real domains only).
+ */
+export function qmailRoutingProblems(srv: TestServer, domains: readonly string[]): string[] {
+  const assign = readFileSync(join(srv.qmailHome, 'users/assign'), 'utf8').split('\n');
+  const rcpthosts = readFileSync(join(srv.qmailHome, 'control/rcpthosts'), 'utf8').split('\n');
+  const virtualdomains = readFileSync(join(srv.qmailHome, 'control/virtualdomains'), 'utf8').split('\n');
+  const problems: string[] = [];
+  for (const domain of domains) {
+    const line = assign.find((l) => l.startsWith(`+${domain}-:`));
+    if (!line) {
+      problems.push(`${domain}: not in users/assign`);
+      continue;
+    }
+    const expected = `${line.split(':').slice(1, 6).join('\0')}\0`;
+    let found: string | undefined;
+    try {
+      found = execFileSync('cdb', ['-q', join(srv.qmailHome, 'users/cdb'), `!${domain}-`]).toString('utf8');
+    } catch {
+      found = undefined;
+    }
+    if (found !== expected) problems.push(`${domain}: users/cdb has ${JSON.stringify(found)}, not ${JSON.stringify(expected)}`);
+    if (!rcpthosts.includes(domain)) problems.push(`${domain}: not in control/rcpthosts`);
+    const real = line.split(':')[1];
+    if (real === domain && !virtualdomains.includes(`${domain}:${domain}`)) problems.push(`${domain}: not in control/virtualdomains`);
+  }
+  return problems;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApplyStepError } from '../../src/apply/types.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState } from '../../src/model/state.js';
-import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, maildirsizeMismatches, planOf, server, type TestServer } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, maildirsizeMismatches, planOf, qmailRoutingProblems, server, type TestServer } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
 
@@ -85,6 +85,7 @@ describe('a failure at every system call of a busy apply (files driver)', () => 
       await applyDesired(desired, srv);
       expect(planOf(desired, await live(srv)).changes, `${where}: not converged by the next apply`).toEqual([]);
       expect(await maildirsizeMismatches(srv, D, ['alice', 'carol', 'dave']), `${where}: maildirsize left behind vpasswd`).toEqual([]);
+      expect(qmailRoutingProblems(srv, ['new.test', 'alias.test', D]), `${where}: qmail does not route a domain`).toEqual([]);
       expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost after the re-run`).toEqual([]);
     }
     console.log(`syscall faults: ${injected} injected over ${total} calls, ${failedRuns} stopped the apply`);

@@ -16,9 +16,9 @@ describe('parseAssign', () => {
     const parsed = parseAssign(goldenFile('01-vadddomain', FILE), FILE);
     expect(parsed.diagnostics).toEqual([]);
     expect(parsed.entries).toEqual([
-      { domain: 'aaa.test', realDomain: 'aaa.test', uid: 89, gid: 89, dir: '/home/vpopmail/domains/aaa.test', line: 1 },
-      { domain: 'example.com', realDomain: 'example.com', uid: 89, gid: 89, dir: '/home/vpopmail/domains/example.com', line: 2 },
-      { domain: 'example.org', realDomain: 'example.org', uid: 89, gid: 89, dir: '/home/vpopmail/domains/example.org', line: 3 },
+      { domain: 'aaa.test', realDomain: 'aaa.test', uid: 89, gid: 89, dir: '/home/vpopmail/domains/aaa.test', line: 1, usersCdbValue: 'aaa.test\x0089\x0089\x00/home/vpopmail/domains/aaa.test\x00-\x00' },
+      { domain: 'example.com', realDomain: 'example.com', uid: 89, gid: 89, dir: '/home/vpopmail/domains/example.com', line: 2, usersCdbValue: 'example.com\x0089\x0089\x00/home/vpopmail/domains/example.com\x00-\x00' },
+      { domain: 'example.org', realDomain: 'example.org', uid: 89, gid: 89, dir: '/home/vpopmail/domains/example.org', line: 3, usersCdbValue: 'example.org\x0089\x0089\x00/home/vpopmail/domains/example.org\x00-\x00' },
     ]);
   });
 

@@ -61,7 +61,7 @@ describe('parseAssign', () => {
           // insertSortedLine compares whole lines; two keys never share a prefix up to "-:" unless equal.
           return x < y ? -1 : 1;
         });
-        expect(parsed.entries.map(({ line: _line, ...e }) => e)).toEqual(sorted.map((e) => ({ domain: e.domain, realDomain: e.realDomain, uid: e.uid, gid: e.gid, dir: e.dir })));
+        expect(parsed.entries.map(({ line: _line, ...e }) => e)).toEqual(sorted.map((e) => ({ domain: e.domain, realDomain: e.realDomain, uid: e.uid, gid: e.gid, dir: e.dir, usersCdbValue: `${e.realDomain}\0${e.uid}\0${e.gid}\0${e.dir}\0-\0` })));
       }),
       { numRuns: runs(300) },
     );
