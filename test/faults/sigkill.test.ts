@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lostMessages, maildirMessages, maildirsizeMismatches } from '../apply/harness.js';
+import { lostMessages, maildirMessages, maildirsizeMismatches, qmailRoutingProblems } from '../apply/harness.js';
 import { mailstate } from '../cli/run.js';
 import { QUOTA_USERS, applyKilledAfter, buildKillScenario, homes, randomSource, restore, strayTempFiles } from './kill-rounds.js';
 
@@ -34,6 +34,7 @@ describe('SIGKILL at a random moment of a large apply (400 adds, 60 archives, 60
       expect(lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)), `${where}: messages lost after the re-run`).toEqual([]);
       expect(strayTempFiles(scenario.root), `${where}: temp files of the killed run left behind`).toEqual([]);
       expect(await maildirsizeMismatches(scenario.server, 'example.com', QUOTA_USERS), `${where}: maildirsize and vpasswd disagree`).toEqual([]);
+      expect(qmailRoutingProblems(scenario.server, ['kill.test', 'example.com']), `${where}: qmail does not route a domain`).toEqual([]);
     }
     console.log(`SIGKILL rounds: ${ROUNDS}, ${killed} killed mid-apply, seed ${SEED}, full apply ${fullRunMs} ms`);
     expect(killed).toBeGreaterThanOrEqual(Math.ceil(ROUNDS / 2));
