@@ -279,8 +279,9 @@ async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], fs: Fs
 
 /** Sorts one domain-level `.qmail-<ext>` into a user's forward, an alias or an unmanaged object. */
 function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdNames: ReadonlySet<string>): void {
-  const deliversInto = 'text' in file ? deliveryPaths(file.text, domain.dir) : [];
   const report = (kind: UnmanagedObject['kind'], name: string, reason: string): void => {
+    // Only files left alone need it (for the warning when a deleted mailbox is among the paths).
+    const deliversInto = 'text' in file ? deliveryPaths(file.text, domain.dir) : [];
     domain.unmanaged.push({ domain: domain.name, kind, name, file: file.path, reason, ...(deliversInto.length > 0 ? { deliversInto } : {}) });
   };
   const name = nameFromDotQmailFile(file.name)!;
