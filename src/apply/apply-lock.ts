@@ -64,9 +64,15 @@ export async function acquireApplyLock(path: string): Promise<() => void> {
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`, 0);
     return () => {
-      // Unlink while still holding the lock, so nobody can lock this inode and think it current.
-      unlinkSync(path);
-      closeSync(fd);
+      try {
+        // Unlink while still holding the lock, so nobody can lock this inode and think it current.
+        // Already gone (removed by hand) is fine: closing is what lets go.
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      } finally {
+        closeSync(fd);
+      }
     };
   }
 }
