@@ -44,12 +44,6 @@ function quotaArgument(quota: string): string {
 }
 
 /**
- * Brings an existing user to `after`. Order matters: vpasswd and vsetuserquota rebuild the cdb,
- * and any rebuild after a `vmoduser -n` would first read the stale cdb record back and revert
- * it. So they run first, and everything vmoduser can do (hash, comment, flags) goes into one
- * final `vmoduser -n` call.
- */
-/**
  * What vpopmail's programs cannot do, patched into vpasswd under its lock before the one
  * vmkpasswd: clear texts left behind by `vmoduser -e` blanked, flag bits vpopmail does not
  * know (which `vmoduser -x` clears and no option sets) put back, and the final newline added.
@@ -59,6 +53,12 @@ interface VpasswdFixups {
   flags: Map<string, number>;
 }
 
+/**
+ * Brings an existing user to `after`. Order matters: vpasswd and vsetuserquota rebuild the cdb,
+ * and any rebuild after a `vmoduser -n` would first read the stale cdb record back and revert
+ * it. So they run first, and everything vmoduser can do (hash, comment, flags) goes into one
+ * final `vmoduser -n` call.
+ */
 function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, after: UserTarget, password: PasswordMaterial | undefined, fixups: VpasswdFixups): void {
   if (password?.kind === 'clear') run(env, ['vpasswd', email], `${password.clear}\n${password.clear}\n`);
   if (before.quota !== after.quota) run(env, ['vsetuserquota', email, quotaArgument(after.quota)]);

@@ -56,12 +56,6 @@ function checkDigest(plan: Plan, expected: string | undefined, label: string): v
   }
 }
 
-/**
- * The apply pipeline, shared by `mailstate apply` and the watcher: validate → plan → safety checks
- * (saved plan, digest, threshold, confirmation) → take the apply lock → read the live state again
- * and re-plan under it, refusing if anything moved → execute. Refusals throw an ExitError (nothing
- * written); a failed step is returned with what was applied before it.
- */
 /** Passes on each diagnostic once: the plan made again under the lock repeats the first one's. */
 function reportOnce(report: Report): Report {
   const seen = new Set<string>();
@@ -73,6 +67,12 @@ function reportOnce(report: Report): Report {
   };
 }
 
+/**
+ * The apply pipeline, shared by `mailstate apply` and the watcher: validate → plan → safety checks
+ * (saved plan, digest, threshold, confirmation) → take the apply lock → read the live state again
+ * and re-plan under it, refusing if anything moved → execute. Refusals throw an ExitError (nothing
+ * written); a failed step is returned with what was applied before it.
+ */
 export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
   const desired = await options.loadDesired();
   const report = reportOnce(options.report);
