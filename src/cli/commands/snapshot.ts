@@ -1,5 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../apply/atomic-write.js';
 import { ioReason } from '../../desired/load.js';
 import { renderSnapshot, snapshotFromLive } from '../../snapshot/format.js';
 import { hashDigest, keyFilePath, keyId, loadOrCreateKey } from '../../snapshot/key.js';
@@ -9,13 +9,6 @@ import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** Writes through a temp file and a rename: CI never downloads half a snapshot. */
-function writeAtomically(path: string, text: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode: 0o600 });
-  renameSync(temp, path);
 }
 
 /**
@@ -55,7 +48,7 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   } else {
     const target = resolve(io.cwd, values.output);
     try {
-      writeAtomically(target, text);
+      writeFileAtomic(target, text);
     } catch (error) {
       throw new ExitError(`cannot write ${values.output}: ${ioReason(error)}`);
     }

@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, writeFileSync, fsyncSync, openSync, closeSync, mkdirSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../apply/atomic-write.js';
 import type { PlanSummary } from '../../model/change.js';
 import type { Outcome, Trigger } from './log.js';
 
@@ -92,16 +93,8 @@ export function readWatchState(path: string): WatchState | undefined {
   return data as WatchState;
 }
 
-/** Temp file, fsync, rename: a crash leaves the old state or the new one, never half of either. */
+/** Atomically (as every file mailstate writes): a crash leaves the old state or the new one, never half of either. */
 export function writeWatchState(path: string, state: WatchState): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(temp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  const fd = openSync(temp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n');
 }
