@@ -64,7 +64,8 @@ export function inspectSecretFiles(state: DesiredState, root: string, io: Secret
       };
       const info = safe(() => io.stat(path));
       if (info === undefined) continue;
-      if (info.isFile && (info.mode & 0o004) !== 0) warn('secret-readable', `password file ${shown} can be read by every user (chmod o-r)`);
+      const readable = info.isFile ? worldReadable(info, shown) : undefined;
+      if (readable) warn(readable.code, readable.message);
       const real = io.realpath(path);
       if (realRoot !== undefined && real !== undefined && isInside(root, path) && !isInside(realRoot, real)) {
         warn('secret-outside', `password file ${shown} is a symbolic link to a file outside the directory of ${mainName}`);
@@ -127,9 +128,8 @@ function readSecret(ref: SecretRef, source: string, io: SecretIo): { clear?: str
     if (info) {
       if (!info.isFile) return error('secret-unreadable', `password file ${shown} is not a regular file`);
       if (info.size > MAX_SECRET_BYTES) return error('secret-unreadable', `password file ${shown} is larger than ${MAX_SECRET_BYTES} bytes`);
-      if ((info.mode & 0o004) !== 0) {
-        problems.push({ severity: 'warning', code: 'secret-readable', message: `password file ${shown} can be read by every user (chmod o-r)` });
-      }
+      const readable = worldReadable(info, shown);
+      if (readable) problems.push(readable);
     }
     try {
       clear = io.readFile(ref.file).replace(/\r?\n$/, '');
@@ -142,6 +142,12 @@ function readSecret(ref: SecretRef, source: string, io: SecretIo): { clear?: str
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(clear)) return error('secret-invalid', `${source} contains a control character`);
   return { clear, problems };
+}
+
+/** The one warning validate, plan and apply give about a password file every local user can read. */
+function worldReadable(info: { mode: number }, shown: string): SecretProblem | undefined {
+  if ((info.mode & 0o004) === 0) return undefined;
+  return { severity: 'warning', code: 'secret-readable', message: `password file ${shown} can be read by every user (chmod o-r)` };
 }
 
 function safe<T>(read: () => T): T | undefined {
