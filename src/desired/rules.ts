@@ -1,6 +1,7 @@
 import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { FLAG_NAMES } from '../model/flags.js';
+import { CONTROL_CHARACTER } from '../model/display.js';
 import { aliasNameProblem, commentProblem, domainNameProblem, normaliseTarget, targetProblem, userNameProblem } from '../model/names.js';
 import { relayAddressProblem } from '../model/relay.js';
 import { quote } from './describe.js';
@@ -201,8 +202,7 @@ export function homeRules(main: ParsedYaml): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const section of ['vpopmail', 'qmail']) {
     const home = field(field(main.data, section), 'home');
-    // eslint-disable-next-line no-control-regex
-    if (typeof home === 'string' && /[\u0000-\u001f\u007f-\u009f]/.test(home)) {
+    if (typeof home === 'string' && CONTROL_CHARACTER.test(home)) {
       out.push(diagnosticAt(main, [section, 'home'], 'value', 'invalid-value', `home: ${quote(home)} contains a control character`));
     }
   }
