@@ -232,3 +232,16 @@ export function qmailRoutingProblems(srv: TestServer, domains: readonly string[]
   }
   return problems;
 }
+
+/** Temp files of an atomic write that never got to its rename (a fault, a kill): must not be left behind. */
+export function strayTempFiles(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (/\.mailstate(-\d+)?\.tmp$/.test(entry.name)) found.push(join(dir, entry.name));
+    }
+  };
+  walk(root);
+  return found;
+}

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -87,18 +87,6 @@ export function applyKilledAfter(scenario: KillScenario, killAfterMs: number): P
   });
 }
 
-/** Temp files of a writer that died before its rename. */
-export function strayTempFiles(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(dir, entry.name));
-      else if (/\.mailstate(-\d+)?\.tmp$/.test(entry.name)) found.push(join(dir, entry.name));
-    }
-  };
-  walk(root);
-  return found;
-}
 
 /** Deterministic per-seed random numbers (bench's mulberry32), so a failing round can be replayed. */
 export { random as randomSource } from '../../bench/site.js';

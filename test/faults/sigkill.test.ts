@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { lostMessages, maildirMessages, maildirsizeMismatches, qmailRoutingProblems } from '../apply/harness.js';
+import { lostMessages, maildirMessages, maildirsizeMismatches, qmailRoutingProblems, strayTempFiles } from '../apply/harness.js';
 import { mailstate } from '../cli/run.js';
-import { QUOTA_USERS, applyKilledAfter, buildKillScenario, homes, randomSource, restore, strayTempFiles } from './kill-rounds.js';
+import { QUOTA_USERS, applyKilledAfter, buildKillScenario, homes, randomSource, restore } from './kill-rounds.js';
 
 /** `npm run soak` raises the rounds; MAILSTATE_KILL_SEED replays a failing run. */
 const ROUNDS = Number(process.env.MAILSTATE_KILL_ROUNDS ?? 6);

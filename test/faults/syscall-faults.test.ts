@@ -1,9 +1,8 @@
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ApplyStepError } from '../../src/apply/types.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState } from '../../src/model/state.js';
-import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, maildirsizeMismatches, planOf, qmailRoutingProblems, server, type TestServer } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, maildirsizeMismatches, planOf, qmailRoutingProblems, server, strayTempFiles, type TestServer } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
 
@@ -31,18 +30,6 @@ async function everythingDesired(srv: TestServer): Promise<DesiredState> {
   return desired;
 }
 
-/** Temp files an interrupted atomic write must not leave behind. */
-function leftoverTempFiles(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(`${dir}/${entry.name}`);
-      else if (/\.mailstate(-\d+)?\.tmp$/.test(entry.name)) found.push(`${dir}/${entry.name}`);
-    }
-  };
-  walk(root);
-  return found;
-}
 
 /**
  * Fails the k-th disk-changing call (or program run) of a busy apply, for every k, then re-runs
@@ -80,7 +67,7 @@ describe('a failure at every system call of a busy apply (files driver)', () => 
         expect(planOf(desired, await live(srv)).changes, `${where}: apply reported success but did not converge`).toEqual([]);
       }
       expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost`).toEqual([]);
-      expect(leftoverTempFiles(srv.root), where).toEqual([]);
+      expect(strayTempFiles(srv.root), where).toEqual([]);
 
       await applyDesired(desired, srv);
       expect(planOf(desired, await live(srv)).changes, `${where}: not converged by the next apply`).toEqual([]);
