@@ -1,5 +1,5 @@
 import type { Diagnostic, Result } from '../model/diagnostic.js';
-import type { CdbFreshness, LiveAlias, LiveDomain, LiveForward, LiveRelay, LiveState, LiveUser, MalformedVpasswdLine, UnmanagedObject } from '../model/state.js';
+import type { LiveAlias, LiveDomain, LiveForward, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
 import { validateSnapshotShape } from './schema.js';
 
 /** Bumped on any incompatible change of the snapshot layout; documented in README. */
@@ -20,21 +20,11 @@ export interface SnapshotUser {
   forward?: LiveForward;
 }
 
-export interface SnapshotDomain {
-  name: string;
-  dir: string;
-  uid: number;
-  gid: number;
-  users: SnapshotUser[];
-  aliases: LiveAlias[];
-  aliasDomains: string[];
-  clearPasswords: boolean;
-  vpasswdExists: boolean;
-  /** Names on vpasswd lines that could not be read (no password there), so CI plans refuse them too. */
-  malformedVpasswdLines?: MalformedVpasswdLine[];
-  cdb: CdbFreshness;
-  unmanaged: UnmanagedObject[];
-}
+/**
+ * A live domain as a snapshot holds it: the same fields (so one added to LiveDomain must be
+ * carried here too, or dropped on purpose in snapshotFromLive), with users and aliases as lists.
+ */
+export type SnapshotDomain = Omit<LiveDomain, 'users' | 'aliases'> & { users: SnapshotUser[]; aliases: LiveAlias[] };
 
 /** The file `mailstate snapshot` writes: the live state as JSON, without a single password. */
 export interface Snapshot {
