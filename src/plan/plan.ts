@@ -27,14 +27,14 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
   for (const domain of sortedValues(desired.domains)) {
     const liveDomain = live.domains.get(domain.name);
     const domainChanges = diffDomain(desired, domain, liveDomain, live, unmanaged, diagnostics, options);
-    changes.push(...domainChanges);
+    appendAll(changes, domainChanges);
     const breach = thresholdBreach(domain.name, liveDomain?.users.size ?? 0, domainChanges, desired.policy);
     if (breach) thresholdBreaches.push(breach);
   }
 
   const relay = diffRelay(desired.relay, live.relay, desired.policy);
-  changes.push(...relay.changes);
-  unmanaged.push(...relay.unmanaged);
+  appendAll(changes, relay.changes);
+  appendAll(unmanaged, relay.unmanaged);
 
   const unmanagedDomains = [...live.assignDomains].filter(([name, real]) => name === real && !desired.domains.has(name)).map(([name]) => name).sort();
   if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
@@ -43,6 +43,14 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
     value: { changes, unmanaged, unmanagedDomains, warnings: diagnostics, thresholdBreaches, summary: summarise(changes) },
     diagnostics,
   };
+}
+
+/**
+ * `target.push(...items)` passes every item as a call argument, which overflows the stack past
+ * ~130k items: a domain of 200k users would kill the plan. A loop has no such limit.
+ */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 function diffDomain(
@@ -76,7 +84,7 @@ function diffDomain(
     }
     buckets.structure.push({ kind: 'add-domain', domain: domain.name, dir: `${desired.vpopmailHome}/domains/${domain.name}` });
   } else {
-    unmanaged.push(...liveDomain.unmanaged);
+    appendAll(unmanaged, liveDomain.unmanaged);
   }
 
   const liveAliasDomains = new Set(liveDomain?.aliasDomains ?? []);

@@ -38,9 +38,13 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (plan.changes.length > 0) {
     const body = renderChangeBody(plan);
     // A fence longer than any run of backticks in the body: a live gecos cannot close it early.
-    const longest = Math.max(0, ...body.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))));
+    // (Loops, not Math.max(...body) or push(...body): spreading a 200k-line body overflows the stack.)
+    let longest = 0;
+    for (const line of body) for (const run of line.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
     const fence = '`'.repeat(Math.max(3, longest + 1));
-    lines.push('', `<details><summary>Full plan (${plan.changes.length} changes)</summary>`, '', `${fence}diff`, ...body, fence, '', '</details>');
+    lines.push('', `<details><summary>Full plan (${plan.changes.length} changes)</summary>`, '', `${fence}diff`);
+    for (const line of body) lines.push(line);
+    lines.push(fence, '', '</details>');
   }
   if (plan.unmanaged.length > 0 || plan.unmanagedDomains.length > 0) {
     lines.push('', `<details><summary>Left alone (${plan.unmanaged.length + plan.unmanagedDomains.length} unmanaged)</summary>`, '');
