@@ -5,7 +5,7 @@
  *   --scale F      multiply every size by F (default 1: the sizes of issue 5)
  *   --runs N       timed runs per scenario (default 5)
  *   --warmup N     untimed runs before them (default 1)
- *   --only LIST    comma-separated: plan,one-domain,apply,import,cdb,series,no-change
+ *   --only LIST    comma-separated: plan,one-domain,apply,import,cdb,series,no-change,huge-plan
  *   --json         print the report as JSON instead of the table
  *   --cache DIR    where generated sites live (default .bench/)
  *   --cli FILE     the mailstate to measure (default dist/cli/bin.js), e.g. an older build to compare
@@ -20,10 +20,10 @@ import { parseArgs } from 'node:util';
 import { rssSource } from './measure.js';
 import { renderTable } from './report.js';
 import type { Report } from './report.js';
-import { applyChanges, cdbWriter, emptyTrash, importSite, machine, noChangeApply, planInSync, planOneDomain, scaleSeries } from './scenarios.js';
+import { applyChanges, cdbWriter, emptyTrash, hugePlan, importSite, machine, noChangeApply, planInSync, planOneDomain, scaleSeries } from './scenarios.js';
 import type { Context } from './scenarios.js';
 
-const SCENARIOS = ['plan', 'one-domain', 'apply', 'import', 'cdb', 'series', 'no-change'] as const;
+const SCENARIOS = ['plan', 'one-domain', 'apply', 'import', 'cdb', 'series', 'no-change', 'huge-plan'] as const;
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const { values } = parseArgs({
@@ -68,6 +68,7 @@ if (only.has('import')) await importSite(ctx);
 if (only.has('cdb')) await cdbWriter(ctx);
 if (only.has('series')) await scaleSeries(ctx);
 if (only.has('no-change')) await noChangeApply(ctx);
+if (only.has('huge-plan')) await hugePlan(ctx);
 
 ctx.log('  emptying the trash of restored applies …');
 emptyTrash(ctx);

@@ -263,6 +263,31 @@ export async function noChangeApply(ctx: Context): Promise<Row> {
   return out;
 }
 
+/**
+ * A plan of 200,000 changes in one domain: 200,000 users added to a small domain. Guards against
+ * anything that spreads a whole domain's changes into one call (push(...changes)), which overflows
+ * the stack past ~130k. Checked through the JSON plan: every addition and the one cdb rebuild.
+ */
+export async function hugePlan(ctx: Context): Promise<Row> {
+  const fixture = loadFixture(ctx.cacheDir, { domains: 1, usersEach: 10 }, ctx.log);
+  const adds = scaled(ctx, 200_000);
+  const change = loadChange(fixture, { add: adds, modify: 0, delete: 0 }, ctx.log);
+  const argv = [...ctx.cli, 'plan', '-f', change.file, '--detailed-exitcode', '--format', 'json'];
+  const results = await measure(ctx, `plan +${adds}`, argv, {
+    check: (r) => {
+      expectExit(r, 2, `plan (+${adds} users)`);
+      const plan = JSON.parse(r.stdout) as { summary: { add: number; change: number; delete: number; cdbRebuilds: number }; changes: { kind: string }[] };
+      const { summary, changes } = plan;
+      const additions = changes.filter((c) => c.kind === 'add-user').length;
+      if (summary.add !== adds || additions !== adds || summary.change !== 0 || summary.delete !== 0 || summary.cdbRebuilds !== 1 || changes.length !== adds + 1) {
+        throw new Error(`plan (+${adds} users): expected ${adds} additions and 1 cdb rebuild, got ${JSON.stringify(summary)} over ${changes.length} changes (${additions} add-user)`);
+      }
+    },
+  });
+  check(ctx, `huge plan: +${adds} users planned as ${adds} add-user changes and 1 cdb rebuild`, true, `${results.length} run(s) checked`);
+  return row(ctx, 'huge-plan', `plan of ${(adds + 1).toLocaleString('en-US')} changes in one domain (+${adds.toLocaleString('en-US')} users)`, results, { users: adds });
+}
+
 export function machine(): { cpus: number; cpuModel: string } {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? 'unknown CPU';
