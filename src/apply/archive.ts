@@ -1,6 +1,15 @@
-import { existsSync, renameSync } from 'node:fs';
+import { lstatSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDirectory, makeDirectories, type Ownership } from './atomic-write.js';
+import { assertNoSymlinkBelow, UnsafePathError } from './tree-guard.js';
+
+/** The trusted directories an archive move must stay below: where the source lives, where the archive does. */
+export interface ArchiveBounds {
+  /** The domain directory the source belongs to (never the source itself). */
+  sourceWithin: string;
+  /** ~vpopmail: the archive is created below it. */
+  archiveWithin: string;
+}
 
 /** `20261125T204812Z`: sortable, and free of `:` (which qmail and some tools dislike in names). */
 export function archiveStamp(now: Date): string {
@@ -12,12 +21,19 @@ export function archiveStamp(now: Date): string {
  * atomic step and not a byte of mail is copied or lost. Never falls back to copy-and-delete.
  * Returns where it went, or undefined when the source no longer exists.
  */
-export function archivePath(source: string, archiveParent: string, name: string, now: Date, owner?: Ownership): string | undefined {
-  if (!existsSync(source)) return undefined;
+export function archivePath(source: string, archiveParent: string, name: string, now: Date, bounds: ArchiveBounds, owner?: Ownership): string | undefined {
+  // Both ends are checked right before the move: a vpasswd line or a link put in the path by the
+  // vpopmail account must not make root move a directory from, or into, anywhere else.
+  if (source === bounds.sourceWithin || !source.startsWith(`${bounds.sourceWithin}/`)) {
+    throw new UnsafePathError(`${source} is not inside ${bounds.sourceWithin}: refusing to archive it`);
+  }
+  assertNoSymlinkBelow(bounds.sourceWithin, source);
+  if (lstatSync(source, { throwIfNoEntry: false }) === undefined) return undefined;
+  assertNoSymlinkBelow(bounds.archiveWithin, archiveParent);
   makeDirectories(archiveParent, owner);
   const base = `${archiveParent}/${name}-${archiveStamp(now)}`;
   let target = base;
-  for (let n = 2; existsSync(target); n++) target = `${base}-${n}`;
+  for (let n = 2; lstatSync(target, { throwIfNoEntry: false }) !== undefined; n++) target = `${base}-${n}`;
   try {
     renameSync(source, target);
   } catch (error) {

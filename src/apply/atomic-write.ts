@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, chownSync, mkdirSync, fchmodSync, statSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fsyncSync, lchownSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, writeSync, mkdirSync, fchmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** uid/gid to give created files and directories; undefined when not running as root. */
@@ -29,8 +29,9 @@ export interface WriteOptions {
 }
 
 function existingModeAndOwner(path: string): { mode?: number; owner?: Ownership } {
-  const info = statSync(path, { throwIfNoEntry: false });
-  if (!info) return {};
+  // lstat: a link put in the file's place is replaced by the rename, and its target is not ours.
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  if (!info || info.isSymbolicLink()) return {};
   const root = process.getuid?.() === 0;
   return { mode: info.mode & 0o7777, ...(root ? { owner: { uid: info.uid, gid: info.gid } } : {}) };
 }
@@ -47,9 +48,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   // writer at a time, and the temp file of an apply killed before its rename is truncated and
   // reused by the re-run that writes the same file, instead of piling up.
   const temp = join(dir, `.${basename(path)}.mailstate.tmp`);
-  const fd = openSync(temp, 'w', options.mode ?? FILE_MODE);
+  // The directory may belong to the vpopmail account, which could have put a link (to
+  // /etc/shadow, say) at the temp name: remove whatever stands there (unlink never follows a
+  // link), then create the file anew, refusing to follow one. Owner and mode go through the
+  // descriptor, never through the name, which can be swapped.
+  rmSync(temp, { force: true });
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? FILE_MODE);
   try {
     fchmodSync(fd, options.mode ?? FILE_MODE);
+    if (options.owner) fchownSync(fd, options.owner.uid, options.owner.gid);
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
   } catch (error) {
@@ -59,7 +66,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   }
   closeSync(fd);
   try {
-    if (options.owner) chownSync(temp, options.owner.uid, options.owner.gid);
     renameSync(temp, path);
   } catch (error) {
     unlinkSync(temp);
@@ -79,5 +85,6 @@ export function makeDirectories(path: string, owner?: Ownership): void {
     chain.push(current);
     current = dirname(current);
   }
-  if (owner) for (const dir of chain) chownSync(dir, owner.uid, owner.gid);
+  // lchown: a directory swapped for a link since mkdir must not hand the link's target to the owner.
+  if (owner) for (const dir of chain) lchownSync(dir, owner.uid, owner.gid);
 }

@@ -1,16 +1,39 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Change } from '../model/change.js';
-import { dotQmailFileName } from '../model/names.js';
+import { quoted } from '../model/display.js';
+import { userDirProblem } from '../model/live-paths.js';
+import { dotQmailFileName, targetProblem } from '../model/names.js';
 import type { Forward } from '../model/state.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { assertNoSymlinkBelow, checkedUserDir, UnsafePathError } from './tree-guard.js';
 import { domainDirOf, type ApplyEnvironment } from './types.js';
 
-/** `&address` lines (the `&` makes any address a forward to qmail-local), then the Maildir line. */
-export function dotQmailContent(to: readonly string[], keepCopyMaildir?: string): string {
-  const lines = to.map((target) => `&${target}`);
-  if (keepCopyMaildir) lines.push(keepCopyMaildir);
+/** Whose mailbox a forward's "keep a copy" line is: the only delivery line mailstate writes that is not `&address`. */
+export interface OwnMaildir {
+  userDir: string;
+  user: string;
+  domainDir: string;
+}
+
+/**
+ * `&address` lines (the `&` makes any address a forward to qmail-local), then the Maildir line.
+ * The last line of defence against a program or file delivery: whatever the caller passes, every
+ * line is a plain address or the user's own `<dir>/Maildir/`, with a dir of vpopmail's shape
+ * inside the domain, or nothing is written.
+ */
+export function dotQmailContent(to: readonly string[], keepCopy?: OwnMaildir): string {
+  const lines = to.map((target) => {
+    const problem = targetProblem(target);
+    if (problem) throw new UnsafePathError(`refusing to write the .qmail line ${quoted(`&${target}`)}: ${problem}`);
+    return `&${target}`;
+  });
+  if (keepCopy) {
+    const problem = userDirProblem(keepCopy.userDir, keepCopy.user, keepCopy.domainDir);
+    if (problem) throw new UnsafePathError(`refusing to write a Maildir line for ${keepCopy.user}: the ${problem}`);
+    lines.push(`${keepCopy.userDir}/Maildir/`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -24,7 +47,18 @@ function userDirOf(env: ApplyEnvironment, domain: string, user: string): string 
 }
 
 function forwardContent(env: ApplyEnvironment, domain: string, user: string, forward: Forward): string {
-  return dotQmailContent(forward.to, forward.keepCopy ? `${userDirOf(env, domain, user)}/Maildir/` : undefined);
+  return dotQmailContent(forward.to, forward.keepCopy ? { userDir: userDirOf(env, domain, user), user, domainDir: domainDirOf(env, domain) } : undefined);
+}
+
+/**
+ * Where a forward may be rewritten in place: the domain's `.qmail-<user>`, or the user's own
+ * `<dir>/.qmail` (qmailadmin). A path from the live state that is neither is refused.
+ */
+function forwardFile(env: ApplyEnvironment, domain: string, user: string, file: string): string {
+  const domainDir = domainDirOf(env, domain);
+  if (file === `${domainDir}/${dotQmailFileName(user)}`) return file;
+  if (file === `${userDirOf(env, domain, user)}/.qmail`) return `${checkedUserDir(userDirOf(env, domain, user), user, domain, domainDir)}/.qmail`;
+  throw new UnsafePathError(`${quoted(file)} is neither ${domain}'s ${dotQmailFileName(user)} nor ${user}'s own .qmail: refusing to write it`);
 }
 
 /**
@@ -34,13 +68,16 @@ function forwardContent(env: ApplyEnvironment, domain: string, user: string, for
 export function applyRedirection(change: Change, env: ApplyEnvironment): void {
   const owner = env.ownerOf('domain' in change ? change.domain : '');
   const write = (path: string, content: string) => {
+    assertNoSymlinkBelow(domainDirOf(env, 'domain' in change ? change.domain : ''), path);
     env.fault(`write ${path}`);
     writeFileAtomic(path, content, owner ? { owner } : {});
   };
   const archive = (path: string, domain: string) => {
-    if (!existsSync(path)) return;
+    if (!basename(path).startsWith('.qmail')) throw new UnsafePathError(`${quoted(path)} is not a .qmail file: refusing to archive it`);
+    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return;
     env.fault(`archive ${path}`);
-    const target = archivePath(path, `${env.vpopmailHome}/archive/${domain}`, basename(path), env.now, owner);
+    const bounds = { sourceWithin: domainDirOf(env, domain), archiveWithin: env.vpopmailHome };
+    const target = archivePath(path, `${env.vpopmailHome}/archive/${domain}`, basename(path), env.now, bounds, owner);
     if (target) env.counters.archived.push(target);
   };
   switch (change.kind) {
@@ -52,7 +89,7 @@ export function applyRedirection(change: Change, env: ApplyEnvironment): void {
       return write(`${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`, forwardContent(env, change.domain, change.name, change.after));
     case 'modify-forward': {
       // qmailadmin's per-user .qmail uses the same lines; it is rewritten where it is.
-      return write(change.file, forwardContent(env, change.domain, change.name, change.after));
+      return write(forwardFile(env, change.domain, change.name, change.file), forwardContent(env, change.domain, change.name, change.after));
     }
     case 'delete-alias':
     case 'delete-forward':

@@ -11,6 +11,7 @@ import { EMPTY_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirContro
 import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
 import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { createUserDir, writeMaildirsize } from './user-dirs.js';
+import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { editVpasswd } from './vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
 
@@ -76,6 +77,7 @@ export const filesDriver: Driver = {
     const domainDir = domainDirOf(env, domain);
     const owner = env.ownerOf(domain);
     const userChanges = changes as readonly UserChange[];
+    if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.vpopmailHome, domainDir);
     await withVpasswdLock(domainDir, owner, () => applyUsersLocked(domain, domainDir, userChanges, env, owner));
   },
 
@@ -90,6 +92,9 @@ export const filesDriver: Driver = {
 
 function applyUsersLocked(domain: string, domainDir: string, changes: readonly UserChange[], env: ApplyEnvironment, owner: Ownership | undefined): void {
   const vpasswdPath = join(domainDir, 'vpasswd');
+  // vpasswd, vpasswd.cdb and .dir-control are replaced by rename, which replaces a link rather
+  // than following it; reading one must not follow it either.
+  for (const file of ['vpasswd', 'vpasswd.cdb', '.dir-control', '.dir_control_free']) assertNoSymlinkBelow(domainDir, join(domainDir, file));
   // Re-read under the lock: the text is the truth now, whatever was planned from.
   const text = readBytes(vpasswdPath);
   const parsed = parseVpasswd(text, vpasswdPath);
@@ -107,9 +112,9 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
 
   // 1. Mailboxes first: a user never appears in vpasswd without a Maildir to deliver to.
   for (const change of additions) {
-    const dir = placement!.dirs.get(change.user.name)!;
+    const dir = checkedUserDir(placement!.dirs.get(change.user.name)!, change.user.name, domain, domainDir);
     env.fault(`mkdir ${dir}`);
-    createUserDir(dir, change.user.quota, owner);
+    createUserDir(dir, domainDir, change.user.quota, owner);
     env.addedUserDirs.set(`${change.user.name}@${domain}`, dir);
   }
   if (placement) {
@@ -124,9 +129,9 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
   for (const change of changes) {
     if (change.kind !== 'delete-user') continue;
     const known = current.get(change.name)?.dir;
-    const dir = known === undefined ? change.dir : fromBytes(known);
+    const dir = checkedUserDir(known === undefined ? change.dir : fromBytes(known), change.name, domain, domainDir);
     env.fault(`archive ${dir}`);
-    const target = archivePath(dir, change.archiveParent, change.name, env.now, owner);
+    const target = archivePath(dir, change.archiveParent, change.name, env.now, { sourceWithin: domainDir, archiveWithin: env.vpopmailHome }, owner);
     if (target) env.counters.archived.push(target);
     deletions.add(change.name);
   }
@@ -138,9 +143,9 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
     if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
     const before = current.get(change.name);
     if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
-    const dir = fromBytes(before.dir);
+    const dir = checkedUserDir(fromBytes(before.dir), change.name, domain, domainDir);
     env.fault(`write ${dir}/Maildir/maildirsize`);
-    writeMaildirsize(dir, change.after.quota, owner);
+    writeMaildirsize(dir, domainDir, change.after.quota, owner);
   }
 
   // 4. One vpasswd rewrite.

@@ -1,4 +1,4 @@
-import { closeSync, openSync, chownSync } from 'node:fs';
+import { closeSync, constants, fchownSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock, unlock } from 'os-lock';
 import type { Ownership } from './atomic-write.js';
@@ -14,9 +14,11 @@ const RETRY_MS = 100;
  */
 export async function withVpasswdLock<T>(domainDir: string, owner: Ownership | undefined, task: () => Promise<T> | T, timeoutMs = VPASSWD_LOCK_TIMEOUT_MS): Promise<T> {
   const path = `${domainDir}/.vpasswd.lock`;
-  const fd = openSync(path, 'a', 0o600);
+  // O_NOFOLLOW, and the owner set through the descriptor: the domain directory is the vpopmail
+  // account's, and a link at this name must not make root create or chown a file elsewhere.
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
-    if (owner) chownSync(path, owner.uid, owner.gid);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {

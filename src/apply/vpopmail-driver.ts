@@ -8,6 +8,7 @@ import { NOQUOTA } from '../model/quota.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
+import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
 
 /** argv as logged and reported: a hash after `-e` is replaced, so no output ever carries it. */
@@ -103,7 +104,8 @@ function archiveLeftoverDir(env: ApplyEnvironment, domain: string, dir: string, 
   if (!existsSync(dir)) return;
   for (const user of env.live.domains.get(domain)?.users.values() ?? []) if (user.dir === dir) return;
   env.fault(`archive ${dir}`);
-  const target = archivePath(dir, `${env.vpopmailHome}/archive/${domain}`, name, env.now, owner);
+  const bounds = { sourceWithin: domainDirOf(env, domain), archiveWithin: env.vpopmailHome };
+  const target = archivePath(dir, `${env.vpopmailHome}/archive/${domain}`, name, env.now, bounds, owner);
   if (target) env.counters.archived.push(target);
 }
 
@@ -118,7 +120,7 @@ function recordAddedDirs(env: ApplyEnvironment, domain: string, vpasswdPath: str
   for (const name of names) {
     const dir = users.get(name);
     if (dir === undefined) throw new Error(`vadduser reported success but ${name}@${domain} is not in ${vpasswdPath}`);
-    env.addedUserDirs.set(`${name}@${domain}`, dir);
+    env.addedUserDirs.set(`${name}@${domain}`, checkedUserDir(dir, name, domain, domainDirOf(env, domain)));
   }
 }
 
@@ -135,6 +137,8 @@ export const vpopmailDriver: Driver = {
   async applyDomainUsers(domain, changes, env) {
     const live = env.live.domains.get(domain);
     const domainDir = domainDirOf(env, domain);
+    if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.vpopmailHome, domainDir);
+    assertNoSymlinkBelow(domainDir, join(domainDir, 'vpasswd'));
     const owner = env.ownerOf(domain);
     const fixups: VpasswdFixups = { blankClear: new Set(), flags: new Map() };
     const createdByVadddomain = env.addedDomainDirs.has(domain) ? new Set(['postmaster']) : new Set<string>();
@@ -142,9 +146,9 @@ export const vpopmailDriver: Driver = {
     for (const change of changes) {
       switch (change.kind) {
         case 'delete-user': {
-          const dir = live?.users.get(change.name)?.dir ?? change.dir;
+          const dir = checkedUserDir(live?.users.get(change.name)?.dir ?? change.dir, change.name, domain, domainDir);
           env.fault(`archive ${dir}`);
-          const target = archivePath(dir, change.archiveParent, change.name, env.now, owner);
+          const target = archivePath(dir, change.archiveParent, change.name, env.now, { sourceWithin: domainDir, archiveWithin: env.vpopmailHome }, owner);
           if (target) env.counters.archived.push(target);
           // vdeluser rm -rf's the directory: give it an empty one, the mail is already in the archive.
           mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -185,6 +189,8 @@ export const vpopmailDriver: Driver = {
           run(env, ['vmkpasswd', domain]);
           count(env.counters.cdbBuilds, domain);
           if (existsSync(vpasswdPath)) {
+            // chmod and chown follow links: vpasswd swapped for one would hand its target to the domain.
+            assertNoSymlinkBelow(domainDir, vpasswdPath);
             chmodSync(vpasswdPath, 0o600);
             if (owner) chownSync(vpasswdPath, owner.uid, owner.gid);
           }

@@ -12,7 +12,14 @@ export type FileRead =
  * wait for a writer forever (a `.qmail-x` FIFO hung the whole reader); it changes nothing for a
  * regular file. O_NOCTTY: a terminal device is never made the controlling terminal.
  */
-export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW;
+
+/**
+ * O_NOFOLLOW: the server's files belong to the vpopmail account, which could make `.qmail-z` a
+ * link to a root-only file; root must not read (and a plan must not print) what it points at.
+ * A link is reported by name and kind only.
+ */
+export const SYMLINK_MESSAGE = 'a symbolic link, which mailstate does not follow';
 
 /**
  * The error for an open file that is not a regular file, or undefined for a regular one. Only
@@ -31,7 +38,7 @@ export const NOT_REGULAR = 'ENOTREG';
 
 /** A directory or a FIFO, socket or device where a file was expected. */
 export function isNotRegularFile(read: FileRead): boolean {
-  return read.kind === 'error' && (read.code === 'EISDIR' || read.code === NOT_REGULAR);
+  return read.kind === 'error' && (read.code === 'EISDIR' || read.code === NOT_REGULAR || read.code === 'ELOOP');
 }
 
 /** Fills `buffer` from `offset` on, or up to EOF when the file shrank since its fstat. */
@@ -44,8 +51,9 @@ function readFully(fd: number, buffer: Buffer, offset: number, done: (error: Nod
   });
 }
 
-function failure(error: NodeJS.ErrnoException): FileRead {
+export function failure(error: NodeJS.ErrnoException): FileRead {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return { kind: 'missing' };
+  if (error.code === 'ELOOP') return { kind: 'error', code: 'ELOOP', message: SYMLINK_MESSAGE };
   return { kind: 'error', code: error.code ?? 'EIO', message: error.message };
 }
 

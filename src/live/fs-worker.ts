@@ -4,7 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { type FileRead, notRegularFile, OPEN_FLAGS } from './fs-read.js';
+import { failure, type FileRead, notRegularFile, OPEN_FLAGS } from './fs-read.js';
 import type { FsRequest, FsResponse } from './fs-pool.js';
 
 /** As fs-read's mayExist: false only for "not there"; any other error is for the reader to report. */
@@ -23,9 +23,7 @@ function read(path: string): FileRead {
     fd = openSync(path, OPEN_FLAGS);
     return notRegularFile(fstatSync(fd)) ?? { kind: 'ok', data: readFileSync(fd) };
   } catch (cause) {
-    const error = cause as NodeJS.ErrnoException;
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return { kind: 'missing' };
-    return { kind: 'error', code: error.code ?? 'EIO', message: error.message };
+    return failure(cause as NodeJS.ErrnoException);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

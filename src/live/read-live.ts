@@ -1,9 +1,10 @@
 import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { domainDirProblem, userDirProblem } from '../model/live-paths.js';
 import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProblem } from '../model/names.js';
-import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, UnmanagedObject } from '../model/state.js';
+import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
 import { CdbFormatError, readCdbRecords } from '../cdb/read.js';
 import { type AssignEntry, parseAssign } from './assign.js';
 import { vpasswdCdbFreshness } from './cdb-freshness.js';
@@ -21,6 +22,11 @@ export interface ReadLiveOptions {
   qmailHome: string;
   /** Read only these domains in detail; the others in users/assign are left out of the state. */
   domains?: readonly string[];
+  /**
+   * Bases given to `vadddomain -d` whose `domains/` directory holds domains too (see
+   * model/live-paths.ts); ~vpopmail always counts.
+   */
+  domainBases?: readonly string[];
 }
 
 /** The live state, plus every problem found while reading it (errors and warnings). */
@@ -54,16 +60,32 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
   const assignFile = join(options.qmailHome, 'users', 'assign');
   const realEntries = new Map(entries.filter((e) => e.domain === e.realDomain).map((e) => [e.domain, e]));
 
+  const bases = [options.vpopmailHome, ...(options.domainBases ?? [])];
+  const realBases = await Promise.all(bases.map((base) => realpathOrMissing(`${base}/domains`)));
   const toRead = [...realEntries.values()].filter((entry) => !wanted || wanted.has(entry.domain));
   const fs = createFsPool();
   const read = await mapWithLimit(toRead, DOMAIN_CONCURRENCY, async (entry) => {
     const domainDiagnostics: Diagnostic[] = [];
-    return { domain: await readDomain(entry, fs, domainDiagnostics), diagnostics: domainDiagnostics };
+    const place = await placeDomainDir(entry, bases, realBases);
+    if ('problem' in place) {
+      domainDiagnostics.push({
+        // Asked for by name (a declared domain): nothing may be planned for it. Otherwise (import,
+        // snapshot) it is one domain left out, with the reason.
+        severity: wanted ? 'error' : 'warning',
+        code: 'domain-dir-unsafe',
+        message: `users/assign line ${entry.line} gives ${entry.domain} the ${place.problem}: mailstate will not read or change this domain (a copy of a server keeps the original's paths; a base made with vadddomain -d is named with --domain-base)`,
+        file: assignFile,
+        line: entry.line,
+      });
+      return { refused: entry, diagnostics: domainDiagnostics };
+    }
+    return { domain: await readDomain(entry, place.realDir, fs, domainDiagnostics), diagnostics: domainDiagnostics };
   }).finally(() => fs.close());
   const diagnostics = [...assignDiagnostics];
   for (const result of read) {
-    domains.set(result.domain.name, result.domain);
-    diagnostics.push(...result.diagnostics);
+    if (result.domain) domains.set(result.domain.name, result.domain);
+    else unmanaged.push({ kind: 'domain', name: result.refused.domain, file: assignFile, reason: `users/assign line ${result.refused.line}: its directory is not one mailstate may act on` });
+    for (const d of result.diagnostics) diagnostics.push(d);
   }
 
   for (const entry of entries) {
@@ -103,6 +125,31 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
     },
     diagnostics,
   };
+}
+
+async function realpathOrMissing(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a domain's directory really is, or why mailstate must not act on it: its users/assign
+ * path must have vpopmail's shape below one of the bases, and resolving it must not leave that
+ * place through a symbolic link (the vpopmail account owns domains/ and could plant one).
+ */
+async function placeDomainDir(entry: AssignEntry, bases: readonly string[], realBases: ReadonlyArray<string | undefined>): Promise<{ realDir: string } | { problem: string }> {
+  const problem = domainDirProblem(entry.dir, entry.domain, bases);
+  if (problem) return { problem };
+  const index = bases.findIndex((base) => entry.dir.startsWith(`${base}/domains/`));
+  const realBase = realBases[index];
+  const expected = `${realBase ?? `${bases[index]}/domains`}${entry.dir.slice(`${bases[index]}/domains`.length)}`;
+  const real = await realpathOrMissing(entry.dir);
+  // Missing: reported as such by the reader, and created (as real directories) by an apply.
+  if (real === undefined || real === expected) return { realDir: expected };
+  return { problem: `directory ${JSON.stringify(entry.dir)}, which leads through a symbolic link to ${JSON.stringify(real)}` };
 }
 
 /** users/cdb's records (the first of each key, as qmail's lookup finds it); empty when missing or unreadable. */
@@ -151,7 +198,7 @@ async function readAssign(qmailHome: string, diagnostics: Diagnostic[]): Promise
   return parsed.entries;
 }
 
-async function readDomain(entry: AssignEntry, fs: FsPool, diagnostics: Diagnostic[]): Promise<LiveDomain> {
+async function readDomain(entry: AssignEntry, realDir: string, fs: FsPool, diagnostics: Diagnostic[]): Promise<LiveDomain> {
   const dir = entry.dir;
   const vpasswdFile = join(dir, 'vpasswd');
   const cdbFile = join(dir, 'vpasswd.cdb');
@@ -188,8 +235,13 @@ async function readDomain(entry: AssignEntry, fs: FsPool, diagnostics: Diagnosti
     for (const user of parsed.users) {
       vpasswdNames.add(user.name);
       const problem = userNameProblem(user.name);
+      const dirProblem = problem ? undefined : userDirProblem(user.dir, user.name, dir);
       if (problem) {
         domain.unmanaged.push({ domain: entry.domain, kind: 'user', name: user.name, file: vpasswdFile, reason: problem });
+      } else if (dirProblem) {
+        const reason = `vpasswd line ${user.line} gives it the ${dirProblem}: mailstate will not touch this user`;
+        (domain.unsafeUsers ??= []).push({ name: user.name, line: user.line, reason });
+        domain.unmanaged.push({ domain: entry.domain, kind: 'user', name: user.name, file: vpasswdFile, reason });
       } else {
         domain.users.set(user.name, user);
       }
@@ -207,7 +259,7 @@ async function readDomain(entry: AssignEntry, fs: FsPool, diagnostics: Diagnosti
 
   const dotQmailFiles = await readDomainDotQmails(entry, listing, fs, diagnostics);
   for (const file of dotQmailFiles) classifyDomainDotQmail(domain, file, vpasswdNames);
-  await readUserDotQmails(domain, new Set(dotQmailFiles.map((f) => f.name)), fs, diagnostics);
+  await readUserDotQmails(domain, realDir, new Set(dotQmailFiles.map((f) => f.name)), fs, diagnostics);
   return domain;
 }
 
@@ -299,10 +351,15 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
     const user = domain.users.get(name);
     if (!user) {
       const malformed = domain.malformedVpasswdLines?.find((m) => m.name === name);
+      const unsafe = domain.unsafeUsers?.find((u) => u.name === name);
       report(
         'dot-qmail',
         name,
-        malformed ? `forward of user "${name}", whose vpasswd line ${malformed.line} cannot be read` : `forward of user "${name}", whose name mailstate cannot manage`,
+        malformed
+          ? `forward of user "${name}", whose vpasswd line ${malformed.line} cannot be read`
+          : unsafe
+            ? `forward of user "${name}", whose vpasswd line ${unsafe.line} gives a directory mailstate will not touch`
+            : `forward of user "${name}", whose name mailstate cannot manage`,
       );
       return;
     }
@@ -335,12 +392,20 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
  * qmailadmin's per-user forwards live in `<user dir>/.qmail`, read by vdelivermail. Each user's
  * is probed first (see fs-pool.ts); the few that may exist are read.
  */
-async function readUserDotQmails(domain: LiveDomain, domainFiles: ReadonlySet<string>, fs: FsPool, diagnostics: Diagnostic[]): Promise<void> {
-  // An empty or relative dir is recreated by vpopmail on demand; there is nothing to read yet.
-  const users = [...domain.users.values()].filter((user) => user.dir.startsWith('/'));
+async function readUserDotQmails(domain: LiveDomain, realDomainDir: string, domainFiles: ReadonlySet<string>, fs: FsPool, diagnostics: Diagnostic[]): Promise<void> {
+  // Every user here has a directory of vpopmail's shape inside the domain (unsafe ones are not in `users`).
+  const users = [...domain.users.values()];
   // A template string, not path.join: join's normalising is a measurable share at 100k users.
   const mayExist = await fs.mayExist(users.map((user) => `${user.dir}/.qmail`));
-  const candidates = users.filter((_, index) => mayExist[index]);
+  const probed = users.filter((_, index) => mayExist[index]);
+  // The few that may exist: a user directory that is a link (the vpopmail account owns it) must
+  // not let root read a file elsewhere. Resolving each is affordable for these few only.
+  const candidates: LiveUser[] = [];
+  for (const user of probed) {
+    const real = await realpathOrMissing(user.dir);
+    if (real === undefined || real === `${realDomainDir}${user.dir.slice(domain.dir.length)}`) candidates.push(user);
+    else domain.unmanaged.push({ domain: domain.name, kind: 'user-dot-qmail', name: user.name, file: join(user.dir, '.qmail'), reason: `the user directory leads through a symbolic link out of its place; not read` });
+  }
   const reads = await fs.readFiles(candidates.map((user) => `${user.dir}/.qmail`));
   for (const [index, read] of reads.entries()) {
     if (read.kind === 'missing') continue;

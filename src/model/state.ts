@@ -138,6 +138,14 @@ export interface MalformedVpasswdLine {
   line: number;
 }
 
+/** A vpasswd user whose directory is not of vpopmail's shape inside its domain: left alone, never touched. */
+export interface UnsafeVpasswdUser {
+  name: string;
+  /** 1-based line in vpasswd. */
+  line: number;
+  reason: string;
+}
+
 export interface LiveDomain {
   name: string;
   dir: string;
@@ -156,6 +164,12 @@ export interface LiveDomain {
    * Absent when there are none.
    */
   malformedVpasswdLines?: MalformedVpasswdLine[];
+  /**
+   * Users whose vpasswd directory lies outside their own place in the domain (see
+   * model/live-paths.ts): not in `users`, so nothing plans against them; a declared one refuses
+   * the plan. Absent when there are none.
+   */
+  unsafeUsers?: UnsafeVpasswdUser[];
   cdb: CdbFreshness;
   unmanaged: UnmanagedObject[];
 }

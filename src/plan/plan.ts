@@ -73,6 +73,16 @@ function diffDomain(
     });
     return [];
   }
+  if (!liveDomain && aliasOf === domain.name) {
+    // In users/assign but not read: its directory was refused (the reader said why).
+    diagnostics.push({
+      severity: 'error',
+      code: 'live-conflict',
+      message: `domain "${domain.name}" exists in users/assign but its directory could not be read safely: nothing is planned for it`,
+      ...domain.source,
+    });
+    return [];
+  }
   if (!liveDomain) {
     if (!domain.users.has(PROTECTED_USER)) {
       diagnostics.push({

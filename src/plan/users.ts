@@ -47,11 +47,32 @@ function refuseMalformed(ctx: UserDiffContext, name: string, declared?: DesiredU
   return true;
 }
 
+/**
+ * Refuses a declared user whose vpasswd line gives it a directory outside its own place in the
+ * domain (model/live-paths.ts). Anything planned for it (an archive, a maildirsize, a forward
+ * keeping a copy) would act, as root, on the path that line names; an undeclared one is only
+ * listed as left alone.
+ */
+function refuseUnsafe(ctx: UserDiffContext, declared: DesiredUser): boolean {
+  const unsafe = ctx.live?.unsafeUsers?.find((u) => u.name === declared.name);
+  if (!unsafe) return false;
+  const where = declared.source.line === undefined ? '' : ` (${declared.source.file}:${declared.source.line})`;
+  ctx.diagnostics.push({
+    severity: 'error',
+    code: 'vpasswd-unsafe-user',
+    message: `user "${declared.name}@${ctx.domain.name}" is declared${where}, but ${unsafe.reason}: fix that line by hand first (vmoduser -D, or the line itself)`,
+    file: `${ctx.live!.dir}/vpasswd`,
+    line: unsafe.line,
+  });
+  return true;
+}
+
 export function diffUsers(ctx: UserDiffContext): void {
   const liveUsers = ctx.live?.users ?? new Map<string, LiveUser>();
   const clearPasswords = ctx.live?.clearPasswords ?? false;
   for (const user of sortedValues(ctx.domain.users)) {
     if (refuseMalformed(ctx, user.name, user)) continue;
+    if (refuseUnsafe(ctx, user)) continue;
     const live = liveUsers.get(user.name);
     if (!live) {
       addUser(ctx, user);

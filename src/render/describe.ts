@@ -2,7 +2,7 @@ import type { Change, PasswordMaterial, UserFieldChange, UserTarget } from '../m
 import { maskToFlags } from '../model/flags.js';
 import { describeQuota } from '../model/quota.js';
 import type { Forward } from '../model/state.js';
-import { quoted } from '../model/display.js';
+import { inert, quoted } from '../model/display.js';
 
 /** A rendered change: one headline and indented detail lines. Shared by text and Markdown. */
 export interface ChangeLines {
@@ -85,7 +85,7 @@ export function describeChange(change: Change): ChangeLines {
     case 'delete-user':
       return {
         symbol: '-',
-        headline: `user ${change.name} (mailbox archived to ${change.archiveParent}/${change.name}-<UTC time>/)`,
+        headline: `user ${change.name} (mailbox ${inert(change.dir)} archived to ${change.archiveParent}/${change.name}-<UTC time>/)`,
         details: [],
       };
     case 'add-alias':

@@ -90,6 +90,7 @@ export function snapshotFromLive(live: LiveState, diagnostics: readonly Diagnost
       clearPasswords: domain.clearPasswords,
       vpasswdExists: domain.vpasswdExists,
       ...(domain.malformedVpasswdLines ? { malformedVpasswdLines: domain.malformedVpasswdLines.map(({ name, line }) => ({ name, line })) } : {}),
+      ...(domain.unsafeUsers ? { unsafeUsers: domain.unsafeUsers.map(({ name, line, reason }) => ({ name, line, reason })) } : {}),
       cdb: domain.cdb,
       unmanaged: domain.unmanaged,
     })),

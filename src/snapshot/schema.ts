@@ -34,10 +34,11 @@ const domain = object(
     clearPasswords: bool,
     vpasswdExists: bool,
     malformedVpasswdLines: { type: 'array', items: object({ name: str, line: int }) },
+    unsafeUsers: { type: 'array', items: object({ name: str, line: int, reason: str }) },
     cdb,
     unmanaged: { type: 'array', items: unmanaged },
   },
-  ['malformedVpasswdLines'],
+  ['malformedVpasswdLines', 'unsafeUsers'],
 );
 const relayLine = {
   type: 'object',

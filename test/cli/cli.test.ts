@@ -40,7 +40,7 @@ describe('mailstate plan and apply on the bundled example', () => {
     const plan = mailstate(['plan', '--detailed-exitcode', ...homes(srv)]);
     expect(plan.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toContain('  - user bob (mailbox archived to ');
+    expect(plan.stdout).toContain('  - user bob (mailbox ');
     expect(plan.stdout).toContain('  ~ user alice\n      comment:  "alice" -> "Alice Smith"\n      quota:    none -> 1G\n      flags:    +no_webmail +no_imap\n');
     expect(plan.stdout.trimEnd().split('\n').at(-1)).toBe('Plan: 2 to add, 2 to change, 3 to delete, 2 CDB rebuilds.');
     expect(mailstate(['plan', ...homes(srv)]).code).toBe(0);

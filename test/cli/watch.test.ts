@@ -171,7 +171,7 @@ describe('mailstate watch', () => {
     const status = mailstate(['status', ...homes(reporting)]);
     expect(status.code).toBe(2);
     expect(status.stdout).toContain(`Drift:        the live state differs from ${report.first.slice(0, 12)}; converging again would do:`);
-    expect(status.stdout).toContain('  - user intruder (mailbox archived to ');
+    expect(status.stdout).toContain('  - user intruder (mailbox ');
   });
 
   it('finishes the reconcile in progress on SIGTERM, then exits 0', async () => {

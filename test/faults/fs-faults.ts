@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 const fs = require('node:fs') as Record<string, unknown>;
 const childProcess = require('node:child_process') as Record<string, unknown>;
 
-const FS_MUTATORS = ['writeSync', 'writeFileSync', 'fsyncSync', 'renameSync', 'mkdirSync', 'chownSync', 'fchmodSync', 'chmodSync', 'unlinkSync', 'rmSync', 'symlinkSync', 'linkSync', 'copyFileSync', 'cpSync', 'utimesSync'];
+const FS_MUTATORS = ['writeSync', 'writeFileSync', 'fsyncSync', 'renameSync', 'mkdirSync', 'chownSync', 'fchownSync', 'lchownSync', 'fchmodSync', 'chmodSync', 'unlinkSync', 'rmSync', 'symlinkSync', 'linkSync', 'copyFileSync', 'cpSync', 'utimesSync'];
 const PROGRAM_RUNNERS = ['execFileSync', 'spawnSync'];
 
 function opensForWriting(args: unknown[]): boolean {

@@ -249,7 +249,7 @@ const CASES: Case[] = [
     [
       ['a directory', (srv: TestServer) => mkdirSync(at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is not a regular file'],
       ['a FIFO', (srv: TestServer) => mkfifo(at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is not a regular file but a FIFO'],
-      ['a dangling symlink', (srv: TestServer) => symlinkSync(at(srv, `${DOMAIN}/nowhere`), at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is a symbolic link to a file that does not exist'],
+      ['a dangling symlink', (srv: TestServer) => symlinkSync(at(srv, `${DOMAIN}/nowhere`), at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is a symbolic link, which mailstate does not follow'],
     ] as const
   ).map(
     ([what, make, reason]): Case => ({

@@ -66,7 +66,7 @@ describe('text plan', () => {
         'example.com',
         '  - forward bob (was -> b@example.net)',
         '  - alias old (was -> x@example.org)',
-        `  - user bob (mailbox archived to ${HOME}/archive/example.com/bob-<UTC time>/)`,
+        `  - user bob (mailbox ${HOME}/domains/example.com/bob archived to ${HOME}/archive/example.com/bob-<UTC time>/)`,
         '  + user carol',
         '      comment:  "Carol C"',
         '      quota:    1G',
@@ -124,7 +124,7 @@ describe('markdown plan', () => {
       '> - `example.com`: forward bob (was -> b@example.net)',
       '> - `example.com`: alias old (was -> x@example.org)',
       // Made inert for the PR page: a bare <UTC time> would be swallowed as an HTML tag.
-      `> - \`example.com\`: user bob (mailbox archived to ${HOME}/archive/example.com/bob-&#60;UTC time>/)`,
+      `> - \`example.com\`: user bob (mailbox ${HOME}/domains/example.com/bob archived to ${HOME}/archive/example.com/bob-&#60;UTC time>/)`,
     ]);
     expect(md).toContain('<details><summary>Full plan (17 changes)</summary>\n\n```diff\nnew.example\n  + domain new.example');
     expect(md.trimEnd().split('\n').slice(-3)).toEqual(['</details>', '', `<sub>Plan digest (sha256): <code>${planDigest(planOf(everyKind))}</code></sub>`]);
