@@ -8,10 +8,22 @@ export const COMMON_OPTIONS = {
   'qmail-home': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+/**
+ * Parses a command's options. Positional arguments beyond `positional.max` (none, except apply's
+ * saved plan) are refused: `mailstate plan other.yaml` must not quietly plan ./mailstate.yaml.
+ */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T, positional?: { max: number; what: string }) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new ExitError(`mailstate ${command}: ${(error as Error).message}\nRun "mailstate help" for usage.`);
   }
+  const extra = parsed.positionals[positional?.max ?? 0];
+  if (extra !== undefined) {
+    const hint = Object.hasOwn(options, 'file') ? 'the file is given with -f FILE' : `mailstate ${command} takes options only`;
+    const takes = positional ? `mailstate ${command} takes ${positional.what}; ` : '';
+    throw new ExitError(`mailstate ${command}: unexpected argument "${extra}" (${takes}${hint})`);
+  }
+  return parsed;
 }

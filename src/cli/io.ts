@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
 /** What a command may touch of the process: injected so commands stay testable in-process. */
 export interface CliIo {
   cwd: string;
@@ -35,5 +39,69 @@ export class ExitError extends Error {
     super(message);
     this.code = code;
     this.kind = kind;
+  }
+}
+
+/** Why a write failed, short (as desired/load.ts's ioReason, not imported: it would load the YAML parser at every start). */
+function ioReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a parent is not a directory' };
+  if (typeof code === 'string') return reasons[code] ?? code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a non-regular file is, for refusals ("it is a directory"). */
+function describeKind(info: Stats): string {
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Refuses an output path (`-o`, `--out`) that is anything but a regular file or nothing yet: a
+ * device, FIFO, socket, directory or symbolic link (lstat: a link is never followed). Called before
+ * the command does any work, and again just before writing.
+ */
+export function checkOutputTarget(target: string, shown: string): void {
+  if (shown === '') throw new ExitError('an output option needs a file name ("-" for standard output)');
+  let info: Stats | undefined;
+  try {
+    info = lstatSync(target, { throwIfNoEntry: false });
+  } catch (error) {
+    throw new ExitError(`cannot write ${shown}: ${ioReason(error)}; nothing was written.`);
+  }
+  if (info && !info.isFile()) throw new ExitError(`refusing to write ${shown}: it is ${describeKind(info)}, not a regular file; nothing was written.`);
+}
+
+/**
+ * Writes a command's output file atomically: a temp file of its own in the same directory
+ * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), fsync, then rename over the target. The rename replaces
+ * a directory entry and never writes through a link that appeared since the check.
+ */
+export function writeOutputFile(target: string, shown: string, data: string): void {
+  checkOutputTarget(target, shown);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw new ExitError(`cannot write ${shown}: ${ioReason(error)}; nothing was written.`);
+  }
+  try {
+    try {
+      fchmodSync(fd, 0o600);
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new ExitError(`cannot write ${shown}: ${ioReason(error)}; nothing was written.`);
   }
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { DriverName } from '../../apply/choose-driver.js';
 import type { Change } from '../../model/change.js';
+import { ioReason } from '../../desired/load.js';
 import { describeChange } from '../../render/describe.js';
 import { normaliseDigest } from '../../render/digest.js';
 import { NO_CHANGES, renderText } from '../../render/text.js';
@@ -24,6 +25,32 @@ async function confirm(io: CliIo): Promise<boolean> {
   }
 }
 
+/** The text of a saved plan (`plan --out`), refused unless it is a regular file holding a plan's JSON. */
+function readSavedPlan(path: string, shown: string): string {
+  const notAPlan = (why: string) => new ExitError(`${shown} is not a saved plan (mailstate plan --out): ${why}; nothing was applied.`);
+  let text: string;
+  try {
+    const info = statSync(path);
+    if (info.isDirectory()) throw notAPlan('it is a directory');
+    if (!info.isFile()) throw notAPlan('it is not a regular file');
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof ExitError) throw error;
+    throw new ExitError(`cannot read ${shown}: ${ioReason(error)}; nothing was applied.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw notAPlan('it is not JSON');
+  }
+  const plan = parsed as { formatVersion?: unknown; changes?: unknown } | null;
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || typeof plan.formatVersion !== 'number' || !Array.isArray(plan.changes)) {
+    throw notAPlan('it is JSON, but not a plan');
+  }
+  return text;
+}
+
 export function describeDone(change: Change): string {
   const described = describeChange(change);
   return `${'domain' in change ? `${change.domain}: ` : ''}${described.symbol} ${described.headline}`;
@@ -36,15 +63,16 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     yes: { type: 'boolean', default: false },
     force: { type: 'boolean', default: false },
     'expect-digest': { type: 'string' },
-  });
+  }, { max: 1, what: 'at most one saved plan, from plan --out' });
   const driverName = values.driver as DriverName;
   if (!DRIVERS.includes(driverName)) throw new ExitError(`mailstate apply: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
-  if (positionals.length > 1) throw new ExitError('mailstate apply: at most one saved plan (PLAN.json)');
   const expectDigest = values['expect-digest'] === undefined ? undefined : normaliseDigest(values['expect-digest']);
   if (values['expect-digest'] !== undefined && expectDigest === undefined) {
     throw new ExitError(`mailstate apply: --expect-digest "${values['expect-digest']}" is not a sha256 digest (64 hex digits, optionally after "sha256:")`);
   }
   const savedPlan = positionals[0];
+  // Read and checked before anything else: a YAML file or a directory given as PLAN is a mistake to say so, not a bug.
+  const savedJson = savedPlan === undefined ? undefined : readSavedPlan(resolve(io.cwd, savedPlan), savedPlan);
   const report = stderrReport(io);
 
   const run = await runApply({
@@ -53,7 +81,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     driver: driverName,
     force: values.force,
     ...(expectDigest ? { expectDigest } : {}),
-    ...(savedPlan !== undefined ? { savedPlan: { name: savedPlan, json: readFileSync(resolve(io.cwd, savedPlan), 'utf8') } } : {}),
+    ...(savedPlan !== undefined ? { savedPlan: { name: savedPlan, json: savedJson! } } : {}),
     ...(values.yes
       ? {}
       : {

@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importToYaml } from '../../import/to-yaml.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT, ExitError, type CliIo } from '../io.js';
+import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
 const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
@@ -15,16 +14,18 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
     'qmail-home': { type: 'string', default: '/var/qmail' },
   });
+  // "-o -" is standard output; any other target is checked before reading, so a refused one writes nothing.
+  const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
+  if (target !== undefined) checkOutputTarget(target, values.output!);
   const { live } = await readLiveOrExit(stderrReport(io), resolve(io.cwd, values['vpopmail-home']), resolve(io.cwd, values['qmail-home']), values.domain);
   for (const domain of values.domain ?? []) {
     if (!live.domains.has(domain)) throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
   }
-  const target = values.output ? resolve(io.cwd, values.output) : undefined;
   const schemaPath = relative(target ? dirname(target) : io.cwd, SCHEMA_FILE) || SCHEMA_FILE;
   const { yaml, notes } = importToYaml(live, { ...(values.domain ? { domains: values.domain } : {}), schemaPath });
   for (const note of notes) io.stderr(`note: ${note}\n`);
   if (target) {
-    writeFileSync(target, yaml, { mode: 0o600 });
+    writeOutputFile(target, values.output!, yaml);
     io.stderr(`Wrote ${values.output} (${live.domains.size} domain${live.domains.size === 1 ? '' : 's'} read).\n`);
   } else {
     io.stdout(yaml);

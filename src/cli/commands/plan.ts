@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isPlanFormat, PLAN_FORMATS } from '../../render/formats.js';
 import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
-import { EXIT, ExitError, type CliIo } from '../io.js';
+import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { planFromOptions, stderrReport, type PlanRun, type StateOptions } from '../pipeline.js';
 import { planAgainstBase, planAgainstSnapshot } from '../stand-in.js';
 
@@ -22,6 +21,10 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   if (!isPlanFormat(format)) throw new ExitError(`mailstate plan: unknown --format "${format}" (text, markdown or json)`);
   if (values.live !== undefined && values.base !== undefined) throw new ExitError('mailstate plan: --live and --base are alternatives: give one');
   if (values['key-file'] !== undefined && values.live === undefined) throw new ExitError('mailstate plan: --key-file only goes with --live SNAPSHOT');
+  if (values.out === '-') throw new ExitError('mailstate plan: --out takes a file name; for the JSON plan on standard output, use --format json');
+  // Checked before planning, so a refused --out prints and writes nothing.
+  const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
+  if (out !== undefined) checkOutputTarget(out, values.out!);
   const options: StateOptions = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] };
   const report = stderrReport(io);
 
@@ -31,7 +34,8 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   else run = await planFromOptions(io, options);
 
   const plan = run.plan;
+  // The file first: if it cannot be written, the run fails without having printed a plan.
+  if (out !== undefined) writeOutputFile(out, values.out!, renderJson(plan));
   io.stdout(format === 'markdown' ? renderMarkdown(plan, run.against === undefined ? {} : { against: run.against }) : PLAN_FORMATS[format](plan));
-  if (values.out) writeFileSync(resolve(io.cwd, values.out), renderJson(plan), { mode: 0o600 });
   return values['detailed-exitcode'] && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }

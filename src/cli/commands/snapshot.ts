@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../apply/atomic-write.js';
 import { ioReason } from '../../desired/load.js';
 import { renderSnapshot, snapshotFromLive } from '../../snapshot/format.js';
 import { hashDigest, keyFilePath, keyId, loadOrCreateKey } from '../../snapshot/key.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT, ExitError, type CliIo } from '../io.js';
+import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
 function plural(n: number, noun: string): string {
@@ -24,6 +23,9 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   });
   const vpopmailHome = resolve(io.cwd, values['vpopmail-home']);
   const qmailHome = resolve(io.cwd, values['qmail-home']);
+  // "-o -" is standard output; any other target is checked before the key is read or created.
+  const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
+  if (target !== undefined) checkOutputTarget(target, values.output!);
   const { live, diagnostics } = await readLiveOrExit(stderrReport(io), vpopmailHome, qmailHome);
 
   const keyFile = keyFilePath(vpopmailHome);
@@ -43,15 +45,10 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
     keyId: keyId(key.key),
   });
   const text = renderSnapshot(snapshot);
-  if (values.output === undefined || values.output === '-') {
+  if (target === undefined) {
     io.stdout(text);
   } else {
-    const target = resolve(io.cwd, values.output);
-    try {
-      writeFileAtomic(target, text);
-    } catch (error) {
-      throw new ExitError(`cannot write ${values.output}: ${ioReason(error)}`);
-    }
+    writeOutputFile(target, values.output!, text);
     const users = snapshot.domains.reduce((sum, domain) => sum + domain.users.length, 0);
     io.stderr(`Wrote ${values.output}: ${plural(snapshot.domains.length, 'domain')}, ${plural(users, 'user')}, no password (key id ${snapshot.passwords.keyId}).\n`);
   }
