@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { FLAG_NAMES } from '../model/flags.js';
 import { CONTROL_CHARACTER } from '../model/display.js';
 import { aliasNameProblem, commentProblem, domainNameProblem, normaliseTarget, targetProblem, userNameProblem } from '../model/names.js';
-import { relayAddressProblem } from '../model/relay.js';
+import { relayAddressProblem, relayBreadthWarning } from '../model/relay.js';
 import { quote } from './describe.js';
 import { field, members, userPassword, userQuota } from './domains.js';
 import type { DomainEntry } from './domains.js';
@@ -222,6 +222,8 @@ export function relayRules(main: ParsedYaml): Diagnostic[] {
     }
     const problem = relayAddressProblem(address);
     if (problem) out.push(diagnosticAt(main, ['relay', index], 'value', 'invalid-relay', `relay: ${quote(address)} is refused: ${problem}`));
+    const breadth = problem ? undefined : relayBreadthWarning(address);
+    if (breadth) out.push(diagnosticAt(main, ['relay', index], 'value', 'wide-relay', `relay: ${quote(address)} ${breadth}`, 'warning'));
     valid.push(problem ? undefined : { key: address, shown: address });
   }
   return [...out, ...duplicates(main, ['relay'], 'relay', valid)];

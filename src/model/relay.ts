@@ -32,7 +32,51 @@ export function relayAddressProblem(address: string): string | undefined {
   // No client connects from 0.0.0.0/8 ("this network"): a rule for it can only be a mistake for
   // the everything-matching rules (0.0.0.0/0, an empty prefix) that make an open relay.
   if (parts[0] === '0') return '0.0.0.0/8 is not a client network; an open relay (every client) is never allowed';
+  if (address === '255.255.255.255') return '255.255.255.255 is the broadcast address, never a client';
   return undefined;
+}
+
+/** Octet ranges [low, high] of a valid relay address or prefix, one per component. */
+function componentRanges(address: string): Array<[number, number]> {
+  const parts = (address.endsWith('.') ? address.slice(0, -1) : address).split('.');
+  return parts.map((part) => {
+    const [low, high = low] = part.split('-').map(Number) as [number, number?];
+    return [low, high];
+  });
+}
+
+/**
+ * Whether every address of first.second (second in [low, high]) is private, loopback,
+ * link-local or shared (carrier-grade NAT) space: 10/8, 127/8, 172.16/12, 192.168/16,
+ * 169.254/16, 100.64/10.
+ */
+function privateSpan(first: number, low?: number, high?: number): boolean {
+  if (first === 10 || first === 127) return true;
+  if (low === undefined || high === undefined) return false;
+  if (first === 172) return low >= 16 && high <= 31;
+  if (first === 192) return low === 168 && high === 168;
+  if (first === 169) return low === 254 && high === 254;
+  if (first === 100) return low >= 64 && high <= 127;
+  return false;
+}
+
+/**
+ * A warning for a valid relay rule that lets more than one /24 of public address space relay
+ * (`8.`, `8.8.`, `8.8.1-9.`): close to an open relay, and seldom what was meant. Private,
+ * loopback, link-local and shared space may be as wide as it likes (`10.`, `172.16.`).
+ */
+export function relayBreadthWarning(address: string): string | undefined {
+  if (!address.endsWith('.')) return undefined;
+  const ranges = componentRanges(address);
+  const [first, second, third] = ranges;
+  if (first === undefined) return undefined;
+  // A 3-octet prefix is one /24 unless its last octet is a range.
+  if (third !== undefined && third[0] === third[1]) return undefined;
+  if (privateSpan(first[0], second?.[0], second?.[1])) return undefined;
+  const low = [...ranges.map(([l]) => l), 0, 0, 0].slice(0, 4).join('.');
+  const high = [...ranges.map(([, h]) => h), 255, 255, 255].slice(0, 4).join('.');
+  const span = ranges.every(([l, h]) => l === h) ? `${low}/${ranges.length * 8}` : `${low}-${high}`;
+  return `lets every client in ${span} relay, public address space wider than a /24 (close to an open relay): list the networks you mean`;
 }
 
 /** The exact tcp.smtp line mailstate writes, and the only form it recognises as its own. */
