@@ -6,7 +6,9 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { changeDomain, makeSite } from './site.js';
-import type { ChangeSet, Site } from './site.js';
+import type { ChangeSet, Site, SiteUser } from './site.js';
+import { defaultComment } from '../src/model/names.js';
+import { NOQUOTA } from '../src/model/quota.js';
 import { treePaths, writeTree } from './write-tree.js';
 import type { TreePaths } from './write-tree.js';
 import { writeDesired } from './write-yaml.js';
@@ -82,9 +84,15 @@ export function loadFixture(cacheDir: string, shape: SiteShape, log: (line: stri
   return fixture;
 }
 
-/** The YAML of a change to the fixture's first domain (the tree itself is not touched). */
-export function loadChange(fixture: Fixture, counts: ChangeCounts, log: (line: string) => void): ChangeFixture {
-  const dir = join(fixture.dir, `change-${counts.add}.${counts.modify}.${counts.delete}`);
+/** The golden `$1$` hash of `secret1`: short, so 200,000 bare users stay under the 32 MiB file limit. */
+const SHORT_HASH = '$1$abcdefgh$ywpTNDTYPzAT3Ohgseebp/';
+
+/**
+ * The YAML of a change to the fixture's first domain (the tree itself is not touched). `bare`:
+ * added users carry only a short password hash, every other field at its default.
+ */
+export function loadChange(fixture: Fixture, counts: ChangeCounts, log: (line: string) => void, options: { bare?: boolean } = {}): ChangeFixture {
+  const dir = join(fixture.dir, `change-${counts.add}.${counts.modify}.${counts.delete}${options.bare ? '-bare' : ''}`);
   const cached = readManifest<ChangeFixture>(join(dir, 'manifest.json'));
   if (cached) return cached;
   fresh(dir, log);
@@ -92,6 +100,11 @@ export function loadChange(fixture: Fixture, counts: ChangeCounts, log: (line: s
   const site = siteOf(fixture.shape);
   const first = site.domains[0]!;
   const changed = changeDomain(7, first, counts);
+  if (options.bare) {
+    const added = new Set(changed.changes.add.map((user) => user.name));
+    const bare = (user: SiteUser): SiteUser => (added.has(user.name) ? { name: user.name, hash: SHORT_HASH, clear: 'secret1', quota: NOQUOTA, comment: defaultComment(user.name), flags: 0 } : user);
+    changed.domain = { ...changed.domain, users: changed.domain.users.map(bare) };
+  }
   const change: ChangeFixture = {
     file: writeDesired({ ...site, domains: [changed.domain, ...site.domains.slice(1)] }, fixture.paths, dir),
     domain: first.name,
