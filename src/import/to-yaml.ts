@@ -1,4 +1,6 @@
 import { Document } from 'yaml';
+import { parseQuota } from '../desired/value-specs.js';
+import { quoted } from '../model/display.js';
 import { maskToFlags } from '../model/flags.js';
 import { NOQUOTA, formatSize } from '../model/quota.js';
 import { defaultComment, domainNameProblem } from '../model/names.js';
@@ -32,6 +34,18 @@ function quotaValue(field: string): unknown {
   return size === undefined ? { messages } : { size, messages };
 }
 
+/**
+ * The YAML value of a live quota field, or undefined when no mailstate quota says the same: a
+ * field the reader kept as it was (`abc`, `-5`, `1G`, 10^22 bytes) or one over validate's limits.
+ * Only a value that validates back to the very same field is written, so import never writes a
+ * quota that validate refuses (`.nan`) or that means something else.
+ */
+function expressibleQuota(field: string): unknown {
+  const value = quotaValue(field);
+  const back = parseQuota(value);
+  return back.ok && back.value === field ? value : undefined;
+}
+
 function sizeValue(bytes: number): string | number {
   const human = formatSize(bytes);
   return human === String(bytes) ? bytes : human;
@@ -41,7 +55,15 @@ function userEntry(user: LiveUser, notes: string[], domain: string): Record<stri
   const entry: Record<string, unknown> = {};
   if (hashFormat(user.hash)) entry.password = user.hash;
   else if (user.hash !== '') notes.push(`${user.name}@${domain}: password hash in an unrecognised format is left unmanaged (no password: key)`);
-  if (user.quota !== NOQUOTA) entry.quota = quotaValue(user.quota);
+  if (user.quota !== NOQUOTA) {
+    const quota = expressibleQuota(user.quota);
+    if (quota !== undefined) entry.quota = quota;
+    else {
+      notes.push(
+        `${user.name}@${domain}: vpasswd quota ${quoted(user.quotaRaw)} cannot be written as a mailstate quota, so it is left out (a plan would set it to none): add the quota: this user should have`,
+      );
+    }
+  }
   if (user.comment !== defaultComment(user.name)) entry.comment = user.comment;
   const flags = maskToFlags(user.flags);
   if (flags.length > 0) entry.flags = flags;
