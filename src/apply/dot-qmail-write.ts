@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Change } from '../model/change.js';
 import { quoted } from '../model/display.js';
-import { userDirProblem } from '../model/live-paths.js';
+import { PATH_SHOWN, userDirProblem } from '../model/live-paths.js';
 import { dotQmailFileName, targetProblem } from '../model/names.js';
 import type { Forward } from '../model/state.js';
 import { archivePath } from './archive.js';
@@ -58,7 +58,7 @@ function forwardFile(env: ApplyEnvironment, domain: string, user: string, file: 
   const domainDir = domainDirOf(env, domain);
   if (file === `${domainDir}/${dotQmailFileName(user)}`) return file;
   if (file === `${userDirOf(env, domain, user)}/.qmail`) return `${checkedUserDir(userDirOf(env, domain, user), user, domain, domainDir)}/.qmail`;
-  throw new UnsafePathError(`${quoted(file)} is neither ${domain}'s ${dotQmailFileName(user)} nor ${user}'s own .qmail: refusing to write it`);
+  throw new UnsafePathError(`${quoted(file, PATH_SHOWN)} is neither ${domain}'s ${dotQmailFileName(user)} nor ${user}'s own .qmail: refusing to write it`);
 }
 
 /**
@@ -73,7 +73,7 @@ export function applyRedirection(change: Change, env: ApplyEnvironment): void {
     writeFileAtomic(path, content, owner ? { owner } : {});
   };
   const archive = (path: string, domain: string) => {
-    if (!basename(path).startsWith('.qmail')) throw new UnsafePathError(`${quoted(path)} is not a .qmail file: refusing to archive it`);
+    if (!basename(path).startsWith('.qmail')) throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} is not a .qmail file: refusing to archive it`);
     if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return;
     env.fault(`archive ${path}`);
     const bounds = { sourceWithin: domainDirOf(env, domain), archiveWithin: env.vpopmailHome };

@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { quoted } from '../model/display.js';
-import { userDirProblem } from '../model/live-paths.js';
+import { PATH_SHOWN, userDirProblem } from '../model/live-paths.js';
 
 /**
  * The door every write of apply below ~vpopmail goes through. The vpopmail account owns the
@@ -17,11 +17,11 @@ export class UnsafePathError extends Error {}
 /** Throws UnsafePathError unless `path` lies at or below `root` with no symbolic link on the way. */
 export function assertNoSymlinkBelow(root: string, path: string): void {
   if (path !== root && !path.startsWith(`${root}/`)) {
-    throw new UnsafePathError(`${quoted(path)} is not inside ${quoted(root)}: refusing to write there`);
+    throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} is not inside ${quoted(root, PATH_SHOWN)}: refusing to write there`);
   }
   const parts = path.slice(root.length).split('/').filter((part) => part !== '');
   if (parts.some((part) => part === '.' || part === '..')) {
-    throw new UnsafePathError(`${quoted(path)} has a "." or ".." segment: refusing to write there`);
+    throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} has a "." or ".." segment: refusing to write there`);
   }
   let current = root;
   for (const [index, part] of parts.entries()) {
@@ -30,10 +30,10 @@ export function assertNoSymlinkBelow(root: string, path: string): void {
     // Not there yet: whatever follows is created by this apply, as real directories and files.
     if (info === undefined) return;
     if (info.isSymbolicLink()) {
-      throw new UnsafePathError(`${quoted(current)} is a symbolic link: mailstate does not write through links in the mail tree`);
+      throw new UnsafePathError(`${quoted(current, PATH_SHOWN)} is a symbolic link: mailstate does not write through links in the mail tree`);
     }
     if (index < parts.length - 1 && !info.isDirectory()) {
-      throw new UnsafePathError(`${quoted(current)} is not a directory: refusing to write below it`);
+      throw new UnsafePathError(`${quoted(current, PATH_SHOWN)} is not a directory: refusing to write below it`);
     }
   }
 }

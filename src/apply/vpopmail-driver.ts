@@ -138,7 +138,10 @@ export const vpopmailDriver: Driver = {
     const live = env.live.domains.get(domain);
     const domainDir = domainDirOf(env, domain);
     if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.vpopmailHome, domainDir);
-    assertNoSymlinkBelow(domainDir, join(domainDir, 'vpasswd'));
+    // vpopmail's programs run as root and follow links as they please (vsetuserquota writes
+    // maildirsize through a linked Maildir, every program opens .vpasswd.lock): what they will
+    // touch is checked before they run.
+    for (const file of ['vpasswd', '.vpasswd.lock']) assertNoSymlinkBelow(domainDir, join(domainDir, file));
     const owner = env.ownerOf(domain);
     const fixups: VpasswdFixups = { blankClear: new Set(), flags: new Map() };
     const createdByVadddomain = env.addedDomainDirs.has(domain) ? new Set(['postmaster']) : new Set<string>();
@@ -176,6 +179,7 @@ export const vpopmailDriver: Driver = {
           const email = `${change.name}@${domain}`;
           const current = live?.users.get(change.name);
           if (!current) throw new Error(`${email} is not in the live state this plan was made from`);
+          assertNoSymlinkBelow(domainDir, `${checkedUserDir(current.dir, change.name, domain, domainDir)}/Maildir/maildirsize`);
           updateUser(env, email, current, change.after, change.password, fixups);
           break;
         }

@@ -2,7 +2,8 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { domainDirProblem, userDirProblem } from '../model/live-paths.js';
+import { quoted } from '../model/display.js';
+import { domainDirProblem, PATH_SHOWN, userDirProblem } from '../model/live-paths.js';
 import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProblem } from '../model/names.js';
 import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
 import { CdbFormatError, readCdbRecords } from '../cdb/read.js';
@@ -149,7 +150,7 @@ async function placeDomainDir(entry: AssignEntry, bases: readonly string[], real
   const real = await realpathOrMissing(entry.dir);
   // Missing: reported as such by the reader, and created (as real directories) by an apply.
   if (real === undefined || real === expected) return { realDir: expected };
-  return { problem: `directory ${JSON.stringify(entry.dir)}, which leads through a symbolic link to ${JSON.stringify(real)}` };
+  return { problem: `directory ${quoted(entry.dir, PATH_SHOWN)}, which leads through a symbolic link to ${quoted(real, PATH_SHOWN)}` };
 }
 
 /** users/cdb's records (the first of each key, as qmail's lookup finds it); empty when missing or unreadable. */

@@ -8,6 +8,9 @@ import { CONTROL_CHARACTER, quoted } from './display.js';
  * (apply/tree-guard.ts), and the reader resolves each domain directory once (live/read-live.ts).
  */
 
+/** How much of a path messages show: enough for any real one (mkdtemp and hashed levels included), bounded for a hostile one. */
+export const PATH_SHOWN = 400;
+
 /** One level of vpopmail's hashed directories (bigdir.c): a single character of 0-9A-Za-z. */
 const HASH_LEVEL = /^[0-9A-Za-z]$/;
 
@@ -45,14 +48,14 @@ function hashedChildProblem(path: string, parent: string, name: string): string 
  */
 export function domainDirProblem(dir: string, domain: string, bases: readonly string[]): string | undefined {
   const basic = basicProblem(dir);
-  if (basic) return `directory ${quoted(dir)} ${basic}`;
+  if (basic) return `directory ${quoted(dir, PATH_SHOWN)} ${basic}`;
   const problems: string[] = [];
   for (const base of bases) {
     const problem = hashedChildProblem(dir, `${base}/domains`, domain);
     if (problem === undefined) return undefined;
     problems.push(problem);
   }
-  return `directory ${quoted(dir)} ${problems[0] ?? 'has no base'}${bases.length > 1 ? ' (nor inside any --domain-base)' : ''}`;
+  return `directory ${quoted(dir, PATH_SHOWN)} ${problems[0] ?? 'has no base'}${bases.length > 1 ? ' (nor inside any --domain-base)' : ''}`;
 }
 
 /**
@@ -62,7 +65,7 @@ export function domainDirProblem(dir: string, domain: string, bases: readonly st
  */
 export function userDirProblem(dir: string, user: string, domainDir: string): string | undefined {
   const basic = basicProblem(dir);
-  if (basic) return `directory ${quoted(dir)} ${basic}`;
+  if (basic) return `directory ${quoted(dir, PATH_SHOWN)} ${basic}`;
   const problem = hashedChildProblem(dir, domainDir, user);
-  return problem === undefined ? undefined : `directory ${quoted(dir)} ${problem}`;
+  return problem === undefined ? undefined : `directory ${quoted(dir, PATH_SHOWN)} ${problem}`;
 }
