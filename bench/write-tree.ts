@@ -88,10 +88,9 @@ function writeDomain(domain: SiteDomain, domainDir: string, vpopmailHome: string
     const userDir = join(ensureHashDir(domainDir, hash, hashDirs), user.name);
     writeUserDir(userDir, user.quota);
     lines.push([user.name, formatVpasswdLine({ ...user, apop: '1', dir: userDir }, true)]);
-    if (user.forward?.style === 'user') file(join(userDir, '.qmail'), dotQmailContent(user.forward.to, user.forward.keepCopy ? `${userDir}/Maildir/` : undefined));
-    if (user.forward?.style === 'domain') {
-      file(join(domainDir, dotQmailFileName(user.name)), dotQmailContent(user.forward.to, user.forward.keepCopy ? `${userDir}/Maildir/` : undefined));
-    }
+    const keepCopy = user.forward?.keepCopy ? { userDir, user: user.name, domainDir } : undefined;
+    if (user.forward?.style === 'user') file(join(userDir, '.qmail'), dotQmailContent(user.forward.to, keepCopy));
+    if (user.forward?.style === 'domain') file(join(domainDir, dotQmailFileName(user.name)), dotQmailContent(user.forward.to, keepCopy));
   }
   for (const alias of domain.aliases) file(join(domainDir, dotQmailFileName(alias.name)), dotQmailContent(alias.to));
   // vadduser keeps vpasswd sorted by name (strcmp order).
