@@ -46,13 +46,34 @@ describe('classifyDotQmail', () => {
     fc.assert(
       fc.property(fc.uniqueArray(target, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.boolean(), (to, keepCopy, perUser) => {
         const userDir = '/home/vpopmail/domains/example.com/bob';
-        const text = dotQmailContent(to, keepCopy ? `${userDir}/Maildir/` : undefined);
+        const text = dotQmailContent(to, keepCopy ? { userDir, user: 'bob', domainDir: '/home/vpopmail/domains/example.com' } : undefined);
         expect(classifyDotQmail(text, { userDir, perUser })).toEqual({ kind: 'forward', to, keepCopy });
         // An alias has no mailbox: the same file with a Maildir line is not an alias.
         expect(classifyDotQmail(text).kind).toBe(keepCopy ? 'unmanaged' : 'forward');
       }),
       { numRuns: runs(300) },
     );
+  });
+
+  it('never writes a line that is not a plain address or the own Maildir, whatever it is given', () => {
+    const domainDir = '/home/vpopmail/domains/example.com';
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 4 }), fc.string(), (to, dir) => {
+        let text: string;
+        try {
+          text = dotQmailContent(to, { userDir: dir, user: 'bob', domainDir });
+        } catch {
+          return;
+        }
+        for (const line of text.split('\n').slice(0, -1)) {
+          expect(line === `${dir}/Maildir/` || (line.startsWith('&') && !line.includes('\n'))).toBe(true);
+        }
+        expect(dir === `${domainDir}/bob` || /^\/home\/vpopmail\/domains\/example\.com\/([0-9A-Za-z]\/)+bob$/.test(dir)).toBe(true);
+      }),
+      { numRuns: runs(300) },
+    );
+    expect(() => dotQmailContent(['x@example.net'], { userDir: '|/usr/bin/touch /tmp/pwned ', user: 'bob', domainDir })).toThrow(/refusing to write a Maildir line for bob/);
+    expect(() => dotQmailContent(['|/usr/bin/touch /tmp/pwned'], undefined)).toThrow(/refusing to write the \.qmail line/);
   });
 
 describe('classifyDotQmail on large input', () => {
