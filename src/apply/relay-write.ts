@@ -29,8 +29,9 @@ export function editTcpSmtp(text: string, changes: readonly RelayChange[]): stri
   const kept = lines.flatMap((line, index) => (dropped.has(index) ? [] : [{ line, managed: /:allow,RELAYCLIENT=""$/.test(line) }]));
   const lastManaged = kept.map((entry) => entry.managed).lastIndexOf(true);
   const added = changes.filter((c) => c.kind === 'add-relay').map((c) => ({ line: relayRuleLine(c.address), managed: true }));
-  kept.splice(lastManaged + 1, 0, ...added);
-  return kept.map((entry) => entry.line).join('\n') + (kept.length > 0 ? '\n' : '');
+  // concat, not splice(…, ...added): a spread of a huge list overflows the stack.
+  const all = kept.slice(0, lastManaged + 1).concat(added, kept.slice(lastManaged + 1));
+  return all.map((entry) => entry.line).join('\n') + (all.length > 0 ? '\n' : '');
 }
 
 /** open-smtp lines without their TAB and timestamp: the roaming (POP-before-SMTP) clients of now. */

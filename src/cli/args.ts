@@ -6,6 +6,7 @@ export const COMMON_OPTIONS = {
   file: { type: 'string', short: 'f', default: 'mailstate.yaml' },
   'vpopmail-home': { type: 'string' },
   'qmail-home': { type: 'string' },
+  'domain-base': { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 /**

@@ -17,6 +17,9 @@ Options:
   -f, --file FILE        desired state (default: mailstate.yaml; for watch, relative to --repo)
   --vpopmail-home DIR    override vpopmail.home from the YAML (default /home/vpopmail)
   --qmail-home DIR       override qmail.home from the YAML (default /var/qmail)
+  --domain-base DIR      also act on domains below DIR/domains (made with vadddomain -d DIR);
+                         repeatable. Without it a users/assign directory outside
+                         ~vpopmail/domains is refused
   --format FORMAT        plan output: text (default), markdown (a pull-request comment), json
   --detailed-exitcode    plan exits 2 when there are changes
   --live SNAPSHOT.json   plan: against a snapshot instead of the server (CI); compares password

@@ -13,6 +13,7 @@ export interface StateOptions {
   file: string;
   vpopmailHome?: string;
   qmailHome?: string;
+  domainBases?: string[];
 }
 
 /** Where a stage sends the problems it found: standard error for commands, the log for the watcher. */
@@ -31,6 +32,7 @@ export function overridesFrom(io: Pick<CliIo, 'cwd'>, options: Omit<StateOptions
   return {
     vpopmailHome: options.vpopmailHome === undefined ? undefined : resolve(io.cwd, options.vpopmailHome),
     qmailHome: options.qmailHome === undefined ? undefined : resolve(io.cwd, options.qmailHome),
+    domainBases: options.domainBases?.map((base) => resolve(io.cwd, base)),
   };
 }
 
@@ -56,8 +58,14 @@ export function resolveSecretsOrExit(desired: DesiredState, env: CliIo['env'], r
   return secrets.value;
 }
 
-export async function readLiveOrExit(report: Report, vpopmailHome: string, qmailHome: string, domains?: readonly string[]): Promise<{ live: LiveState; diagnostics: Diagnostic[] }> {
-  const { state, diagnostics } = await readLive({ vpopmailHome, qmailHome, ...(domains ? { domains } : {}) });
+export async function readLiveOrExit(
+  report: Report,
+  vpopmailHome: string,
+  qmailHome: string,
+  domains?: readonly string[],
+  domainBases?: readonly string[],
+): Promise<{ live: LiveState; diagnostics: Diagnostic[] }> {
+  const { state, diagnostics } = await readLive({ vpopmailHome, qmailHome, ...(domains ? { domains } : {}), ...(domainBases ? { domainBases } : {}) });
   for (const d of diagnostics) report(d);
   if (diagnostics.some((d) => d.severity === 'error')) {
     throw new ExitError('the live state could not be read completely; nothing was planned or applied.', EXIT.error, 'unreadable');
@@ -80,7 +88,7 @@ export interface PlanRun {
 
 /** Reads the server the desired state names (only its domains) and plans against it. */
 export async function planAgainstServer(desired: DesiredState, report: Report): Promise<PlanRun> {
-  const { live } = await readLiveOrExit(report, desired.vpopmailHome, desired.qmailHome, [...desired.domains.keys()]);
+  const { live } = await readLiveOrExit(report, desired.vpopmailHome, desired.qmailHome, [...desired.domains.keys()], desired.domainBases);
   return { desired, live, plan: planOrExit(desired, live, report) };
 }
 

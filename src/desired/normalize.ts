@@ -20,6 +20,8 @@ export const DEFAULT_POLICY: Policy = { prune: true, maxChangePercent: 30 };
 export interface Overrides {
   vpopmailHome?: string | undefined;
   qmailHome?: string | undefined;
+  /** `--domain-base`: vadddomain -d bases whose domains mailstate may act on (absolute). */
+  domainBases?: readonly string[] | undefined;
 }
 
 /** The main file's `defaults.quota`, canonical: the quota of users whose domain gives no default. */
@@ -44,6 +46,7 @@ export function normalizeDesired(main: ParsedYaml, domains: Iterable<DesiredDoma
     },
     domains: new Map(),
     files,
+    ...(overrides.domainBases?.length ? { domainBases: overrides.domainBases.map(cleanHome) } : {}),
   };
   const relay = field(top, 'relay');
   if (Array.isArray(relay)) {

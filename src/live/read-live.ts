@@ -113,7 +113,7 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
     }
   }
 
-  diagnostics.push(...relayDiagnostics);
+  for (const d of relayDiagnostics) diagnostics.push(d);
   return {
     state: {
       vpopmailHome: options.vpopmailHome,
@@ -195,7 +195,7 @@ async function readAssign(qmailHome: string, diagnostics: Diagnostic[]): Promise
     return [];
   }
   const parsed = parseAssign(read.data.toString('utf8'), file);
-  diagnostics.push(...parsed.diagnostics);
+  for (const d of parsed.diagnostics) diagnostics.push(d);
   return parsed.entries;
 }
 
@@ -227,7 +227,7 @@ async function readDomain(entry: AssignEntry, realDir: string, fs: FsPool, diagn
     diagnostics.push(readErrorDiagnostic(vpasswdFile, vpasswdRead, `vpasswd of ${entry.domain}`));
   } else if (vpasswdRead.kind === 'ok') {
     const parsed = parseVpasswd(vpasswdRead.data.toString('utf8'), vpasswdFile);
-    diagnostics.push(...parsed.diagnostics);
+    for (const d of parsed.diagnostics) diagnostics.push(d);
     domain.clearPasswords = parsed.clearPasswords;
     if (parsed.malformed.length > 0) {
       domain.malformedVpasswdLines = parsed.malformed;
@@ -448,7 +448,7 @@ async function readRelay(vpopmailHome: string, diagnostics: Diagnostic[]): Promi
     return { file, exists: read.kind === 'error', lines: [], cdbStale: false };
   }
   const parsed = parseTcpRules(read.data.toString('utf8'), file);
-  diagnostics.push(...parsed.diagnostics);
+  for (const d of parsed.diagnostics) diagnostics.push(d);
   const cdbStale = cdbStat === undefined || (typeof cdbStat === 'bigint' && typeof textStat === 'bigint' && cdbStat < textStat);
   return { file, exists: true, lines: parsed.lines, cdbStale };
 }

@@ -60,6 +60,8 @@ export interface DesiredState {
   domains: Map<string, DesiredDomain>;
   /** Every file the state was read from (the main file first), for messages and digests. */
   files: string[];
+  /** Bases of domains made with `vadddomain -d` that the operator allows (`--domain-base`); never from the YAML. */
+  domainBases?: string[];
 }
 
 /** Where a live forward lives: the seed's domain-level `.qmail-<user>`, or qmailadmin's `<dir>/.qmail`. */

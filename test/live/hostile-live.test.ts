@@ -324,3 +324,32 @@ describe.each(['files', 'vpopmail'] as const)('hostile live state, %s driver (bu
     if (c.plan === 1) expect(plan.stderr).toMatch(/nothing was (planned or )?applied\.\n$/);
   });
 });
+
+describe('a domain made with vadddomain -d (golden 14: -d BASE gives BASE/domains/DOMAIN)', () => {
+  it('is refused unless its base is named with --domain-base, and then planned and applied like any other', async () => {
+    const srv = await sandbox();
+    const base = join(srv.root, 'altbase');
+    mkdirSync(join(base, 'domains'), { recursive: true });
+    renameSync(srv.domainDir, join(base, 'domains', 'example.com'));
+    const assign = join(srv.qmailHome, 'users', 'assign');
+    writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${srv.domainDir}:`, `${base}/domains/example.com:`));
+    // The vpasswd lines still name the old place: give them the new one, as vadduser would have.
+    const vpasswd = join(base, 'domains', 'example.com', 'vpasswd');
+    writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replaceAll(`${srv.domainDir}/`, `${base}/domains/example.com/`));
+    quotaForBob(srv);
+    const show = (text: string) => text.replaceAll(srv.root, 'ROOT');
+
+    const refused = mailstate(['plan', '-f', srv.yaml, ...homes(srv)], { cwd: srv.root });
+    expect(refused.code).toBe(1);
+    expect(show(refused.stderr).split('\n')).toContain(
+      'ROOT/var/qmail/users/assign:1: error: users/assign line 1 gives example.com the directory "ROOT/altbase/domains/example.com" is not inside ROOT/home/vpopmail/domains: mailstate will not read or change this domain (a copy of a server keeps the original\'s paths; a base made with vadddomain -d is named with --domain-base)',
+    );
+    const withBase = [...homes(srv), '--domain-base', base];
+    const planned = mailstate(['plan', '-f', srv.yaml, ...withBase], { cwd: srv.root });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain('  ~ user bob');
+    expect(mailstate(['apply', '--yes', '--force', '-f', srv.yaml, ...withBase], { cwd: srv.root }).code).toBe(0);
+    expect(readFileSync(join(base, 'domains', 'example.com', 'bob', 'Maildir', 'maildirsize'), 'utf8')).toMatch(/^1073741824S\n/);
+    expect(mailstate(['plan', '--detailed-exitcode', '-f', srv.yaml, ...withBase], { cwd: srv.root }).code).toBe(0);
+  });
+});

@@ -77,7 +77,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
 
   const run = await runApply({
     loadDesired: async () =>
-      resolveSecretsOrExit(await loadDesiredOrExit(io, { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] }, report), io.env, report),
+      resolveSecretsOrExit(await loadDesiredOrExit(io, { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }, report), io.env, report),
     driver: driverName,
     force: values.force,
     ...(expectDigest ? { expectDigest } : {}),

@@ -25,7 +25,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   // Checked before planning, so a refused --out prints and writes nothing.
   const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
   if (out !== undefined) checkOutputTarget(out, values.out!);
-  const options: StateOptions = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] };
+  const options: StateOptions = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] };
   const report = stderrReport(io);
 
   let run: PlanRun & { against?: string };

@@ -19,6 +19,7 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   const { values } = parseCommandArgs('snapshot', argv, {
     output: { type: 'string', short: 'o' },
     'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
+    'domain-base': { type: 'string', multiple: true },
     'qmail-home': { type: 'string', default: '/var/qmail' },
   });
   const vpopmailHome = resolve(io.cwd, values['vpopmail-home']);
@@ -26,7 +27,8 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   // "-o -" is standard output; any other target is checked before the key is read or created.
   const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
   if (target !== undefined) checkOutputTarget(target, values.output!);
-  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), vpopmailHome, qmailHome);
+  const domainBases = values['domain-base']?.map((base) => resolve(io.cwd, base));
+  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), vpopmailHome, qmailHome, undefined, domainBases);
 
   const keyFile = keyFilePath(vpopmailHome);
   let key: { key: Buffer; created: boolean };

@@ -38,6 +38,7 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
     'log-format': { type: 'string', default: 'text' },
     driver: { type: 'string', default: 'auto' },
     'vpopmail-home': { type: 'string' },
+    'domain-base': { type: 'string', multiple: true },
     'qmail-home': { type: 'string' },
   });
   const format = values['log-format'];
@@ -72,7 +73,7 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
     selfHeal: !values['no-self-heal'],
     recordNotes: values['record-notes'],
     driver,
-    overrides: overridesFrom(io, { vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'] }),
+    overrides: overridesFrom(io, { vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }),
     env: io.env,
     host: io.hostname ?? 'localhost',
     emit: (event) => io.stdout(`${formatEvent(event, logFormat, new Date())}\n`),
