@@ -38,6 +38,11 @@ export async function applyPlan(plan: Plan, driver: Driver, env: ApplyEnvironmen
   for (let i = 0; i < changes.length; i++) {
     if (handled.has(i)) continue;
     const change = changes[i]!;
+    // A step is never cut short: a signal stops the apply between two, with what was done reported.
+    // Steps run synchronously, so the signal's callback gets its turn only if the loop is let run.
+    if (env.stopRequested) await new Promise((resolve) => setImmediate(resolve));
+    const stop = env.stopRequested?.();
+    if (stop) throw new ApplyStepError(`stopped by ${stop} before ${describeForError(change)}`, change);
     if (USER_KINDS.has(change.kind) && 'domain' in change) {
       const batch: Change[] = [];
       for (let j = i; j < changes.length; j++) {

@@ -37,6 +37,8 @@ export interface ApplyEnvironment {
   /** Directories of users and domains created in this apply, for the forwards that follow. */
   addedUserDirs: Map<string, string>;
   addedDomainDirs: Map<string, string>;
+  /** A reason to stop before the next step (SIGINT/SIGTERM), or undefined to go on. */
+  stopRequested?: () => string | undefined;
 }
 
 /** A driver applies the user-level changes of one domain (vpasswd, user dirs, the cdb). */

@@ -33,12 +33,15 @@ export interface ApplyRunOptions {
   /** What the desired state is called in messages ("mailstate.yaml", "mailstate.yaml at 1a2b3c"). */
   label: string;
   isRoot?: boolean;
+  /** Asked between steps: a reason (a signal's name) stops the apply there, reported as a failure. */
+  stopRequested?: () => string | undefined;
 }
 
 export type ApplyRun =
   | { outcome: 'no-changes'; plan: Plan; digest: string }
   | { outcome: 'applied'; plan: Plan; digest: string; driver: 'files' | 'vpopmail'; counters: ApplyCounters; done: Change[] }
-  | { outcome: 'failed'; plan: Plan; digest: string; error: ApplyStepError; done: Change[] };
+  /** `archived`: mailboxes and files moved before the failure, by a step that did not finish too. */
+  | { outcome: 'failed'; plan: Plan; digest: string; error: ApplyStepError; done: Change[]; archived: string[] };
 
 /** Plans compare by their JSON rendering without the warnings: it holds every change and nothing secret. */
 function planFingerprint(json: string): string {
@@ -121,13 +124,14 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
       fault: faultHookFromEnv(options.env),
       addedUserDirs: new Map(),
       addedDomainDirs: new Map(),
+      ...(options.stopRequested ? { stopRequested: options.stopRequested } : {}),
     };
     const digest = planDigest(plan);
     try {
       await applyPlan(plan, driver, env);
     } catch (error) {
       if (!(error instanceof ApplyStepError)) throw error;
-      return { outcome: 'failed', plan, digest, error, done };
+      return { outcome: 'failed', plan, digest, error, done, archived: counters.archived };
     }
     return { outcome: 'applied', plan, digest, driver: driver.name, counters, done };
   } finally {

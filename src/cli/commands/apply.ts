@@ -74,6 +74,12 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   // Read and checked before anything else: a YAML file or a directory given as PLAN is a mistake to say so, not a bug.
   const savedJson = savedPlan === undefined ? undefined : readSavedPlan(resolve(io.cwd, savedPlan), savedPlan);
   const report = stderrReport(io);
+  // SIGINT/SIGTERM during an apply: finish the step in progress, then stop and say what was done.
+  let signalled: string | undefined;
+  const removeStopHandler = io.onStopSignal?.((signal) => {
+    if (signalled !== undefined) process.exit(130);
+    signalled = signal;
+  });
 
   const run = await runApply({
     loadDesired: async () =>
@@ -95,7 +101,8 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     report,
     env: io.env,
     label: values.file,
-  });
+    stopRequested: () => signalled,
+  }).finally(() => removeStopHandler?.());
 
   switch (run.outcome) {
     case 'no-changes':
@@ -103,9 +110,11 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     case 'failed':
       io.stderr(`Apply failed: ${run.error.message}\n`);
-      io.stderr(run.done.length === 0 ? 'Nothing had been applied before it.\n' : `Already applied (${run.done.length}):\n${run.done.map((c) => `  ${describeDone(c)}\n`).join('')}`);
+      io.stderr(run.done.length === 0 ? 'No change had been completed before it.\n' : `Already applied (${run.done.length}):\n${run.done.map((c) => `  ${describeDone(c)}\n`).join('')}`);
+      // A batch that failed midway may already have moved mailboxes: they are in the archive, and said so.
+      if (run.archived.length > 0) io.stderr(`Moved to the archive (${run.archived.length}):\n${run.archived.map((path) => `  ${path}\n`).join('')}`);
       io.stderr('Run "mailstate plan" to see what is left; "mailstate apply" converges from here.\n');
-      return EXIT.error;
+      return signalled === undefined ? EXIT.error : 130;
     case 'applied': {
       const cdbDomains = [...run.counters.cdbBuilds.keys()];
       const { add, change, delete: deleted } = run.plan.summary;
