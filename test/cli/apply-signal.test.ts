@@ -23,8 +23,9 @@ it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was appl
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   // Wait for the event, not for a time: the first mailbox in the archive means the user step runs.
-  const archive = join(srv.vpopmailHome, 'archive');
-  while (!(existsSync(archive) && readdirSync(archive).length > 0)) {
+  // (bob's mailbox, not the .qmail-bob archived by the step before it).
+  const archive = join(srv.vpopmailHome, 'archive', 'example.com');
+  while (!(existsSync(archive) && readdirSync(archive).some((entry) => entry.startsWith('bob-')))) {
     if (child.exitCode !== null) throw new Error(`apply ended before it archived anything: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -248,6 +248,84 @@ const CASES: Case[] = [
     apply: 1,
     line: 'APPLY: "ROOT/home/vpopmail/archive" is a symbolic link: mailstate does not write through links in the mail tree',
   },
+  {
+    name: 'an undeclared user whose dir has "//"',
+    attack: (s) => evilLine(s, `${s.domainDir}//evil`),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com//evil"', 'contains "//"'),
+  },
+  { name: 'an undeclared user whose dir ends with "/"', attack: (s) => evilLine(s, `${s.domainDir}/evil/`), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/evil/"', 'ends with "/"') },
+  {
+    name: "a user's own .qmail linked to a root-only file",
+    attack: (s) => symlinkSync(join(s.decoy, 'shadow'), join(s.domainDir, 'alice', '.qmail')),
+    plan: 0,
+    apply: 0,
+    line: '  example.com: user-dot-qmail "alice" (ROOT/home/vpopmail/domains/example.com/alice/.qmail): .qmail is a symbolic link, which mailstate does not follow',
+  },
+  {
+    name: "a forward's .qmail-bob linked out of the tree, the forward changed",
+    attack: (s) => {
+      rmSync(join(s.domainDir, '.qmail-bob'));
+      symlinkSync(join(s.decoy, 'dir', '.qmail'), join(s.domainDir, '.qmail-bob'));
+    },
+    desire: keepCopyForBob,
+    plan: 1,
+    apply: 1,
+    line: 'mailstate.yaml:BOBLINE:7: error: forward of "bob@example.com": ROOT/home/vpopmail/domains/example.com/.qmail-bob exists and is not managed by mailstate (.qmail-bob is a symbolic link, which mailstate does not follow); remove or rename it by hand first',
+  },
+  {
+    name: 'vpasswd.cdb linked to a root-only file',
+    attack: (s) => {
+      rmSync(join(s.domainDir, 'vpasswd.cdb'), { force: true });
+      symlinkSync(join(s.decoy, 'shadow'), join(s.domainDir, 'vpasswd.cdb'));
+    },
+    plan: 1,
+    apply: 1,
+    line: 'ROOT/home/vpopmail/domains/example.com/vpasswd.cdb: error: cannot read vpasswd.cdb: ELOOP (a symbolic link, which mailstate does not follow)',
+  },
+  {
+    name: "the domain's archive folder linked out of the tree, a user deleted",
+    attack: (s) => {
+      mkdirSync(join(s.vpopmailHome, 'archive'));
+      symlinkSync(join(s.decoy, 'dir'), join(s.vpopmailHome, 'archive', 'example.com'));
+    },
+    desire: deleteBob,
+    plan: 0,
+    apply: 1,
+    line: 'APPLY: "ROOT/home/vpopmail/archive/example.com" is a symbolic link: mailstate does not write through links in the mail tree',
+  },
+  {
+    name: 'users/assign with ".." in a domain directory',
+    attack: (s) => {
+      const assign = join(s.qmailHome, 'users', 'assign');
+      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains/../domains/example.com:`));
+    },
+    plan: 1,
+    apply: 1,
+    line: 'ROOT/var/qmail/users/assign:1: error: users/assign line 1 gives example.com the directory "ROOT/home/vpopmail/domains/../domains/example.com" contains a "." or ".." segment: mailstate will not read or change this domain (a copy of a server keeps the original\'s paths; a base made with vadddomain -d is named with --domain-base)',
+  },
+  {
+    name: 'users/assign with a domain directory under a fake hash level',
+    attack: (s) => {
+      const assign = join(s.qmailHome, 'users', 'assign');
+      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains/example.org/example.com:`));
+    },
+    plan: 1,
+    apply: 1,
+    line: 'ROOT/var/qmail/users/assign:1: error: users/assign line 1 gives example.com the directory "ROOT/home/vpopmail/domains/example.org/example.com" is not one of vpopmail\'s hashed directories (single characters 0-9, A-Z, a-z): mailstate will not read or change this domain (a copy of a server keeps the original\'s paths; a base made with vadddomain -d is named with --domain-base)',
+  },
+  {
+    name: '~vpopmail/domains linked out of the tree',
+    attack: (s) => {
+      renameSync(join(s.vpopmailHome, 'domains'), join(s.decoy, 'domains'));
+      symlinkSync(join(s.decoy, 'domains'), join(s.vpopmailHome, 'domains'));
+    },
+    desire: quotaForBob,
+    plan: 0,
+    apply: 1,
+    line: '  ~ user bob',
+  },
   // 4. users/assign naming directories outside ~vpopmail/domains.
   {
     name: "a copy of a server whose users/assign names the original's directories",
