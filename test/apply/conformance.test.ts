@@ -8,6 +8,7 @@ import type { Driver } from '../../src/apply/types.js';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import type { DesiredState } from '../../src/model/state.js';
 import { installStandinBin } from '../standin/install.js';
+import { COUNTED_WORK } from '../support/budget.js';
 import { EXAMPLE_SANDBOX, GOLDEN, applyDesired as applyWith, cdbDump, desiredFromLive, expectedVpasswdRecords, filesBelow, live, planOf, server as makeServer, treeFingerprint, type TestServer } from './harness.js';
 
 const D = 'example.com';
@@ -174,7 +175,7 @@ describe.each(DRIVERS)('$name driver on the bundled example (golden 01 + 08 + 10
     expect(dirs.filter((d) => d.startsWith('0/'))).toHaveLength(52);
     expect(dirs).toContain('0/u098');
     expect(readFileSync(join(after.domains.get('example.org')!.dir, '.dir-control'), 'utf8')).toBe('151\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n0\n');
-  }, 150_000); // 150 vadduser runs on the stand-in: a fixed amount of work, about 20 s on an idle machine
+  }, COUNTED_WORK); // 150 vadduser runs on the stand-in: a fixed amount of work (test/support/budget.ts)
 });
 
 describe('files driver and bytes that are not UTF-8', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -9,6 +9,7 @@ import { FLAG_BITS } from '../../src/model/flags.js';
 import { ApplyStepError } from '../../src/apply/types.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { mailstate } from '../cli/run.js';
+import { eventually } from '../support/budget.js';
 import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, planOf, server, treeFingerprint, type TestServer } from './harness.js';
 
 const D = 'example.com';
@@ -58,28 +59,54 @@ describe('a foreign holder of vpopmail\'s .vpasswd.lock', () => {
   it('makes apply wait until it lets go, instead of writing vpasswd under it', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const domainDir = join(srv.vpopmailHome, 'domains', D);
-    const released = join(srv.root, 'released');
+    const lockPath = join(domainDir, '.vpasswd.lock');
+    const vpasswd = join(domainDir, 'vpasswd');
+    // The holder keeps the lock until the test closes its standard input: no clock decides.
     const holder = spawn(process.execPath, [
       '--input-type=module',
       '-e',
-      `import { openSync, writeFileSync } from 'node:fs';
+      `import { openSync } from 'node:fs';
        import { lock, unlock } from 'os-lock';
-       const fd = openSync(${JSON.stringify(join(domainDir, '.vpasswd.lock'))}, 'a');
+       const fd = openSync(${JSON.stringify(lockPath)}, 'a');
        await lock(fd, { exclusive: true });
        process.stdout.write('locked\\n');
-       await new Promise((r) => setTimeout(r, 1500));
-       writeFileSync(${JSON.stringify(released)}, String(Date.now()));
-       await unlock(fd);`,
-    ], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+       process.stdin.resume();
+       process.stdin.on('end', async () => { await unlock(fd); process.stdout.write('released\\n'); });`,
+    ], { cwd: join(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'] });
+    let holderSaid = '';
+    holder.stdout.setEncoding('utf8').on('data', (chunk: string) => (holderSaid += chunk));
+    await eventually(() => holderSaid.includes('locked\n'), 'the holder to take the lock');
+    const vpasswdBefore = readFileSync(vpasswd, 'utf8');
+
     const desired = desiredFromLive(await live(srv));
     desired.domains.get(D)!.users.get('alice')!.comment = 'Waited';
-    await applyDesired(desired, srv);
-    const releasedAt = Number(readFileSync(released, 'utf8'));
-    expect(statSync(join(domainDir, 'vpasswd')).mtimeMs).toBeGreaterThanOrEqual(releasedAt);
+    let settled = false;
+    const applying = applyDesired(desired, srv).finally(() => (settled = true));
+    // The event: the apply (in this process) has opened the lock file, so it is at the lock.
+    await eventually(() => openInThisProcess(lockPath), 'the apply to reach .vpasswd.lock');
+    // Give it a few of its 100 ms retries to misbehave; a slow machine only gives it fewer.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(settled).toBe(false);
+    expect(readFileSync(vpasswd, 'utf8')).toBe(vpasswdBefore);
+
+    holder.stdin.end();
+    await applying;
+    expect(holderSaid).toBe('locked\nreleased\n');
+    expect(readFileSync(vpasswd, 'utf8')).toContain(':Waited:');
     expect(planOf(desired, await live(srv)).changes).toEqual([]);
   });
 });
+
+/** Whether this process has a descriptor open on `path` (Linux /proc). */
+function openInThisProcess(path: string): boolean {
+  return readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
+}
 
 describe('policy.maxChangePercent', () => {
   it('refuses a plan that deletes most of a domain unless --force, writing nothing', async () => {

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { EXAMPLE_SANDBOX, server } from '../apply/harness.js';
+import { COUNTED_WORK } from '../support/budget.js';
 import { mailstate, REPO } from './run.js';
 
 const EXAMPLE_YAML = join(REPO, 'mailstate.yaml');
@@ -36,7 +37,7 @@ it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was appl
   expect(stderr).toMatch(/^Moved to the archive \(\d+\):\n( {2}.*\n)* {2}.*\/archive\/example\.com\/bob-\d{8}T\d{6}Z\n/m);
   expect(mailstate(args).code).toBe(0);
   expect(mailstate(['plan', '--detailed-exitcode', ...args.slice(3)]).code).toBe(0);
-}, 60_000);
+});
 
 it('a user step that fails after archiving a mailbox says where the mailbox went', async () => {
   // Fail each write point of the example's apply in turn until one fails the user step of
@@ -51,4 +52,4 @@ it('a user step that fails after archiving a mailbox says where the mailbox went
   expect(failed?.stderr).toMatch(/^Moved to the archive \(\d+\):\n( {2}.*\n)* {2}.*\/archive\/example\.com\/bob-\d{8}T\d{6}Z\n/m);
   expect(mailstate(failed!.args).code).toBe(0);
   expect(mailstate(['plan', '--detailed-exitcode', ...failed!.args.slice(3)]).code).toBe(0);
-}, 120_000);
+}, COUNTED_WORK); // at most 40 CLI runs (test/support/budget.ts)

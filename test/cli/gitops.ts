@@ -6,8 +6,10 @@ import { afterAll, afterEach } from 'vitest';
 import { HASH_SECRET6 } from '../builders.js';
 import { REPO } from './run.js';
 import { leakedSecrets } from '../secrets.js';
+import { EVENT_DEADLINE_MS } from '../support/budget.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
+
 
 /**
  * The bundled sandbox (examples/sandbox) as `mailstate import` describes it, without the homes
@@ -106,6 +108,8 @@ export class WatchProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
   private partial = '';
+  /** Called on every new line and on exit, by the waits in progress. */
+  private readonly listeners = new Set<() => void>();
 
   constructor(args: string[], options: { cwd: string; env?: Record<string, string> }) {
     this.child = spawn(process.execPath, [BIN, 'watch', ...args], {
@@ -117,9 +121,15 @@ export class WatchProcess {
       const parts = (this.partial + chunk).split('\n');
       this.partial = parts.pop()!;
       this.lines.push(...parts);
+      if (parts.length > 0) for (const listener of [...this.listeners]) listener();
     });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        resolve(code);
+        for (const listener of [...this.listeners]) listener();
+      }),
+    );
     running.add(this);
   }
 
@@ -128,29 +138,47 @@ export class WatchProcess {
     return this.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogEvent);
   }
 
-  /** Polls until a log line satisfies `test`, or fails after `timeoutMs` with everything logged so far. */
-  async waitForLine(test: (line: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.lines.find(test);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`no log line for ${what} within ${timeoutMs} ms (exit ${this.child.exitCode}).\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`);
-      }
-      await sleep(25);
-    }
+  /** Resolves with the first log line that satisfies `test` once it is written; fails if the watcher exits first, or after `timeoutMs`, with everything logged so far. */
+  waitForLine(test: (line: string) => boolean, what: string, timeoutMs = EVENT_DEADLINE_MS): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settle(`no log line for ${what} within ${timeoutMs / 1000} s`), timeoutMs);
+      const settle = (failure?: string): void => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        if (failure === undefined) return;
+        reject(new Error(`${failure} (exit ${this.child.exitCode}).\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`));
+      };
+      const check = (): void => {
+        const found = this.lines.find(test);
+        if (found !== undefined) {
+          settle();
+          resolve(found);
+        } else if (this.child.exitCode !== null || this.child.signalCode !== null) settle(`the watcher exited before logging ${what}`);
+      };
+      this.listeners.add(check);
+      check();
+    });
   }
 
-  async waitFor(test: (event: LogEvent) => boolean, what: string, timeoutMs = 10_000): Promise<LogEvent> {
+  async waitFor(test: (event: LogEvent) => boolean, what: string, timeoutMs = EVENT_DEADLINE_MS): Promise<LogEvent> {
     const line = await this.waitForLine((l) => l.startsWith('{') && test(JSON.parse(l) as LogEvent), what, timeoutMs);
     return JSON.parse(line) as LogEvent;
   }
 
   /** Sends a signal and waits (bounded) for the exit code. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = EVENT_DEADLINE_MS): Promise<number | null> {
     this.child.kill(signal);
-    return Promise.race([this.exited, sleep(timeoutMs).then(() => Promise.reject(new Error(`watch did not exit within ${timeoutMs} ms of ${signal}`)))]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`watch did not exit within ${timeoutMs / 1000} s of ${signal}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
+
 }
 
 const running = new Set<WatchProcess>();
@@ -168,20 +196,7 @@ afterEach(async () => {
   if (leaks.length > 0) throw new Error(`mailstate watch logged a secret: ${leaks.map((s) => JSON.stringify(s.slice(0, 12) + '…')).join(', ')}`);
 });
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls a condition with a deadline. */
-export async function eventually<T>(probe: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { eventually } from '../support/budget.js';
 
 export function homes(srv: { vpopmailHome: string; qmailHome: string }): string[] {
   return ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SECRET_ENV_NAME, leakedSecrets } from '../secrets.js';
+import { STEP_HANG_MS } from '../support/budget.js';
 
 export const REPO = join(import.meta.dirname, '../..');
 const BIN = join(REPO, 'dist/cli/bin.js');
@@ -23,7 +24,11 @@ export function mailstate(args: string[], options: { cwd?: string; env?: Record<
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     input: options.input ?? '',
     encoding: 'utf8',
+    // A synchronous child blocks the worker's own timers: this is the hang guard for the run.
+    timeout: STEP_HANG_MS,
+    killSignal: 'SIGKILL',
   });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw new Error(`mailstate ${args.join(' ')}: still running after ${STEP_HANG_MS / 1000} s, so it hangs (killed)`);
   const clearTexts = Object.entries(options.env ?? {}).flatMap(([name, value]) => (SECRET_ENV_NAME.test(name) && value.length >= 3 ? [value] : []));
   const shown = args[0] === 'import' ? result.stderr : `${result.stdout}${result.stderr}`;
   const leaked = leakedSecrets(shown, clearTexts);

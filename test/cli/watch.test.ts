@@ -23,7 +23,7 @@ async function started(srv: TestServer, extra: string[] = [], env: Record<string
 }
 
 describe('mailstate watch', () => {
-  it('applies a committed change within seconds, never the working tree, and records the commit', async () => {
+  it('applies a committed change when it is committed, never the working tree, and records the commit', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const { repo, watch, first } = await started(srv, ['--record-notes']);
     expect(watch.events()[0]).toMatchObject({ event: 'start', repo: repo.dir, branch: 'main', file: 'mailstate.yaml', resyncSeconds: 600, selfHeal: true });
@@ -37,11 +37,10 @@ describe('mailstate watch', () => {
     repo.write({ 'mailstate.yaml': withUser(SANDBOX_YAML, 'carol') });
     repo.git('add', 'mailstate.yaml');
     repo.write({ 'mailstate.yaml': withUser(withUser(SANDBOX_YAML, 'carol'), 'dirty') });
-    const committedAt = Date.now();
     repo.git('commit', '--quiet', '-m', 'add carol');
     const second = repo.head();
-    const applied = await watch.waitFor(is(second, 'applied'), 'carol applied', 5_000);
-    expect(Date.now() - committedAt).toBeLessThan(5_000);
+    // Noticed because of the commit: the periodic resync is 600 s away, far past the wait's deadline.
+    const applied = await watch.waitFor(is(second, 'applied'), 'carol applied');
     expect(applied).toMatchObject({ trigger: 'commit', counts: { add: 1, change: 0, delete: 0, cdbRebuilds: 1 } });
     expect(applied.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(users(srv)).toContain('carol');
@@ -140,7 +139,8 @@ describe('mailstate watch', () => {
 
   it('applies a burst of commits once, at the newest', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
-    const { repo, watch } = await started(srv);
+    // Two commits a few milliseconds apart, well inside a 5 s debounce even on a loaded machine.
+    const { repo, watch } = await started(srv, ['--debounce', '5']);
     const a = repo.commit({ 'mailstate.yaml': withUser(SANDBOX_YAML, 'first') });
     const b = repo.commit({ 'mailstate.yaml': withUser(withUser(SANDBOX_YAML, 'first'), 'second') });
     await watch.waitFor(is(b, 'applied'), 'the newest commit');
@@ -182,7 +182,7 @@ describe('mailstate watch', () => {
     const target = repo.commit({ 'mailstate.yaml': bundled }, 'the bundled example');
     // The first write of that plan archives bob's .qmail file: the apply is under way.
     await eventually(() => existsSync(join(srv.vpopmailHome, 'archive/example.com')), 'the first write');
-    const code = await watch.stop('SIGTERM', 15_000);
+    const code = await watch.stop('SIGTERM');
     expect(code).toBe(0);
     // The signal is handled once the apply has returned (the writes run without yielding), or,
     // when it lands between two awaits, the stop waits for the reconcile: either way it completes.

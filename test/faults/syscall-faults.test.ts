@@ -4,6 +4,7 @@ import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState } from '../../src/model/state.js';
 import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, maildirsizeMismatches, planOf, qmailRoutingProblems, server, strayTempFiles, type TestServer } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
+import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
 
 const D = 'example.com';
@@ -37,7 +38,8 @@ async function everythingDesired(srv: TestServer): Promise<DesiredState> {
  * leave it claiming success on a tree that is not converged.
  */
 describe('a failure at every system call of a busy apply (files driver)', () => {
-  it('converges after each one and never loses a message', async () => {
+  // A sweep of ~200 faulted applies, bounded by its count (test/support/budget.ts).
+  it('converges after each one and never loses a message', { timeout: COUNTED_WORK }, async () => {
     const probe = await server(EXAMPLE_SANDBOX);
     const probed = await withSyscallFaults(() => undefined, async () => applyDesired(await everythingDesired(probe), probe));
     expect(probed.error).toBeUndefined();
@@ -50,33 +52,35 @@ describe('a failure at every system call of a busy apply (files driver)', () => 
       const k = (round % total) + 1;
       const code = CODES[(k + Math.floor(round / total)) % CODES.length]!;
       injected++;
-      const srv = await server(EXAMPLE_SANDBOX);
-      const desired = await everythingDesired(srv);
-      const before = await maildirMessages(srv);
-      expect(before.size).toBeGreaterThanOrEqual(3);
-      let failed: SyscallCall | undefined;
-      const run = await withSyscallFaults(
-        (call) => (call.index === k ? ((failed = call), errnoError(code, call)) : undefined),
-        () => applyDesired(desired, srv),
-      );
-      const where = `fault ${k}/${total} (${code}) in ${failed?.name} ${failed?.target}`;
-      if (run.error !== undefined) {
-        expect(run.error, where).toBeInstanceOf(ApplyStepError);
-        failedRuns++;
-      } else {
-        expect(planOf(desired, await live(srv)).changes, `${where}: apply reported success but did not converge`).toEqual([]);
-      }
-      expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost`).toEqual([]);
-      expect(strayTempFiles(srv.root), where).toEqual([]);
+      await watchedStep(`fault ${k}/${total} (${code})`, async () => {
+        const srv = await server(EXAMPLE_SANDBOX);
+        const desired = await everythingDesired(srv);
+        const before = await maildirMessages(srv);
+        expect(before.size).toBeGreaterThanOrEqual(3);
+        let failed: SyscallCall | undefined;
+        const run = await withSyscallFaults(
+          (call) => (call.index === k ? ((failed = call), errnoError(code, call)) : undefined),
+          () => applyDesired(desired, srv),
+        );
+        const where = `fault ${k}/${total} (${code}) in ${failed?.name} ${failed?.target}`;
+        if (run.error !== undefined) {
+          expect(run.error, where).toBeInstanceOf(ApplyStepError);
+          failedRuns++;
+        } else {
+          expect(planOf(desired, await live(srv)).changes, `${where}: apply reported success but did not converge`).toEqual([]);
+        }
+        expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost`).toEqual([]);
+        expect(strayTempFiles(srv.root), where).toEqual([]);
 
-      await applyDesired(desired, srv);
-      expect(planOf(desired, await live(srv)).changes, `${where}: not converged by the next apply`).toEqual([]);
-      expect(await maildirsizeMismatches(srv, D, ['alice', 'carol', 'dave']), `${where}: maildirsize left behind vpasswd`).toEqual([]);
-      expect(qmailRoutingProblems(srv, ['new.test', 'alias.test', D]), `${where}: qmail does not route a domain`).toEqual([]);
-      expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost after the re-run`).toEqual([]);
+        await applyDesired(desired, srv);
+        expect(planOf(desired, await live(srv)).changes, `${where}: not converged by the next apply`).toEqual([]);
+        expect(await maildirsizeMismatches(srv, D, ['alice', 'carol', 'dave']), `${where}: maildirsize left behind vpasswd`).toEqual([]);
+        expect(qmailRoutingProblems(srv, ['new.test', 'alias.test', D]), `${where}: qmail does not route a domain`).toEqual([]);
+        expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost after the re-run`).toEqual([]);
+      });
     }
     console.log(`syscall faults: ${injected} injected over ${total} calls, ${failedRuns} stopped the apply`);
     // Nearly every call is one whose failure must stop the apply: few may be best-effort.
     expect(failedRuns).toBeGreaterThan(injected * 0.8);
-  }, 600_000); // a fixed sweep of ~190 faulted applies: bounded by count, not by the clock (issue 11)
+  });
 });

@@ -6,6 +6,7 @@ import type { DesiredState } from '../../src/model/state.js';
 import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, planOf, server, type TestServer } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { installStandinBin } from '../standin/install.js';
+import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults } from './fs-faults.js';
 
 const D = 'example.com';
@@ -33,7 +34,8 @@ async function busyDesired(srv: TestServer): Promise<DesiredState> {
  * vpopmail program refusing would) and each file it writes itself, failed in turn.
  */
 describe('a failure at every step of the vpopmail driver (stand-in binaries)', () => {
-  it('converges after each one and never loses a message', async () => {
+  // One faulted apply per step of the driver, bounded by their count (test/support/budget.ts).
+  it('converges after each one and never loses a message', { timeout: COUNTED_WORK }, async () => {
     const probe = await standinServer();
     const probed = await withSyscallFaults(() => undefined, async () => applyDesired(await busyDesired(probe), probe, vpopmailDriver));
     expect(probed.error).toBeUndefined();
@@ -41,17 +43,19 @@ describe('a failure at every step of the vpopmail driver (stand-in binaries)', (
     expect(probed.calls.filter((c) => c.name === 'spawnSync').length).toBeGreaterThanOrEqual(5);
 
     for (let k = 1; k <= total; k++) {
-      const srv = await standinServer();
-      const desired = await busyDesired(srv);
-      const before = await maildirMessages(srv);
-      const run = await withSyscallFaults((call) => (call.index === k ? errnoError(k % 2 ? 'EIO' : 'ENOSPC', call) : undefined), () => applyDesired(desired, srv, vpopmailDriver));
-      const where = `fault ${k}/${total} at ${probed.calls[k - 1]!.name} ${probed.calls[k - 1]!.target}`;
-      if (run.error === undefined) expect(planOf(desired, await live(srv)).changes, `${where}: success claimed without convergence`).toEqual([]);
-      else expect(run.error, where).toBeInstanceOf(ApplyStepError);
-      expect(lostMessages(before, await maildirMessages(srv)), where).toEqual([]);
-      await applyDesired(desired, srv, vpopmailDriver);
-      expect(planOf(desired, await live(srv)).changes, `${where}: not converged`).toEqual([]);
-      expect(lostMessages(before, await maildirMessages(srv)), where).toEqual([]);
+      await watchedStep(`fault ${k}/${total}`, async () => {
+        const srv = await standinServer();
+        const desired = await busyDesired(srv);
+        const before = await maildirMessages(srv);
+        const run = await withSyscallFaults((call) => (call.index === k ? errnoError(k % 2 ? 'EIO' : 'ENOSPC', call) : undefined), () => applyDesired(desired, srv, vpopmailDriver));
+        const where = `fault ${k}/${total} at ${probed.calls[k - 1]!.name} ${probed.calls[k - 1]!.target}`;
+        if (run.error === undefined) expect(planOf(desired, await live(srv)).changes, `${where}: success claimed without convergence`).toEqual([]);
+        else expect(run.error, where).toBeInstanceOf(ApplyStepError);
+        expect(lostMessages(before, await maildirMessages(srv)), where).toEqual([]);
+        await applyDesired(desired, srv, vpopmailDriver);
+        expect(planOf(desired, await live(srv)).changes, `${where}: not converged`).toEqual([]);
+        expect(lostMessages(before, await maildirMessages(srv)), where).toEqual([]);
+      });
     }
     console.log(`vpopmail driver faults: ${total} injected`);
   });

@@ -4,6 +4,7 @@ import { renderJson } from '../../src/render/json.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderText } from '../../src/render/text.js';
 import { desiredDomain, desiredState, desiredUser, liveDomain, liveState, liveUser } from '../builders.js';
+import { COUNTED_WORK } from '../support/budget.js';
 
 const D = 'example.com';
 const N = 200_000;
@@ -25,7 +26,7 @@ describe('diffState at scale', () => {
     expect(result.value.summary.add).toBe(N);
     expect(result.value.changes.length).toBe(N + 1);
     expect(result.value.changes.at(-1)?.kind).toBe('rebuild-vpasswd-cdb');
-  }, 60_000);
+  }, COUNTED_WORK); // a fixed 200,000 users (test/support/budget.ts)
 
   it('plans 200,000 deletions of undeclared live users with prune', () => {
     const desired = desiredState([desiredDomain(D, [desiredUser('postmaster')])], { policy: { prune: true, maxChangePercent: 100 } });
@@ -35,7 +36,7 @@ describe('diffState at scale', () => {
     if (!result.ok) return;
     expect(result.value.summary.delete).toBe(N);
     expect(result.value.changes.length).toBe(N + 1);
-  }, 60_000);
+  }, COUNTED_WORK); // a fixed 200,000 users (test/support/budget.ts)
 
   it('reports 200,000 undeclared live users as unmanaged without prune', () => {
     const desired = desiredState([desiredDomain(D, [desiredUser('postmaster')])], { policy: { prune: false, maxChangePercent: 100 } });
@@ -45,7 +46,7 @@ describe('diffState at scale', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.unmanaged.length).toBeGreaterThanOrEqual(N);
-  }, 60_000);
+  }, COUNTED_WORK); // a fixed 200,000 users (test/support/budget.ts)
 
   it('plans 200,000 relay additions', () => {
     const relay = names().map((_, i) => ({ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, source: { file: 'mailstate.yaml', line: 1, col: 1 } }));
@@ -55,7 +56,7 @@ describe('diffState at scale', () => {
     if (!result.ok) return;
     expect(result.value.changes.length).toBe(N + 1);
     expect(result.value.changes.at(-1)?.kind).toBe('rebuild-tcp-smtp-cdb');
-  }, 60_000);
+  }, COUNTED_WORK); // a fixed 200,000 users (test/support/budget.ts)
 
   it('renders a 200,000-change plan as text, Markdown and JSON', () => {
     const desired = desiredState([desiredDomain(D, [desiredUser('postmaster'), ...names().map((name) => desiredUser(name))])]);
@@ -66,5 +67,5 @@ describe('diffState at scale', () => {
     expect(md).toContain(`Full plan (${N + 1} changes)`);
     expect(md).toContain('u199999');
     expect(renderJson(result.value)).toContain('u199999');
-  }, 60_000);
+  }, COUNTED_WORK); // a fixed 200,000 users (test/support/budget.ts)
 });

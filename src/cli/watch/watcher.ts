@@ -251,6 +251,11 @@ export class Watcher {
       ...(result.plan ? { counts: result.plan.summary, digest: planDigest(result.plan) } : {}),
       ...(result.reason ? { reason: result.reason } : {}),
     };
+    const nowInEffect = result.outcome === 'applied' || result.outcome === 'no-changes';
+    if (nowInEffect) this.inEffect = target;
+    if (result.outcome === 'invalid' && target === tip) this.invalidCommits.add(tip);
+    // Saved before it is logged: whoever reads the log line and then runs `mailstate status` sees it.
+    this.record(record, nowInEffect);
     const repaired = result.outcome === 'applied' && result.driftCheck;
     options.emit({
       event: 'reconcile',
@@ -264,10 +269,6 @@ export class Watcher {
       ...(record.reason ? { reason: record.reason } : {}),
       ...(result.diagnostics.length > 0 ? { diagnostics: result.diagnostics.map(formatDiagnostic) } : {}),
     });
-    const nowInEffect = result.outcome === 'applied' || result.outcome === 'no-changes';
-    if (nowInEffect) this.inEffect = target;
-    if (result.outcome === 'invalid' && target === tip) this.invalidCommits.add(tip);
-    this.record(record, nowInEffect);
     if (result.outcome === 'busy') this.retrySoon();
     if (options.recordNotes && (result.outcome === 'applied' || (nowInEffect && !result.driftCheck))) await this.note(record);
   }
