@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { parseDesiredText } from '../../src/desired/assemble.js';
 import type { Result } from '../../src/model/diagnostic.js';
 import type { DesiredState } from '../../src/model/state.js';
-import { anyBytes, anyText, mutatedGolden, withinTime, runs } from './support.js';
+import { anyBytes, anyText, mutatedGolden, withinCpuTime, runs } from './support.js';
 
 const FILE = 'mailstate.yaml';
 const EXAMPLES = ['mailstate.full.yaml', 'mailstate.minimal.yaml', 'domains/example.info.yaml'].map((name) => ({
@@ -27,7 +27,7 @@ function expectPlacedErrors(result: Result<DesiredState>): void {
 }
 
 function load(text: string): Result<DesiredState> {
-  return withinTime(1000, () => parseDesiredText(text, FILE));
+  return withinCpuTime(2000, () => parseDesiredText(text, FILE));
 }
 
 /** YAML-ish structures: random values under the real keys, so the schema and the rules get past the first check. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIR_CHARS, type DirControl, formatDirControl, NEW_DOMAIN_DIR_CONTROL, nextUserDir, parseDirControl, takeFreeSlot } from '../../src/apply/dir-control.js';
-import { anyBytes, anyText, goldenFiles, mutatedGolden, withinTime, runs } from './support.js';
+import { anyBytes, anyText, goldenFiles, mutatedGolden, withinCpuTime, runs } from './support.js';
 
 const DIR_CONTROL = goldenFiles((name) => name === '.dir-control');
 
@@ -42,7 +42,7 @@ describe('.dir-control', () => {
   it('parseDirControl never throws; what it reads, formatDirControl writes back to the same state', () => {
     fc.assert(
       fc.property(dirControlText, (text) => {
-        const dc = withinTime(500, () => parseDirControl(text));
+        const dc = withinCpuTime(500, () => parseDirControl(text));
         if (dc === undefined) return;
         const written = formatDirControl(dc);
         expect(parseDirControl(written)).toEqual(dc);
@@ -113,7 +113,7 @@ describe('.dir-control', () => {
 
 describe('parseDirControl on large input', () => {
   it('stays linear', () => {
-    for (const text of [`${'1'.repeat(1_000_000)}\n`, `1\n0\n3\n${' '.repeat(1_000_000)}0 0 0\n`, '\n'.repeat(1_000_000)]) withinTime(3000, () => parseDirControl(text));
+    for (const text of [`${'1'.repeat(1_000_000)}\n`, `1\n0\n3\n${' '.repeat(1_000_000)}0 0 0\n`, '\n'.repeat(1_000_000)]) withinCpuTime(3000, () => parseDirControl(text));
   });
 });
 });

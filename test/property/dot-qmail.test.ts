@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dotQmailContent } from '../../src/apply/dot-qmail-write.js';
 import { classifyDotQmail, type DotQmailContext } from '../../src/live/dot-qmail.js';
 import { targetProblem } from '../../src/model/names.js';
-import { anyBytes, anyText, goldenFiles, mutatedGolden, withinTime, runs } from './support.js';
+import { anyBytes, anyText, goldenFiles, mutatedGolden, withinCpuTime, runs } from './support.js';
 
 const DOT_QMAIL = goldenFiles((name) => name.startsWith('.qmail'));
 
@@ -28,7 +28,7 @@ describe('classifyDotQmail', () => {
   it('never throws and answers fast; a forward only names valid addresses, a program file is never a forward', () => {
     fc.assert(
       fc.property(dotQmailText, context, (text, ctx) => {
-        const result = withinTime(500, () => classifyDotQmail(text, ctx));
+        const result = withinCpuTime(500, () => classifyDotQmail(text, ctx));
         if (result.kind === 'forward') {
           expect(result.to.length).toBeGreaterThan(0);
           for (const to of result.to) expect(targetProblem(to)).toBeUndefined();
@@ -79,7 +79,7 @@ describe('classifyDotQmail', () => {
 describe('classifyDotQmail on large input', () => {
   it('stays linear: a long address, many forward lines', () => {
     for (const text of [`&${'a'.repeat(1_000_000)}@example.net\n`, '&bob@example.net\n'.repeat(60_000), `${'.'.repeat(1_000_000)}\n`]) {
-      withinTime(3000, () => classifyDotQmail(text, { userDir: '/d/bob' }));
+      withinCpuTime(3000, () => classifyDotQmail(text, { userDir: '/d/bob' }));
     }
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashFormat } from '../../src/model/password.js';
 import { canonicalQuotaField, describeQuota, formatQuotaField, MAX_QUOTA_BYTES, MAX_QUOTA_MESSAGES, NOQUOTA } from '../../src/model/quota.js';
-import { anyString, withinTime, runs } from './support.js';
+import { anyString, withinCpuTime, runs } from './support.js';
 
 /** Quota fields as they occur, and their near misses. */
 const quotaish = fc.oneof(
@@ -20,7 +20,7 @@ describe('quota fields', () => {
   it('canonicalQuotaField never throws, and its answer is a fixed point that describeQuota can say', () => {
     fc.assert(
       fc.property(quotaish, (raw) => {
-        const canonical = withinTime(500, () => canonicalQuotaField(raw));
+        const canonical = withinCpuTime(500, () => canonicalQuotaField(raw));
         if (canonical === undefined) return;
         expect(canonicalQuotaField(canonical)).toBe(canonical);
         expect(canonical).toMatch(/^(NOQUOTA|\d+S|\d+C|\d+S,\d+C|)$/);
@@ -88,20 +88,20 @@ describe('hashFormat', () => {
     );
     fc.assert(
       fc.property(hashish, (hash) => {
-        const format = withinTime(500, () => hashFormat(hash));
+        const format = withinCpuTime(500, () => hashFormat(hash));
         if (format !== undefined) expect(hash).not.toMatch(/[:\n\s]/);
       }),
       { numRuns: runs(500) },
     );
-    withinTime(500, () => hashFormat(`$6$${'a'.repeat(100_000)}`));
-    withinTime(500, () => hashFormat(`$6$rounds=${'1'.repeat(100_000)}`));
+    withinCpuTime(500, () => hashFormat(`$6$${'a'.repeat(100_000)}`));
+    withinCpuTime(500, () => hashFormat(`$6$rounds=${'1'.repeat(100_000)}`));
   });
 
 describe('quota fields on large input', () => {
   it('stay linear', () => {
     for (const raw of [`${'1'.repeat(1_000_000)}S`, '1S,'.repeat(100_000), `${'9'.repeat(1_000_000)}C`]) {
-      withinTime(1000, () => canonicalQuotaField(raw));
-      withinTime(1000, () => describeQuota(raw));
+      withinCpuTime(1000, () => canonicalQuotaField(raw));
+      withinCpuTime(1000, () => describeQuota(raw));
     }
   });
 });

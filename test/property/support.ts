@@ -102,16 +102,14 @@ export function truncatedGolden(files: ReadonlyArray<{ data: Buffer }>): fc.Arbi
 }
 
 /**
- * Runs `fn` and fails when it took longer than `limitMs`: parsers are linear, so a small input
- * that takes long means a super-linear regex or a loop that does not advance.
+ * Runs `fn` and fails when it used more than `limitMs` of CPU time: parsers are linear, so a
+ * small input that costs much CPU means a super-linear regex or a loop that does not advance.
+ * CPU time, not wall time: a loaded machine stretches the wall time of a call, not the CPU time
+ * it needs (test/support/cpu-time.ts; this relies on one test file per process, vitest's forks
+ * pool). The limits at the call sites are at least 10 times what the call costs on an idle
+ * machine, the first (not yet compiled) call included.
  */
-export function withinTime<T>(limitMs: number, fn: () => T): T {
-  const start = performance.now();
-  const result = fn();
-  const elapsed = performance.now() - start;
-  if (elapsed > limitMs) throw new Error(`took ${elapsed.toFixed(1)} ms, more than ${limitMs} ms`);
-  return result;
-}
+export { withinCpuTime } from '../support/cpu-time.js';
 
 /** Text split into lines the way every reader here does: a final "\n" ends the last line. */
 export function linesOf(text: string): string[] {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { editTcpSmtp } from '../../src/apply/relay-write.js';
 import { parseTcpRules } from '../../src/live/tcp-rules.js';
 import { managedRelayAddress, relayAddressProblem, relayRuleLine } from '../../src/model/relay.js';
-import { anyBytes, anyString, anyText, goldenFiles, linesOf, mutatedGolden, withinTime, runs, assertPrintableMessages } from './support.js';
+import { anyBytes, anyString, anyText, goldenFiles, linesOf, mutatedGolden, withinCpuTime, runs, assertPrintableMessages } from './support.js';
 
 const FILE = '/home/vpopmail/etc/tcp.smtp';
 const TCP_SMTP = goldenFiles((name) => name === 'tcp.smtp');
@@ -32,7 +32,7 @@ describe('parseTcpRules', () => {
   it('never throws, answers fast, and keeps every line verbatim in order', () => {
     fc.assert(
       fc.property(tcpText, (text) => {
-        const parsed = withinTime(500, () => parseTcpRules(text, FILE));
+        const parsed = withinCpuTime(500, () => parseTcpRules(text, FILE));
         const lines = linesOf(text);
         expect(parsed.lines.map((l) => l.text)).toEqual(lines);
         expect(parsed.lines.map((l) => l.line)).toEqual(lines.map((_, i) => i + 1));
@@ -80,7 +80,7 @@ describe('relay rules', () => {
     const addressish = fc.oneof(anyString(40), fc.string({ unit: fc.constantFrom('1', '0', '2', '5', '.', '-', ':', ',', '=', ' ', 'a'), maxLength: 20 }));
     fc.assert(
       fc.property(addressish, (address) => {
-        const problem = withinTime(500, () => relayAddressProblem(address));
+        const problem = withinCpuTime(500, () => relayAddressProblem(address));
         expect(problem === undefined || problem.length > 0).toBe(true);
         const managed = managedRelayAddress(`${address}:allow,RELAYCLIENT=""`);
         expect(managed).toBe(problem === undefined ? address : undefined);
@@ -94,9 +94,9 @@ describe('relay rules', () => {
 describe('tcp.smtp readers on large input', () => {
   it('stay linear: long addresses, long lines, many lines', () => {
     for (const text of [`${'1.'.repeat(300_000)}:allow,RELAYCLIENT=""`, `${'1-'.repeat(300_000)}:allow`, 'x'.repeat(1_000_000), '127.:allow,RELAYCLIENT=""\n'.repeat(40_000)]) {
-      withinTime(3000, () => parseTcpRules(text, FILE));
+      withinCpuTime(3000, () => parseTcpRules(text, FILE));
     }
-    withinTime(1000, () => relayAddressProblem('1.'.repeat(300_000)));
+    withinCpuTime(1000, () => relayAddressProblem('1.'.repeat(300_000)));
   });
 });
 });
