@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../apply/harness.js';
 import type { TestServer } from '../apply/harness.js';
 import { REPO } from '../cli/run.js';
+import { COUNTED_WORK } from '../support/budget.js';
 import { CPU_REPORT_ENV, cpuReportArgs, readCpuReport } from '../support/child-cpu.js';
 
 /**
@@ -147,9 +148,8 @@ beforeAll(async () => {
     return { dir, validate, apply };
   });
   for (const [index, c] of cases.entries()) outcomes.set(c.slug, results[index]!);
-  // A hang guard, not a speed limit: room for a case whose two runs both wait until HANG_MS, and
-  // for the 160 runs on a heavily loaded machine.
-}, 600_000);
+  // Counted work (test/support/budget.ts): a fixed 2 runs per case, each killed at HANG_MS.
+}, COUNTED_WORK);
 
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });

@@ -61,5 +61,5 @@ describe('createFsPool', () => {
     } finally {
       await threaded.close();
     }
-  }, 10_000);
+  });
 });

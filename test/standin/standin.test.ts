@@ -12,6 +12,7 @@ import { verify } from 'unixcrypt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installStandinBin, readStandinCallLog, readStandinCalls, STANDIN_PROGRAMS, STANDIN_SCRIPT } from './install.js';
 import { GOLDEN, replayScenario, Sandbox, type ReplayOptions } from './replay.js';
+import { COUNTED_WORK } from '../support/budget.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -102,7 +103,7 @@ const byCost = [...SCENARIOS].sort(([a], [b]) => COST_ORDER.indexOf(a.slice(0, 2
 
 describe.concurrent('golden sessions replayed against the stand-in', () => {
   for (const [scenario, options] of byCost) {
-    it(scenario, { timeout: 120_000 }, async () => {
+    it(scenario, { timeout: COUNTED_WORK }, async () => {
       const report = await inLane(() => replayScenario(scenario, options));
       expect(report.problems.join('\n\n')).toBe('');
       // the replay really compared something
