@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { RefusalKind } from '../reconcile/refusal.js';
 
 /** What a command may touch of the process: injected so commands stay testable in-process. */
 export interface CliIo {
@@ -21,17 +22,10 @@ export interface CliIo {
 /** Exit codes, as in Terraform's -detailed-exitcode. */
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
-/**
- * Why a run stopped before applying: the desired state is invalid, the live state could not be
- * read, the plan was refused (conflict, threshold, digest, stale plan, not confirmed), or another
- * apply holds the lock. The watcher logs it as the outcome; the CLI only prints the message.
- */
-export type AbortKind = 'invalid' | 'unreadable' | 'refused' | 'busy';
+/** Why a run stopped before applying (src/reconcile/refusal.ts); the CLI only prints the message. */
+export type AbortKind = RefusalKind;
 
-/**
- * Raised for a user-facing abort; caught in main.ts, and by the watcher, which logs it as the
- * outcome of one reconcile and keeps running.
- */
+/** Raised for a user-facing abort; caught in main.ts, which prints it and exits with its code. */
 export class ExitError extends Error {
   readonly code: number;
   readonly kind: AbortKind;

@@ -7,10 +7,10 @@ import { ioReason } from '../../desired/load.js';
 import { describeChange } from '../../render/describe.js';
 import { normaliseDigest } from '../../render/digest.js';
 import { NO_CHANGES, renderText } from '../../render/text.js';
-import { runApply } from '../apply-run.js';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
-import { loadDesiredOrExit, resolveSecretsOrExit, stderrReport } from '../pipeline.js';
+import { loadDesiredWithSecrets, applyWithLock } from '../../reconcile/index.js';
+import { stderrReport } from '../pipeline.js';
 
 const DRIVERS: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
 
@@ -81,9 +81,8 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     signalled = signal;
   });
 
-  const run = await runApply({
-    loadDesired: async () =>
-      resolveSecretsOrExit(await loadDesiredOrExit(io, { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }, report), io.env, report),
+  const run = await applyWithLock({
+    loadDesired: () => loadDesiredWithSecrets({ file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }, io.cwd, io.env, report),
     driver: driverName,
     force: values.force,
     ...(expectDigest ? { expectDigest } : {}),
@@ -105,6 +104,8 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   }).finally(() => removeStopHandler?.());
 
   switch (run.outcome) {
+    case 'refused':
+      throw new ExitError(run.refusal.reason, EXIT.error, run.refusal.kind);
     case 'no-changes':
       io.stdout(`${NO_CHANGES}\n`);
       return EXIT.ok;

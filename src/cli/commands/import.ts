@@ -18,7 +18,12 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   // "-o -" is standard output; any other target is checked before reading, so a refused one writes nothing.
   const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
   if (target !== undefined) checkOutputTarget(target, values.output!);
-  const { live } = await readLiveOrExit(stderrReport(io), resolve(io.cwd, values['vpopmail-home']), resolve(io.cwd, values['qmail-home']), values.domain, values['domain-base']?.map((base) => resolve(io.cwd, base)));
+  const { live } = await readLiveOrExit(stderrReport(io), {
+    vpopmailHome: resolve(io.cwd, values['vpopmail-home']),
+    qmailHome: resolve(io.cwd, values['qmail-home']),
+    ...(values.domain ? { domains: values.domain } : {}),
+    ...(values['domain-base'] ? { domainBases: values['domain-base'].map((base) => resolve(io.cwd, base)) } : {}),
+  });
   for (const domain of values.domain ?? []) {
     if (!live.domains.has(domain)) throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
   }

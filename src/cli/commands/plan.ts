@@ -4,8 +4,8 @@ import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
-import { planFromOptions, stderrReport, type PlanRun, type StateOptions } from '../pipeline.js';
-import { planAgainstBase, planAgainstSnapshot } from '../stand-in.js';
+import { planAgainstBase, planAgainstSnapshot, type DesiredSource, type PlanRun } from '../../reconcile/index.js';
+import { orExit, planFromOptions, stderrNote, stderrReport } from '../pipeline.js';
 
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('plan', argv, {
@@ -25,12 +25,13 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   // Checked before planning, so a refused --out prints and writes nothing.
   const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
   if (out !== undefined) checkOutputTarget(out, values.out!);
-  const options: StateOptions = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] };
+  const options: DesiredSource = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] };
   const report = stderrReport(io);
 
   let run: PlanRun & { against?: string };
-  if (values.live !== undefined) run = await planAgainstSnapshot(io, options, values.live, values['key-file'], report);
-  else if (values.base !== undefined) run = await planAgainstBase(io, options, values.base, report);
+  const context = { cwd: io.cwd, env: io.env, note: stderrNote(io) };
+  if (values.live !== undefined) run = orExit(await planAgainstSnapshot(context, options, values.live, values['key-file'], report));
+  else if (values.base !== undefined) run = orExit(await planAgainstBase(context, options, values.base, report));
   else run = await planFromOptions(io, options);
 
   const plan = run.plan;

@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { nodeSecretIo, resolveSecrets } from '../../desired/secrets.js';
-import { loadDesiredAtCommit } from '../../git/desired-at-commit.js';
 import { openRepo, RepoError, resolveCommit, shortCommit } from '../../git/repo.js';
 import type { Plan } from '../../model/change.js';
-import type { DesiredDomain, DesiredState, LiveState } from '../../model/state.js';
 import { renderChangeBody, summaryLine } from '../../render/text.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
-import { acceptDesired, planOrExit, readLiveOrExit, stderrReport, type Report } from '../pipeline.js';
+import { driftFromCommit } from '../../reconcile/index.js';
+import { orExit, stderrNote, stderrReport } from '../pipeline.js';
 import { readWatchState, watchStatePath, type ReconcileRecord } from '../watch/state-file.js';
 
 /** status: the tip of the branch is not what the server runs (the watcher refused it, failed, or has not got to it). */
@@ -18,34 +15,6 @@ function describeRecord(record: ReconcileRecord): string {
   const counts = record.counts ? `: ${summaryLine(record.counts).replace(/^Plan: /, '').replace(/\.$/, '')}` : '';
   const reason = record.reason ? `: ${record.reason}` : '';
   return `${shortCommit(record.commit)} at ${record.time} (${record.outcome}, ${record.trigger})${counts}${reason}`;
-}
-
-/**
- * Passwords status can compare: secrets this shell can read are read; one it cannot read is not
- * compared for an existing user (said on stderr) and stands as a new password for a missing one,
- * which is drift either way.
- */
-function comparableSecrets(desired: DesiredState, live: LiveState, env: CliIo['env'], report: Report, io: CliIo): DesiredState {
-  const readable = (domain: string, user: string): boolean => {
-    const spec = desired.domains.get(domain)?.users.get(user)?.password;
-    if (spec?.kind !== 'secret') return false;
-    return 'env' in spec.ref ? env[spec.ref.env] !== undefined : existsSync(spec.ref.file);
-  };
-  const resolved = resolveSecrets(desired, readable, nodeSecretIo(env));
-  for (const d of resolved.diagnostics) report(d);
-  if (!resolved.ok) throw new ExitError('secrets could not be read; drift is unknown.');
-  const domains = new Map<string, DesiredDomain>();
-  for (const [name, domain] of resolved.value.domains) {
-    const users = new Map(domain.users);
-    for (const [userName, user] of users) {
-      if (user.password.kind !== 'secret') continue;
-      const exists = live.domains.get(name)?.users.has(userName) ?? false;
-      if (exists) io.stderr(`note: the password of ${userName}@${name} is not compared: ${user.password.source} cannot be read here.\n`);
-      users.set(userName, { ...user, password: exists ? { kind: 'unmanaged' } : { kind: 'clear', clear: '', source: user.password.source } });
-    }
-    domains.set(name, { ...domain, users });
-  }
-  return { ...resolved.value, domains };
 }
 
 /**
@@ -79,11 +48,8 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
     const repo = await openRepo(values.repo === undefined ? state.repo : resolve(io.cwd, values.repo));
     tip = await resolveCommit(repo, `refs/heads/${state.branch}`);
     if (state.lastApplied) {
-      const commit = state.lastApplied.commit;
       const overrides = { vpopmailHome: state.vpopmailHome, qmailHome: values['qmail-home'] === undefined ? state.qmailHome : resolve(io.cwd, values['qmail-home']) };
-      const desired = acceptDesired(await loadDesiredAtCommit(repo, commit, state.file, overrides), `${state.file} at ${shortCommit(commit)}`, report);
-      const { live } = await readLiveOrExit(report, desired.vpopmailHome, desired.qmailHome, [...desired.domains.keys()]);
-      plan = planOrExit(comparableSecrets(desired, live, io.env, report, io), live, report);
+      plan = orExit(await driftFromCommit({ repo, commit: state.lastApplied.commit, file: state.file, overrides, env: io.env, note: stderrNote(io) }, report));
     }
   } catch (error) {
     if (error instanceof RepoError) throw new ExitError(`${error.message}; drift is unknown.`);

@@ -3,7 +3,7 @@ import type { DriverName } from '../../apply/choose-driver.js';
 import { openRepo, repoPath, RepoError } from '../../git/repo.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
-import { overridesFrom } from '../pipeline.js';
+import { overridesFrom } from '../../reconcile/index.js';
 import { formatEvent, type LogFormat } from '../watch/log.js';
 import { Watcher } from '../watch/watcher.js';
 
@@ -73,7 +73,7 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
     selfHeal: !values['no-self-heal'],
     recordNotes: values['record-notes'],
     driver,
-    overrides: overridesFrom(io, { vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }),
+    overrides: overridesFrom(io.cwd, { vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }),
     env: io.env,
     host: io.hostname ?? 'localhost',
     emit: (event) => io.stdout(`${formatEvent(event, logFormat, new Date())}\n`),

@@ -1,5 +1,6 @@
 import type { PlanSummary } from '../../model/change.js';
 import { shortCommit } from '../../git/repo.js';
+import type { ConvergeOutcome } from '../../reconcile/index.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -12,7 +13,7 @@ export type Trigger = 'start' | 'commit' | 'pull' | 'resync' | 'retry';
  * `invalid` (the committed YAML does not validate), `refused` (a safety check or conflict stopped
  * it), `busy` (another apply holds the lock; retried), `failed` (a step failed mid-apply), `error`.
  */
-export type Outcome = 'applied' | 'no-changes' | 'drift' | 'invalid' | 'refused' | 'busy' | 'failed' | 'error';
+export type Outcome = ConvergeOutcome;
 
 export type WatchEvent =
   | { event: 'start'; repo: string; branch: string; file: string; resyncSeconds: number; pullSeconds?: number; selfHeal: boolean }

@@ -8,7 +8,7 @@ import { recordNote } from '../../git/notes.js';
 import { fileAt, resolveCommit, type Repo } from '../../git/repo.js';
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import { planDigest } from '../../render/digest.js';
-import { convergeCommit } from './converge.js';
+import { convergeCommit } from '../../reconcile/index.js';
 import type { Trigger, WatchEvent } from './log.js';
 import { watchRepository } from './ref-watcher.js';
 import { nextWatchState, readWatchState, watchStatePath, writeWatchState, type ReconcileRecord, type WatchState } from './state-file.js';

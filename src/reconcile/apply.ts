@@ -11,12 +11,13 @@ import type { DesiredState } from '../model/state.js';
 import { planDigest } from '../render/digest.js';
 import { renderJson } from '../render/json.js';
 import { renderThresholds } from '../render/text.js';
-import { EXIT, ExitError } from './io.js';
-import { planAgainstServer, type Report } from './pipeline.js';
+import type { Report } from './desired.js';
+import { planAgainstServer } from './plan.js';
+import { Refused, staged, valueOf, type Refusal, type Staged } from './refusal.js';
 
-export interface ApplyRunOptions {
+export interface ApplyOptions {
   /** Loads, validates and resolves the desired state; called once, and its result reused under the lock. */
-  loadDesired: () => Promise<DesiredState>;
+  loadDesired: () => Promise<Staged<DesiredState>>;
   driver: DriverName;
   /** Apply even when a domain is over policy.maxChangePercent. */
   force: boolean;
@@ -41,7 +42,9 @@ export type ApplyRun =
   | { outcome: 'no-changes'; plan: Plan; digest: string }
   | { outcome: 'applied'; plan: Plan; digest: string; driver: 'files' | 'vpopmail'; counters: ApplyCounters; done: Change[] }
   /** `archived`: mailboxes and files moved before the failure, by a step that did not finish too. */
-  | { outcome: 'failed'; plan: Plan; digest: string; error: ApplyStepError; done: Change[]; archived: string[] };
+  | { outcome: 'failed'; plan: Plan; digest: string; error: ApplyStepError; done: Change[]; archived: string[] }
+  /** Stopped before writing anything. */
+  | { outcome: 'refused'; refusal: Refusal };
 
 /** Plans compare by their JSON rendering without the warnings: it holds every change and nothing secret. */
 function planFingerprint(json: string): string {
@@ -53,9 +56,7 @@ function checkDigest(plan: Plan, expected: string | undefined, label: string): v
   if (expected === undefined) return;
   const actual = planDigest(plan);
   if (actual !== expected) {
-    throw new ExitError(
-      `the plan's digest is ${actual}, not the reviewed ${expected}: the live state or ${label} changed since the review. Run plan again; nothing was applied.`,
-    );
+    throw new Refused(`the plan's digest is ${actual}, not the reviewed ${expected}: the live state or ${label} changed since the review. Run plan again; nothing was applied.`);
   }
 }
 
@@ -73,36 +74,41 @@ function reportOnce(report: Report): Report {
 /**
  * The apply pipeline, shared by `mailstate apply` and the watcher: validate → plan → safety checks
  * (saved plan, digest, threshold, confirmation) → take the apply lock → read the live state again
- * and re-plan under it, refusing if anything moved → execute. Refusals throw an ExitError (nothing
- * written); a failed step is returned with what was applied before it.
+ * and re-plan under it, refusing if anything moved → execute. A refusal has written nothing; a
+ * failed step comes back with what was applied before it.
  */
-export async function runApply(options: ApplyRunOptions): Promise<ApplyRun> {
-  const desired = await options.loadDesired();
+export async function applyWithLock(options: ApplyOptions): Promise<ApplyRun> {
+  const run = await staged(() => lockedApply(options));
+  return run.ok ? run.value : { outcome: 'refused', refusal: run.refusal };
+}
+
+async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { outcome: 'refused' }>> {
+  const desired = valueOf(await options.loadDesired());
   const report = reportOnce(options.report);
-  const first = await planAgainstServer(desired, report);
+  const first = valueOf(await planAgainstServer(desired, report));
   if (options.savedPlan && planFingerprint(options.savedPlan.json) !== planFingerprint(renderJson(first.plan))) {
-    throw new ExitError(`${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`);
+    throw new Refused(`${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`);
   }
   checkDigest(first.plan, options.expectDigest, options.label);
   if (first.plan.changes.length === 0) return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
   if (first.plan.thresholdBreaches.length > 0 && !options.force) {
     for (const line of renderThresholds(first.plan)) options.note(line);
-    throw new ExitError('the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.');
+    throw new Refused('the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.');
   }
-  if (options.confirm && !(await options.confirm(first.plan))) throw new ExitError('not confirmed; nothing was applied.');
+  if (options.confirm && !(await options.confirm(first.plan))) throw new Refused('not confirmed; nothing was applied.');
 
   let release: () => void;
   try {
     release = await acquireApplyLock(join(desired.vpopmailHome, 'etc', 'mailstate.lock'));
   } catch (error) {
-    if (error instanceof LockBusyError) throw new ExitError(`${error.message}; nothing was applied.`, EXIT.error, 'busy');
+    if (error instanceof LockBusyError) throw new Refused(`${error.message}; nothing was applied.`, 'busy');
     throw error;
   }
   try {
     // Under the lock, the live state is read again: what is applied is what was just checked.
-    const { live, plan } = await planAgainstServer(desired, report);
+    const { live, plan } = valueOf(await planAgainstServer(desired, report));
     if (planFingerprint(renderJson(plan)) !== planFingerprint(renderJson(first.plan))) {
-      throw new ExitError('the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.');
+      throw new Refused('the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.');
     }
     checkDigest(plan, options.expectDigest, options.label);
     const driver = await chooseDriver(options.driver, live);

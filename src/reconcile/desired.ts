@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { loadDesired } from '../desired/load.js';
+import type { Overrides } from '../desired/normalize.js';
+import { nodeSecretIo, resolveSecrets } from '../desired/secrets.js';
+import type { Diagnostic, Result } from '../model/diagnostic.js';
+import type { DesiredState } from '../model/state.js';
+import { Refused, staged, stagedSync, valueOf, type Staged } from './refusal.js';
+
+/** Where a stage sends the problems it found: standard error for commands, the log for the watcher. */
+export type Report = (diagnostic: Diagnostic) => void;
+
+/** A desired state on disk, and the homes the command line puts in place of the YAML's. */
+export interface DesiredSource {
+  file: string;
+  vpopmailHome?: string;
+  qmailHome?: string;
+  domainBases?: string[];
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Command-line paths are relative to where the command runs (`cwd`), not to the YAML file. */
+export function overridesFrom(cwd: string, source: Omit<DesiredSource, 'file'>): Overrides {
+  return {
+    vpopmailHome: source.vpopmailHome === undefined ? undefined : resolve(cwd, source.vpopmailHome),
+    qmailHome: source.qmailHome === undefined ? undefined : resolve(cwd, source.qmailHome),
+    domainBases: source.domainBases?.map((base) => resolve(cwd, base)),
+  };
+}
+
+/** A loaded desired state, or a refusal that says how many errors `label` has (each one already reported). */
+export function acceptDesired(result: Result<DesiredState>, label: string, report: Report): Staged<DesiredState> {
+  return stagedSync(() => {
+    for (const d of result.diagnostics) report(d);
+    if (result.ok) return result.value;
+    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+    throw new Refused(`${label}: ${plural(errors, 'error')}; nothing was planned or applied.`, 'invalid');
+  });
+}
+
+/** Loads and validates the desired state from disk, reporting every diagnostic; refused on any error. */
+export async function loadDesiredFile(source: DesiredSource, cwd: string, report: Report): Promise<Staged<DesiredState>> {
+  const result = await loadDesired(resolve(cwd, source.file), { overrides: overridesFrom(cwd, source), displayBase: cwd });
+  return acceptDesired(result, source.file, report);
+}
+
+/** Reads the `{ env }`/`{ file }` passwords: apply and a plan against the server compare them. */
+export function resolveDesiredSecrets(desired: DesiredState, env: Record<string, string | undefined>, report: Report): Staged<DesiredState> {
+  return stagedSync(() => {
+    const secrets = resolveSecrets(desired, () => true, nodeSecretIo(env));
+    for (const d of secrets.diagnostics) report(d);
+    if (!secrets.ok) throw new Refused('secrets could not be read; nothing was planned or applied.', 'invalid');
+    return secrets.value;
+  });
+}
+
+/** The desired state apply and a server plan need: loaded, validated, its secrets read. */
+export async function loadDesiredWithSecrets(source: DesiredSource, cwd: string, env: Record<string, string | undefined>, report: Report): Promise<Staged<DesiredState>> {
+  return staged(async () => valueOf(resolveDesiredSecrets(valueOf(await loadDesiredFile(source, cwd, report)), env, report)));
+}

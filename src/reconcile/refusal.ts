@@ -1,0 +1,54 @@
+/**
+ * Why a reconcile stopped before applying anything: the desired state is invalid, the live state
+ * could not be read, the plan was refused (a conflict, the threshold, a digest or saved plan that
+ * no longer matches, not confirmed), or another apply holds the lock. The CLI prints the reason and
+ * exits 1; the watcher logs the kind as the outcome of one reconcile and keeps running.
+ */
+export type RefusalKind = 'invalid' | 'unreadable' | 'refused' | 'busy';
+
+export interface Refusal {
+  kind: RefusalKind;
+  /** One sentence for the user, ending with what was (not) done. */
+  reason: string;
+}
+
+/** What every stage of the library returns: its value, or why it stopped. */
+export type Staged<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+
+/**
+ * Thrown between the steps of one library function and turned into its `Staged` result by
+ * `staged`: an early exit that never leaves the library. Anything else thrown is a bug, and passes.
+ */
+export class Refused extends Error {
+  readonly kind: RefusalKind;
+  constructor(reason: string, kind: RefusalKind = 'refused') {
+    super(reason);
+    this.kind = kind;
+  }
+}
+
+/** Runs the steps of one stage; a `Refused` on the way becomes its refusal. */
+export async function staged<T>(steps: () => Promise<T> | T): Promise<Staged<T>> {
+  try {
+    return { ok: true, value: await steps() };
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, refusal: { kind: error.kind, reason: error.message } };
+    throw error;
+  }
+}
+
+/** The synchronous `staged`. */
+export function stagedSync<T>(steps: () => T): Staged<T> {
+  try {
+    return { ok: true, value: steps() };
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, refusal: { kind: error.kind, reason: error.message } };
+    throw error;
+  }
+}
+
+/** A stage's value, or its refusal thrown on to the stage that called it. */
+export function valueOf<T>(result: Staged<T>): T {
+  if (result.ok) return result.value;
+  throw new Refused(result.refusal.reason, result.refusal.kind);
+}
