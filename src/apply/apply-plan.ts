@@ -1,11 +1,9 @@
-import type { Change, Plan } from '../model/change.js';
-import { applyRedirection, isRedirection } from './dot-qmail-write.js';
+import { assertNever, type Change, type Plan, type StructureChange } from '../model/change.js';
+import { applySteps, firstChangeOf, type ApplyStep } from '../plan/steps.js';
+import { applyRedirection } from './dot-qmail-write.js';
 import { rebuildUsersCdbFromAssign } from './domain-files.js';
 import { applyRelayChanges } from './relay-write.js';
 import { ApplyStepError, type ApplyEnvironment, type Driver } from './types.js';
-
-const USER_KINDS = new Set<Change['kind']>(['add-user', 'modify-user', 'delete-user', 'rebuild-vpasswd-cdb']);
-const RELAY_KINDS = new Set<Change['kind']>(['add-relay', 'delete-relay', 'rebuild-tcp-smtp-cdb']);
 
 function describeForError(change: Change): string {
   const where = 'domain' in change ? ` (${change.domain})` : '';
@@ -13,72 +11,60 @@ function describeForError(change: Change): string {
   return `${change.kind}${name ? ` ${name}` : ''}${where}`;
 }
 
-async function step(change: Change, work: () => Promise<void> | void, what = describeForError(change)): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    throw new ApplyStepError(`${what} failed: ${(error as Error).message}`, change, { cause: error });
+/** A domain's user changes run as one batch: the error cannot blame its first change for another's failure. */
+function describeStep(step: ApplyStep): string {
+  if (step.kind === 'users' && step.changes.length > 1) return `the ${step.changes.length} user changes of ${step.domain}`;
+  return describeForError(firstChangeOf(step));
+}
+
+async function structure(change: StructureChange, driver: Driver, env: ApplyEnvironment): Promise<void> {
+  switch (change.kind) {
+    case 'add-domain':
+      return driver.addDomain(change, env);
+    case 'add-alias-domain':
+      return driver.addAliasDomain(change, env);
+    case 'rebuild-users-cdb':
+      // qmail's file, not vpopmail's: the same for both drivers.
+      rebuildUsersCdbFromAssign(env);
+      return env.done(change);
+    default:
+      return assertNever(change, 'structure change');
   }
 }
 
-/** A domain's user changes run as one batch: the error cannot blame its first change for another's failure. */
-function describeBatch(domain: string, batch: readonly Change[]): string {
-  return batch.length === 1 ? describeForError(batch[0]!) : `the ${batch.length} user changes of ${domain}`;
+async function run(step: ApplyStep, driver: Driver, env: ApplyEnvironment): Promise<void> {
+  switch (step.kind) {
+    case 'users':
+      return driver.applyDomainUsers(step.domain, step.changes, env);
+    case 'structure':
+      return structure(step.change, driver, env);
+    case 'redirection':
+      applyRedirection(step.change, env);
+      return env.done(step.change);
+    case 'relay':
+      return applyRelayChanges(step.changes, env);
+    default:
+      return assertNever(step, 'apply step');
+  }
 }
 
 /**
- * Executes a plan in its order. The user-level changes of a domain go to the driver as one batch
- * (one vpasswd rewrite and one cdb build for the files driver); everything else runs one by one.
- * Stops at the first failure, which names the step; what was done before it stays done and the
- * next apply converges from there.
+ * Executes a plan in its order, step by step (plan/steps.ts: a domain's user changes are one
+ * batch, all relay changes another). Stops at the first failure, which names the step; what was
+ * done before it stays done and the next apply converges from there.
  */
 export async function applyPlan(plan: Plan, driver: Driver, env: ApplyEnvironment): Promise<void> {
-  const changes = plan.changes;
-  const handled = new Set<number>();
-  for (let i = 0; i < changes.length; i++) {
-    if (handled.has(i)) continue;
-    const change = changes[i]!;
+  for (const step of applySteps(plan.changes)) {
+    const first = firstChangeOf(step);
     // A step is never cut short: a signal stops the apply between two, with what was done reported.
     // Steps run synchronously, so the signal's callback gets its turn only if the loop is let run.
     if (env.stopRequested) await new Promise((resolve) => setImmediate(resolve));
     const stop = env.stopRequested?.();
-    if (stop) throw new ApplyStepError(`stopped by ${stop} before ${describeForError(change)}`, change);
-    if (USER_KINDS.has(change.kind) && 'domain' in change) {
-      const batch: Change[] = [];
-      for (let j = i; j < changes.length; j++) {
-        const other = changes[j]!;
-        if (USER_KINDS.has(other.kind) && 'domain' in other && other.domain === change.domain) {
-          batch.push(other);
-          handled.add(j);
-        }
-      }
-      await step(change, () => driver.applyDomainUsers(change.domain, batch, env), describeBatch(change.domain, batch));
-    } else if (change.kind === 'add-domain') {
-      await step(change, () => driver.addDomain(change, env));
-    } else if (change.kind === 'add-alias-domain') {
-      await step(change, () => driver.addAliasDomain(change, env));
-    } else if (change.kind === 'rebuild-users-cdb') {
-      // qmail's file, not vpopmail's: the same for both drivers.
-      await step(change, () => {
-        rebuildUsersCdbFromAssign(env);
-        env.done(change);
-      });
-    } else if (isRedirection(change)) {
-      await step(change, () => {
-        applyRedirection(change, env);
-        env.done(change);
-      });
-    } else if (RELAY_KINDS.has(change.kind)) {
-      // All relay changes at once: one tcp.smtp write and one tcprules compile.
-      const relay: Change[] = [];
-      changes.forEach((other, j) => {
-        if (!RELAY_KINDS.has(other.kind) || handled.has(j)) return;
-        relay.push(other);
-        handled.add(j);
-      });
-      await step(change, () => applyRelayChanges(relay, env));
-    } else {
-      throw new ApplyStepError(`internal error: no executor for ${change.kind}`, change);
+    if (stop) throw new ApplyStepError(`stopped by ${stop} before ${describeForError(first)}`, first);
+    try {
+      await run(step, driver, env);
+    } catch (error) {
+      throw new ApplyStepError(`${describeStep(step)} failed: ${(error as Error).message}`, first, { cause: error });
     }
   }
 }

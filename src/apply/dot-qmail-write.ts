@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Change } from '../model/change.js';
+import { assertNever, type RedirectionChange } from '../model/change.js';
 import { quoted } from '../model/display.js';
 import { PATH_SHOWN, userDirProblem } from '../model/live-paths.js';
 import { dotQmailFileName, targetProblem } from '../model/names.js';
@@ -65,10 +65,10 @@ function forwardFile(env: ApplyEnvironment, domain: string, user: string, file: 
  * Forwards and aliases are `.qmail` files, written the same way whatever the driver: atomically,
  * 0600, owned by the domain. A removed file is archived, not unlinked.
  */
-export function applyRedirection(change: Change, env: ApplyEnvironment): void {
-  const owner = env.ownerOf('domain' in change ? change.domain : '');
+export function applyRedirection(change: RedirectionChange, env: ApplyEnvironment): void {
+  const owner = env.ownerOf(change.domain);
   const write = (path: string, content: string) => {
-    assertNoSymlinkBelow(domainDirOf(env, 'domain' in change ? change.domain : ''), path);
+    assertNoSymlinkBelow(domainDirOf(env, change.domain), path);
     env.fault(`write ${path}`);
     writeFileAtomic(path, content, owner ? { owner } : {});
   };
@@ -95,11 +95,7 @@ export function applyRedirection(change: Change, env: ApplyEnvironment): void {
     case 'delete-forward':
       return archive(change.file, change.domain);
     default:
-      throw new Error(`internal error: ${change.kind} is not a redirection`);
+      return assertNever(change, 'redirection');
   }
-}
-
-export function isRedirection(change: Change): boolean {
-  return ['add-alias', 'modify-alias', 'delete-alias', 'add-forward', 'modify-forward', 'delete-forward'].includes(change.kind);
 }
 

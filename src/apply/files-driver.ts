@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
 import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
-import type { Change, PasswordMaterial } from '../model/change.js';
+import type { PasswordMaterial, UserChange } from '../model/change.js';
 import type { LiveUser } from '../model/state.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic, type Ownership } from './atomic-write.js';
@@ -15,7 +15,6 @@ import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { editVpasswd } from './vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
 
-type UserChange = Extract<Change, { kind: 'add-user' | 'modify-user' | 'delete-user' | 'rebuild-vpasswd-cdb' }>;
 
 /** Hash and clear field for a new password: a clear text is hashed here, never stored unless the build keeps clear text. */
 function passwordFields(password: PasswordMaterial, clearPasswords: boolean): { hash: string; clear: string } {
@@ -76,9 +75,8 @@ export const filesDriver: Driver = {
   async applyDomainUsers(domain, changes, env) {
     const domainDir = domainDirOf(env, domain);
     const owner = env.ownerOf(domain);
-    const userChanges = changes as readonly UserChange[];
     if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.vpopmailHome, domainDir);
-    await withVpasswdLock(domainDir, owner, () => applyUsersLocked(domain, domainDir, userChanges, env, owner));
+    await withVpasswdLock(domainDir, owner, () => applyUsersLocked(domain, domainDir, changes, env, owner));
   },
 
   async addDomain(change, env) {

@@ -1,20 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Change } from '../model/change.js';
+import type { RelayChange } from '../model/change.js';
 import { relayRuleLine } from '../model/relay.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { vpopmailOwner } from './domain-files.js';
 import type { ApplyEnvironment } from './types.js';
 
-type RelayChange = Extract<Change, { kind: 'add-relay' | 'delete-relay' }>;
+/** The changes that edit tcp.smtp itself. */
+type RuleChange = Exclude<RelayChange, { kind: 'rebuild-tcp-smtp-cdb' }>;
 
 /**
  * tcp.smtp with the managed rules changed and every other line where it was: deleted rules are
  * dropped by line number (checked against their text), new ones go after the last managed rule,
  * or first when there is none, so they precede a catch-all such as `:allow`.
  */
-export function editTcpSmtp(text: string, changes: readonly RelayChange[]): string {
+export function editTcpSmtp(text: string, changes: readonly RuleChange[]): string {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const dropped = new Set<number>();
@@ -72,8 +73,8 @@ export function compileTcpRules(env: ApplyEnvironment): void {
   env.counters.tcpRulesBuilds++;
 }
 
-export function applyRelayChanges(changes: readonly Change[], env: ApplyEnvironment): void {
-  const relayChanges = changes.filter((c): c is RelayChange => c.kind === 'add-relay' || c.kind === 'delete-relay');
+export function applyRelayChanges(changes: readonly RelayChange[], env: ApplyEnvironment): void {
+  const relayChanges = changes.filter((c): c is RuleChange => c.kind !== 'rebuild-tcp-smtp-cdb');
   if (relayChanges.length > 0) {
     const path = join(env.vpopmailHome, 'etc', 'tcp.smtp');
     const text = existsSync(path) ? readFileSync(path, 'utf8') : '';

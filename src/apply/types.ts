@@ -1,4 +1,4 @@
-import type { Change } from '../model/change.js';
+import type { Change, StructureChange, UserChange } from '../model/change.js';
 import type { LiveState } from '../model/state.js';
 import type { Ownership } from './atomic-write.js';
 
@@ -44,9 +44,9 @@ export interface ApplyEnvironment {
 /** A driver applies the user-level changes of one domain (vpasswd, user dirs, the cdb). */
 export interface Driver {
   name: 'files' | 'vpopmail';
-  applyDomainUsers(domain: string, changes: readonly Change[], env: ApplyEnvironment): Promise<void>;
-  addDomain(change: Extract<Change, { kind: 'add-domain' }>, env: ApplyEnvironment): Promise<void>;
-  addAliasDomain(change: Extract<Change, { kind: 'add-alias-domain' }>, env: ApplyEnvironment): Promise<void>;
+  applyDomainUsers(domain: string, changes: readonly UserChange[], env: ApplyEnvironment): Promise<void>;
+  addDomain(change: Extract<StructureChange, { kind: 'add-domain' }>, env: ApplyEnvironment): Promise<void>;
+  addAliasDomain(change: Extract<StructureChange, { kind: 'add-alias-domain' }>, env: ApplyEnvironment): Promise<void>;
 }
 
 /** A failed step, with what had been applied before it. */

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
-import type { PasswordMaterial, UserTarget } from '../model/change.js';
+import { assertNever, type PasswordMaterial, type UserTarget } from '../model/change.js';
 import { FLAG_NAMES, FLAG_BITS, KNOWN_FLAG_MASK, VMODUSER_FLAG_OPTION } from '../model/flags.js';
 import { NOQUOTA } from '../model/quota.js';
 import { archivePath } from './archive.js';
@@ -201,7 +201,7 @@ export const vpopmailDriver: Driver = {
           break;
         }
         default:
-          throw new Error(`internal error: ${change.kind} is not a user change`);
+          assertNever(change, 'user change');
       }
       env.done(change);
     }

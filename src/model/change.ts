@@ -21,13 +21,15 @@ export type UserFieldChange =
   /** The clear-text field of a server that keeps one is blanked when only a hash is given. */
   | { field: 'clear-password'; reason: string };
 
-/**
- * One step of a plan. The plan is plain data: apply executes it in order without re-deriving
- * anything, and every variant carries exactly what its executor needs.
- */
-export type Change =
+/** The domains themselves, and qmail's routing of them. */
+export type StructureChange =
   | { kind: 'add-domain'; domain: string; dir: string }
   | { kind: 'add-alias-domain'; domain: string; alias: string }
+  /** qmail's users/cdb rebuilt from users/assign (qmail-newu), when it does not route a declared domain as assign says. */
+  | { kind: 'rebuild-users-cdb'; domain: string; reason: string };
+
+/** A domain's vpasswd and mailboxes: a driver applies all of one domain's at once. */
+export type UserChange =
   | { kind: 'add-user'; domain: string; user: UserTarget; password: PasswordMaterial }
   | {
       kind: 'modify-user';
@@ -40,18 +42,28 @@ export type Change =
     }
   /** The user directory is moved to `<archiveParent>/<name>-<UTC timestamp>/` before the line goes. */
   | { kind: 'delete-user'; domain: string; name: string; dir: string; archiveParent: string }
+  | { kind: 'rebuild-vpasswd-cdb'; domain: string; reason: string };
+
+/** Aliases and forwards: `.qmail-<name>` files (or a user's own `.qmail`), one at a time. */
+export type RedirectionChange =
   | { kind: 'add-alias'; domain: string; name: string; to: string[] }
   | { kind: 'modify-alias'; domain: string; name: string; before: string[]; after: string[] }
   | { kind: 'delete-alias'; domain: string; name: string; before: string[]; file: string }
   | { kind: 'add-forward'; domain: string; name: string; after: Forward }
   | { kind: 'modify-forward'; domain: string; name: string; before: Forward; after: Forward; file: string }
-  | { kind: 'delete-forward'; domain: string; name: string; before: Forward; file: string }
-  | { kind: 'add-relay'; address: string }
-  | { kind: 'delete-relay'; address: string; line: number }
-  | { kind: 'rebuild-vpasswd-cdb'; domain: string; reason: string }
-  | { kind: 'rebuild-tcp-smtp-cdb'; reason: string }
-  /** qmail's users/cdb rebuilt from users/assign (qmail-newu), when it does not route a declared domain as assign says. */
-  | { kind: 'rebuild-users-cdb'; domain: string; reason: string };
+  | { kind: 'delete-forward'; domain: string; name: string; before: Forward; file: string };
+
+/** The SMTP relay rules of tcp.smtp: all of them in one write and one tcprules compile. */
+export type RelayChange = { kind: 'add-relay'; address: string } | { kind: 'delete-relay'; address: string; line: number } | { kind: 'rebuild-tcp-smtp-cdb'; reason: string };
+
+/**
+ * One step of a plan. The plan is plain data: apply executes it in order without re-deriving
+ * anything, and every variant carries exactly what its executor needs.
+ */
+export type Change = StructureChange | UserChange | RedirectionChange | RelayChange;
+
+/** Which of the sub-unions above a change belongs to; how apply batches and dispatches it. */
+export type ChangeFamily = 'structure' | 'users' | 'redirection' | 'relay';
 
 export type ChangeKind = Change['kind'];
 
@@ -94,6 +106,50 @@ export interface Plan {
   /** Domains over policy.maxChangePercent: apply refuses them without --force. */
   thresholdBreaches: ThresholdBreach[];
   summary: PlanSummary;
+}
+
+const FAMILY: Record<ChangeKind, ChangeFamily> = {
+  'add-domain': 'structure',
+  'add-alias-domain': 'structure',
+  'rebuild-users-cdb': 'structure',
+  'add-user': 'users',
+  'modify-user': 'users',
+  'delete-user': 'users',
+  'rebuild-vpasswd-cdb': 'users',
+  'add-alias': 'redirection',
+  'modify-alias': 'redirection',
+  'delete-alias': 'redirection',
+  'add-forward': 'redirection',
+  'modify-forward': 'redirection',
+  'delete-forward': 'redirection',
+  'add-relay': 'relay',
+  'delete-relay': 'relay',
+  'rebuild-tcp-smtp-cdb': 'relay',
+};
+
+export function familyOf(change: Change): ChangeFamily {
+  return FAMILY[change.kind];
+}
+
+export function isStructureChange(change: Change): change is StructureChange {
+  return FAMILY[change.kind] === 'structure';
+}
+
+export function isUserChange(change: Change): change is UserChange {
+  return FAMILY[change.kind] === 'users';
+}
+
+export function isRedirectionChange(change: Change): change is RedirectionChange {
+  return FAMILY[change.kind] === 'redirection';
+}
+
+export function isRelayChange(change: Change): change is RelayChange {
+  return FAMILY[change.kind] === 'relay';
+}
+
+/** The default of an exhaustive switch: a compile error when a variant is not handled. */
+export function assertNever(value: never, what: string): never {
+  throw new Error(`internal error: unhandled ${what} ${JSON.stringify(value)}`);
 }
 
 export function summarise(changes: readonly Change[]): PlanSummary {
