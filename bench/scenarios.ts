@@ -15,7 +15,7 @@ import type { RunResult } from './measure.js';
 import type { Report, Row } from './report.js';
 import { restoreDomain, snapshotDomain } from './restore.js';
 import { Generator, makeDomain } from './site.js';
-import { formatVpasswdLine } from '../src/live/vpasswd.js';
+import { formatVpasswdLine } from '../src/formats/vpasswd.js';
 
 export interface Context {
   /** `node dist/cli/bin.js` */

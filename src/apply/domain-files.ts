@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { buildCdb } from '../cdb/write.js';
 import type { Change } from '../model/change.js';
 import type { LiveState } from '../model/state.js';
 import { writeFileAtomic, makeDirectories, type Ownership } from './atomic-write.js';
-import { nextUserDir, parseDirControl, formatDirControl } from './dir-control.js';
+import { formatAssignLine, usersCdbFromAssign } from '../formats/assign.js';
+import { nextUserDir, parseDirControl, formatDirControl } from '../formats/dir-control.js';
+import { insertSortedLine } from '../formats/update-file.js';
 import { domainDirOf, type ApplyEnvironment } from './types.js';
 
 /** vpopmail's `domains/.dir-control` when no domain exists yet. */
@@ -13,46 +14,6 @@ const NO_DOMAINS_DIR_CONTROL = '0\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n\n';
 
 function readText(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
-}
-
-/**
- * Inserts `line` before the first line that sorts after it, as vpopmail's update_file does for
- * assign, rcpthosts and virtualdomains; `terminator` (assign's `.`) follows them, and any lines
- * after it, which qmail never reads, stay after it. No-op when present.
- */
-export function insertSortedLine(text: string, line: string, terminator?: string): string {
-  const all = text.split('\n');
-  // qmail stops reading users/assign at its "." line: whatever follows stays after it, unread.
-  const end = terminator === undefined ? -1 : all.indexOf(terminator);
-  const lines = (end < 0 ? all : all.slice(0, end)).filter((l) => l !== '');
-  const afterEnd = end < 0 ? [] : all.slice(end + 1).filter((l, i, rest) => l !== '' || i < rest.length - 1);
-  if (lines.includes(line)) return text;
-  const at = lines.findIndex((existing) => existing > line);
-  lines.splice(at < 0 ? lines.length : at, 0, line);
-  if (terminator) lines.push(terminator, ...afterEnd);
-  return lines.join('\n') + '\n';
-}
-
-/** users/cdb as qmail-newu builds it (golden 01): `!loc` → `user\0uid\0gid\0dir\0dash\0`, then "" → the wildcard chars. */
-export function usersCdbFromAssign(assign: string): Buffer {
-  const records: Array<[string, string]> = [];
-  const wildChars = new Set<string>();
-  for (const line of assign.split('\n')) {
-    if (line === '.') break;
-    if (line === '') continue;
-    const kind = line[0];
-    const fields = line.slice(1).split(':');
-    if ((kind !== '+' && kind !== '=') || fields.length < 7) continue;
-    const [loc, user, uid, gid, dir, dash, ext] = fields as [string, string, string, string, string, string, string];
-    if (kind === '+') {
-      records.push([`!${loc.toLowerCase()}`, `${user}\0${uid}\0${gid}\0${dir}\0${dash}\0`]);
-      for (const c of dash) wildChars.add(c);
-    } else {
-      records.push([`=${loc.toLowerCase()}`, `${user}\0${uid}\0${gid}\0${dir}\0${dash}\0${ext}\0`]);
-    }
-  }
-  records.push(['', [...wildChars].join('')]);
-  return buildCdb(records);
 }
 
 /** Makes qmail see an assign change: the real qmail-newu when installed, else the same cdb ourselves. */
@@ -126,7 +87,7 @@ export function addDomainFiles(change: Extract<Change, { kind: 'add-domain' }>, 
   writeFileAtomic(controlPath, formatDirControl(control), owner ? { owner } : {});
   writeFileAtomic(join(dir, '.qmail-default'), `| ${env.vpopmailHome}/bin/vdelivermail '' delete\n`, owner ? { owner } : {});
   env.addedDomainDirs.set(change.domain, dir);
-  updateQmailFiles(env, `+${change.domain}-:${change.domain}:${vpopmail.uid}:${vpopmail.gid}:${dir}:-::`, change.domain);
+  updateQmailFiles(env, formatAssignLine({ domain: change.domain, realDomain: change.domain, uid: vpopmail.uid, gid: vpopmail.gid, dir }), change.domain);
   env.done(change);
 }
 
@@ -135,6 +96,6 @@ export function addAliasDomainFiles(change: Extract<Change, { kind: 'add-alias-d
   const real = env.live.domains.get(change.domain);
   const dir = domainDirOf(env, change.domain);
   const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.live);
-  updateQmailFiles(env, `+${change.alias}-:${change.domain}:${owner.uid}:${owner.gid}:${dir}:-::`, change.alias);
+  updateQmailFiles(env, formatAssignLine({ domain: change.alias, realDomain: change.domain, uid: owner.uid, gid: owner.gid, dir }), change.alias);
   env.done(change);
 }

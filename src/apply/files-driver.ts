@@ -2,17 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
-import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
+import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd } from '../formats/vpasswd.js';
 import type { PasswordMaterial, UserChange } from '../model/change.js';
 import type { LiveUser } from '../model/state.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic, type Ownership } from './atomic-write.js';
-import { EMPTY_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl, takeFreeSlot } from './dir-control.js';
+import { EMPTY_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl, takeFreeSlot } from '../formats/dir-control.js';
 import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
 import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { createUserDir, writeMaildirsize } from './user-dirs.js';
 import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
-import { editVpasswd } from './vpasswd-edit.js';
+import { editVpasswd } from '../formats/vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
 
 

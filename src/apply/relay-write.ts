@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RelayChange } from '../model/change.js';
-import { relayRuleLine } from '../model/relay.js';
+import { RELAY_RULE_SUFFIX, relayRuleLine } from '../formats/tcp-rules.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { vpopmailOwner } from './domain-files.js';
 import type { ApplyEnvironment } from './types.js';
@@ -27,7 +27,7 @@ export function editTcpSmtp(text: string, changes: readonly RuleChange[]): strin
     }
     dropped.add(index);
   }
-  const kept = lines.flatMap((line, index) => (dropped.has(index) ? [] : [{ line, managed: /:allow,RELAYCLIENT=""$/.test(line) }]));
+  const kept = lines.flatMap((line, index) => (dropped.has(index) ? [] : [{ line, managed: line.endsWith(RELAY_RULE_SUFFIX) }]));
   const lastManaged = kept.map((entry) => entry.managed).lastIndexOf(true);
   const added = changes.filter((c) => c.kind === 'add-relay').map((c) => ({ line: relayRuleLine(c.address), managed: true }));
   // concat, not splice(…, ...added): a spread of a huge list overflows the stack.

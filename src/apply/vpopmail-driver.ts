@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatVpasswdLine, parseVpasswd } from '../live/vpasswd.js';
+import { parseAssign } from '../formats/assign.js';
+import { formatVpasswdLine, parseVpasswd } from '../formats/vpasswd.js';
 import { assertNever, type PasswordMaterial, type UserTarget } from '../model/change.js';
 import { FLAG_NAMES, FLAG_BITS, KNOWN_FLAG_MASK, VMODUSER_FLAG_OPTION } from '../model/flags.js';
 import { NOQUOTA } from '../model/quota.js';
@@ -212,10 +213,10 @@ export const vpopmailDriver: Driver = {
     // vadddomain needs a postmaster password: a random one here, the declared one follows as add-user.
     run(env, ['vadddomain', '-r', change.domain]);
     env.addedDomainDirs.set(change.domain, change.dir);
-    const assign = readFileSync(join(env.qmailHome, 'users', 'assign'), 'utf8');
-    const line = assign.split('\n').find((l) => l.startsWith(`+${change.domain}-:${change.domain}:`));
-    if (!line) throw new Error(`vadddomain reported success but ${change.domain} is not in users/assign`);
-    env.addedDomainDirs.set(change.domain, line.split(':')[4]!);
+    const assignPath = join(env.qmailHome, 'users', 'assign');
+    const entry = parseAssign(readFileSync(assignPath, 'utf8'), assignPath).entries.find((e) => e.domain === change.domain && e.realDomain === change.domain);
+    if (!entry) throw new Error(`vadddomain reported success but ${change.domain} is not in users/assign`);
+    env.addedDomainDirs.set(change.domain, entry.dir);
     env.done(change);
   },
 

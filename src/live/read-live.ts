@@ -7,13 +7,13 @@ import { domainDirProblem, PATH_SHOWN, userDirProblem } from '../model/live-path
 import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProblem } from '../model/names.js';
 import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
 import { CdbFormatError, readCdbRecords } from '../cdb/read.js';
-import { type AssignEntry, parseAssign } from './assign.js';
+import { type AssignEntry, parseAssign } from '../formats/assign.js';
 import { vpasswdCdbFreshness } from './cdb-freshness.js';
-import { classifyDotQmail, deliveryPaths } from './dot-qmail.js';
+import { classifyDotQmail, deliveryPaths } from '../formats/dot-qmail.js';
 import { type FileRead, isNotRegularFile, mapWithLimit, readErrorDiagnostic, readFileOrMissing } from './fs-read.js';
 import { createFsPool, type FsPool } from './fs-pool.js';
-import { parseTcpRules } from './tcp-rules.js';
-import { parseVpasswd } from './vpasswd.js';
+import { parseTcpRules } from '../formats/tcp-rules.js';
+import { parseVpasswd } from '../formats/vpasswd.js';
 
 /** Where the server keeps its files, and which domains to read. */
 export interface ReadLiveOptions {

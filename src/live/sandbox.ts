@@ -1,5 +1,6 @@
 import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { formatAssignLine } from '../formats/assign.js';
 import { buildCdb } from '../cdb/write.js';
 
 /** Which recorded state of the scenario to build. */
@@ -211,7 +212,7 @@ async function domainsWithVpasswd(domainsDir: string): Promise<Array<{ name: str
 }
 
 function assignText(domains: ReadonlyArray<{ name: string; dir: string }>): string {
-  return domains.map((d) => `+${d.name}-:${d.name}:${ORACLE_UID}:${ORACLE_GID}:${d.dir}:-::\n`).join('') + '.\n';
+  return domains.map((d) => `${formatAssignLine({ domain: d.name, realDomain: d.name, uid: ORACLE_UID, gid: ORACLE_GID, dir: d.dir })}\n`).join('') + '.\n';
 }
 
 /** The records qmail-newu writes for those assign lines (golden 01: `!dom-` → `dom\0uid\0gid\0dir\0-\0`, then `""` → `-`). */

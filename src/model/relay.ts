@@ -78,17 +78,3 @@ export function relayBreadthWarning(address: string): string | undefined {
   const span = ranges.every(([l, h]) => l === h) ? `${low}/${ranges.length * 8}` : `${low}-${high}`;
   return `lets every client in ${span} relay, public address space wider than a /24 (close to an open relay): list the networks you mean`;
 }
-
-/** The exact tcp.smtp line mailstate writes, and the only form it recognises as its own. */
-export function relayRuleLine(address: string): string {
-  return `${address}:allow,RELAYCLIENT=""`;
-}
-
-const MANAGED_RULE = /^([^:]*):allow,RELAYCLIENT=""$/;
-
-/** The address of a tcp.smtp line that mailstate manages, or undefined for any other line. */
-export function managedRelayAddress(line: string): string | undefined {
-  const match = MANAGED_RULE.exec(line);
-  if (!match || relayAddressProblem(match[1]!) !== undefined) return undefined;
-  return match[1];
-}

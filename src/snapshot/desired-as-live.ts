@@ -1,3 +1,4 @@
+import { relayRuleLine } from '../formats/tcp-rules.js';
 import { dotQmailFileName } from '../model/names.js';
 import type { PasswordSpec } from '../model/password.js';
 import type { DesiredDomain, DesiredState, LiveDomain, LiveState, LiveUser, TcpRulesLine } from '../model/state.js';
@@ -63,7 +64,7 @@ export function liveFromDesired(base: DesiredState): LiveState {
     kind: 'relay',
     address: relay.address,
     line: index + 1,
-    text: `${relay.address}:allow,RELAYCLIENT=""`,
+    text: relayRuleLine(relay.address),
   }));
   return {
     vpopmailHome: base.vpopmailHome,

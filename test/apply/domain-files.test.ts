@@ -5,7 +5,8 @@ import { filesDriver } from '../../src/apply/files-driver.js';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { buildCdb } from '../../src/cdb/write.js';
 import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, planOf, qmailRoutingProblems, server } from './harness.js';
-import { insertSortedLine, usersCdbFromAssign } from '../../src/apply/domain-files.js';
+import { usersCdbFromAssign } from '../../src/formats/assign.js';
+import { insertSortedLine } from '../../src/formats/update-file.js';
 import { readCdbRecords } from '../../src/cdb/read.js';
 
 describe('users/assign edits', () => {

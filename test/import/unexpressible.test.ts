@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDesired } from '../../src/desired/load.js';
 import { importToYaml } from '../../src/import/to-yaml.js';
-import { parseVpasswd } from '../../src/live/vpasswd.js';
+import { parseVpasswd } from '../../src/formats/vpasswd.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { diffState } from '../../src/plan/plan.js';
 import { HASH_SECRET6, HOME, liveDomain, liveState } from '../builders.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { filesDriver } from '../../src/apply/files-driver.js';
-import { editVpasswd } from '../../src/apply/vpasswd-edit.js';
+import { editVpasswd } from '../../src/formats/vpasswd-edit.js';
 import { newCounters } from '../../src/apply/types.js';
 import { readLive } from '../../src/live/read-live.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';

@@ -33,7 +33,7 @@ describe('applySteps', () => {
     expect(steps[2]).toMatchObject({ kind: 'users', domain: 'a.test' });
     expect(steps[4]).toMatchObject({ kind: 'users', domain: 'b.test' });
     // Every change is in exactly one step.
-    expect(steps.flatMap((step) => ('changes' in step ? step.changes : [step.change])).length).toBe(changes.length);
+    expect(steps.flatMap((step): Change[] => ('changes' in step ? step.changes : [step.change])).length).toBe(changes.length);
   });
 
   it('has no step for an empty plan', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { insertSortedLine } from '../../src/apply/domain-files.js';
-import { parseAssign } from '../../src/live/assign.js';
+import { insertSortedLine } from '../../src/formats/update-file.js';
+import { parseAssign } from '../../src/formats/assign.js';
 import { anyBytes, anyText, goldenFiles, linesOf, mutatedGolden, withinCpuTime, runs, assertPrintableMessages } from './support.js';
 
 const FILE = '/var/qmail/users/assign';

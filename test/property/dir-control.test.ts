@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIR_CHARS, type DirControl, formatDirControl, NEW_DOMAIN_DIR_CONTROL, nextUserDir, parseDirControl, takeFreeSlot } from '../../src/apply/dir-control.js';
+import { DIR_CHARS, type DirControl, formatDirControl, NEW_DOMAIN_DIR_CONTROL, nextUserDir, parseDirControl, takeFreeSlot } from '../../src/formats/dir-control.js';
 import { anyBytes, anyText, goldenFiles, mutatedGolden, withinCpuTime, runs } from './support.js';
 
 const DIR_CONTROL = goldenFiles((name) => name === '.dir-control');

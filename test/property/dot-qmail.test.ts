@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dotQmailContent } from '../../src/apply/dot-qmail-write.js';
-import { classifyDotQmail, type DotQmailContext } from '../../src/live/dot-qmail.js';
+import { classifyDotQmail, type DotQmailContext } from '../../src/formats/dot-qmail.js';
 import { targetProblem } from '../../src/model/names.js';
 import { anyBytes, anyText, goldenFiles, mutatedGolden, withinCpuTime, runs } from './support.js';
 

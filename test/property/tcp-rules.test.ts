@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { editTcpSmtp } from '../../src/apply/relay-write.js';
-import { parseTcpRules } from '../../src/live/tcp-rules.js';
-import { managedRelayAddress, relayAddressProblem, relayRuleLine } from '../../src/model/relay.js';
+import { parseTcpRules } from '../../src/formats/tcp-rules.js';
+import { managedRelayAddress, relayRuleLine } from '../../src/formats/tcp-rules.js';
+import { relayAddressProblem } from '../../src/model/relay.js';
 import { anyBytes, anyString, anyText, goldenFiles, linesOf, mutatedGolden, withinCpuTime, runs, assertPrintableMessages } from './support.js';
 
 const FILE = '/home/vpopmail/etc/tcp.smtp';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { editVpasswd, type VpasswdEdits } from '../../src/apply/vpasswd-edit.js';
-import { parseVpasswd } from '../../src/live/vpasswd.js';
+import { editVpasswd, type VpasswdEdits } from '../../src/formats/vpasswd-edit.js';
+import { parseVpasswd } from '../../src/formats/vpasswd.js';
 import { goldenFiles, linesOf, mutatedGolden, runs } from './support.js';
 
 const VPASSWD = goldenFiles((name) => name === 'vpasswd');

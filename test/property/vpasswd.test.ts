@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCdb, buildCdbFromRanges } from '../../src/cdb/write.js';
 import { vpasswdCdbFreshness } from '../../src/live/cdb-freshness.js';
-import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd, type VpasswdLineFields } from '../../src/live/vpasswd.js';
+import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd, type VpasswdLineFields } from '../../src/formats/vpasswd.js';
 import { anyBytes, anyText, goldenFiles, linesOf, mutatedGolden, withinCpuTime, runs, assertPrintableMessages } from './support.js';
 
 const FILE = '/home/vpopmail/domains/example.com/vpasswd';

@@ -1,3 +1,4 @@
+import { buildCdb } from '../cdb/write.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 
 /** One virtual-domain line of qmail's `users/assign`: `+<domain>-:<realDomain>:<uid>:<gid>:<dir>:-::`. */
@@ -134,4 +135,35 @@ export function parseAssign(text: string, file: string): ParsedAssign {
     });
   }
   return { entries, diagnostics };
+}
+
+/** The line vadddomain writes for a domain, and vaddaliasdomain for an alias (`domain`) of `realDomain`. */
+export function formatAssignLine(entry: Pick<AssignEntry, 'domain' | 'realDomain' | 'uid' | 'gid' | 'dir'>): string {
+  return `+${entry.domain}-:${entry.realDomain}:${entry.uid}:${entry.gid}:${entry.dir}:-::`;
+}
+
+/**
+ * users/cdb as qmail-newu builds it (golden 01): `!loc` → `user\0uid\0gid\0dir\0dash\0`, then "" → the
+ * wildcard chars. It reads every line as qmail does, `=` lines included, unlike parseAssign, which
+ * keeps only vpopmail's domains.
+ */
+export function usersCdbFromAssign(assign: string): Buffer {
+  const records: Array<[string, string]> = [];
+  const wildChars = new Set<string>();
+  for (const line of assign.split('\n')) {
+    if (line === '.') break;
+    if (line === '') continue;
+    const kind = line[0];
+    const fields = line.slice(1).split(':');
+    if ((kind !== '+' && kind !== '=') || fields.length < 7) continue;
+    const [loc, user, uid, gid, dir, dash, ext] = fields as [string, string, string, string, string, string, string];
+    if (kind === '+') {
+      records.push([`!${loc.toLowerCase()}`, `${user}\0${uid}\0${gid}\0${dir}\0${dash}\0`]);
+      for (const c of dash) wildChars.add(c);
+    } else {
+      records.push([`=${loc.toLowerCase()}`, `${user}\0${uid}\0${gid}\0${dir}\0${dash}\0${ext}\0`]);
+    }
+  }
+  records.push(['', [...wildChars].join('')]);
+  return buildCdb(records);
 }

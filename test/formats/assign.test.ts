@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseAssign } from '../../src/live/assign.js';
-import { goldenFile, goldenText, S09, S16, sessionStep } from './golden.js';
+import { parseAssign } from '../../src/formats/assign.js';
+import { goldenFile, goldenText, S09, S16, sessionStep } from '../live/golden.js';
 
 const FILE = '/var/qmail/users/assign';
 

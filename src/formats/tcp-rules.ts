@@ -1,6 +1,23 @@
 import type { Diagnostic } from '../model/diagnostic.js';
-import { managedRelayAddress } from '../model/relay.js';
+import { relayAddressProblem } from '../model/relay.js';
 import type { TcpRulesLine } from '../model/state.js';
+
+/** What follows the address in every rule mailstate writes. */
+export const RELAY_RULE_SUFFIX = ':allow,RELAYCLIENT=""';
+
+/** The exact tcp.smtp line mailstate writes, and the only form it recognises as its own. */
+export function relayRuleLine(address: string): string {
+  return `${address}${RELAY_RULE_SUFFIX}`;
+}
+
+const MANAGED_RULE = /^([^:]*):allow,RELAYCLIENT=""$/;
+
+/** The address of a tcp.smtp line that mailstate manages, or undefined for any other line. */
+export function managedRelayAddress(line: string): string | undefined {
+  const match = MANAGED_RULE.exec(line);
+  if (!match || relayAddressProblem(match[1]!) !== undefined) return undefined;
+  return match[1];
+}
 
 /** Every line of tcp.smtp in order, and the lines tcprules would skip. */
 export interface ParsedTcpRules {

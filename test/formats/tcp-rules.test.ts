@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTcpRules } from '../../src/live/tcp-rules.js';
-import { goldenFile, goldenText, S10 } from './golden.js';
+import { parseTcpRules } from '../../src/formats/tcp-rules.js';
+import { goldenFile, goldenText, S10 } from '../live/golden.js';
 
 const FILE = '/home/vpopmail/etc/tcp.smtp';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDotQmail } from '../../src/live/dot-qmail.js';
-import { dotQmailListing, EXAMPLE_COM, goldenFile, goldenText, S06, S08, S15 } from './golden.js';
+import { classifyDotQmail } from '../../src/formats/dot-qmail.js';
+import { dotQmailListing, EXAMPLE_COM, goldenFile, goldenText, S06, S08, S15 } from '../live/golden.js';
 
 const ALICE_DIR = `${EXAMPLE_COM}/alice`;
 const BOB_DIR = `${EXAMPLE_COM}/bob`;

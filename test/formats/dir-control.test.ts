@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NEW_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl } from '../../src/apply/dir-control.js';
+import { NEW_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl } from '../../src/formats/dir-control.js';
 
 const scenario = join(import.meta.dirname, '../fixtures/golden/07-user-dir-hashing');
 
