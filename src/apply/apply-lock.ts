@@ -25,6 +25,32 @@ function isBusy(error: unknown): boolean {
   return code === 'EACCES' || code === 'EAGAIN' || code === 'EBUSY';
 }
 
+/**
+ * The pid the kernel names as holding the fcntl lock on the file open at `fd` (Linux /proc/locks:
+ * `1: POSIX  ADVISORY  WRITE <pid> <major>:<minor>:<inode> 0 EOF`), or undefined where it cannot
+ * tell. The pid in the file cannot say it: the holder writes it only after locking, so a loser
+ * may read the pid of an apply that died long ago.
+ */
+function kernelLockHolder(fd: number): number | undefined {
+  let table: string;
+  try {
+    table = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const { dev, ino } = fstatSync(fd, { bigint: true });
+  // glibc's dev_t encoding, printed by the kernel as two-digit hex.
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  const file = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${ino}`;
+  for (const line of table.split('\n')) {
+    const [, type, , , pid, where] = line.trim().split(/\s+/);
+    // Lines of blocked waiters read "N: -> POSIX …": their type field is "->".
+    if (type === 'POSIX' && where === file) return Number(pid) > 0 ? Number(pid) : undefined;
+  }
+  return undefined;
+}
+
 /** The holder writes its pid just after locking; give it a moment, so the message names it. */
 async function holderOf(path: string): Promise<number | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -48,9 +74,10 @@ export async function acquireApplyLock(path: string): Promise<() => void> {
     try {
       await lock(fd, { exclusive: true, immediate: true });
     } catch (error) {
+      const known = isBusy(error) ? kernelLockHolder(fd) : undefined;
       closeSync(fd);
       if (!isBusy(error)) throw error;
-      const holder = await holderOf(path);
+      const holder = known ?? (await holderOf(path));
       throw new LockBusyError(`another mailstate apply is running (pid ${holder ?? 'unknown'}, lock ${path})`, holder);
     }
     // The previous holder unlinks the file as it lets go: if that happened between our open and
