@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that run the built CLI never see stale code (test/support/build-dist.ts).
+    globalSetup: ['./test/support/build-dist.ts'],
     // One process per test file: the CPU-time bounds (test/property/support.ts) measure the process.
     pool: 'forks',
     // Hang guards, far above what any ordinary test or hook needs even on a loaded machine.

@@ -30,7 +30,7 @@ export interface DotQmailContext {
 
 /**
  * Classifies the text of a `.qmail-<name>` (qmail-local) or per-user `<dir>/.qmail` (vdelivermail)
- * by the first character of each line, as both programs do (vpopmail-format.md §8): `#` comment,
+ * by the first character of each line, as both programs do (qmail-local.c; vdelivermail.c): `#` comment,
  * `|` program, `.` or `/` file or Maildir, `&` or anything else a forward address.
  */
 export function classifyDotQmail(text: string, context: DotQmailContext = {}): DotQmailClass {

@@ -28,7 +28,7 @@ export interface ParsedVpasswd {
 export const MAX_VPASSWD_FLAGS = 2 ** 31 - 1;
 
 /**
- * vpopmail's cdb builder reads vpasswd with `fgets` into a 512-byte buffer (vpopmail-format.md §5):
+ * vpopmail's cdb builder reads vpasswd with `fgets` into a 512-byte buffer (vpopmail cdb/compile.c):
  * a longer line is split in two and the builder runs off the end of it.
  */
 export const VPASSWD_MAX_LINE_BYTES = 511;

@@ -1,6 +1,6 @@
 /**
  * vpopmail's per-user flag bits, stored as a decimal bitmask in vpasswd field 4 (pw_gid).
- * Values are identical in 5.4.33, 5.5 and 5.6 (vpopmail-format.md §2).
+ * Values are identical in 5.4.33, 5.5 and 5.6 (vpopmail.h).
  */
 export const FLAG_BITS = {
   no_password_change: 0x01,

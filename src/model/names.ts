@@ -3,7 +3,7 @@
  * reader: a live object whose name fails them cannot be declared, so it is reported as unmanaged
  * and never deleted.
  *
- * The character set is a strict subset of vpopmail's parse_email set (vpopmail-format.md §4):
+ * The character set is a strict subset of vpopmail's parse_email set (vpopmail.c, parse_email):
  * shell and glob metacharacters (`| $ \` * ? /`) are left out on purpose, and a name may not start
  * with `-` (read as an option by vpopmail's binaries) or `.` (hidden directory, `..`).
  */
@@ -112,7 +112,7 @@ export function normaliseTarget(target: string): string {
   return at < 0 ? target : `${target.slice(0, at)}@${target.slice(at + 1).toLowerCase()}`;
 }
 
-/** qmail-local and valias map `.` to `:` in .qmail extensions (vpopmail-format.md §8). */
+/** qmail-local and valias map `.` to `:` in .qmail extensions (qmail-local.c; valias.c). */
 export function dotQmailFileName(name: string): string {
   return `.qmail-${name.replace(/\./g, ':')}`;
 }

@@ -1,7 +1,7 @@
 /**
  * Quotas are kept in vpopmail's own field-7 spelling, canonicalised, so that desired and live
  * compare as plain strings: `NOQUOTA`, `<bytes>S`, `<bytes>S,<count>C`, `<count>C`, or the empty
- * string that vpopmail stores for `-q 0` (vpopmail-format.md §3).
+ * string that vpopmail stores for `-q 0` (vpopmail.c, format_maildirquota).
  */
 export const NOQUOTA = 'NOQUOTA';
 

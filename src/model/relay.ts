@@ -1,5 +1,5 @@
 /**
- * Relay rules are tcprules address prefixes for IPv4 clients (vpopmail-format.md §7): an exact
+ * Relay rules are tcprules address prefixes for IPv4 clients (ucspi-tcp tcprules.c): an exact
  * address `10.0.0.5`, a prefix ending in `.` such as `192.168.1.`, or a range in the last
  * component (`10.1.2.3-40`, `10.2-3.`). Host names, `info@` forms and IPv6 are refused: vanilla
  * tcprules splits at the first `:`, and names are only as good as reverse DNS.
