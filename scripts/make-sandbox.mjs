@@ -2,7 +2,7 @@
 // examples/sandbox/README.md): `node scripts/make-sandbox.mjs examples/sandbox sandbox`.
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildSandboxFromGolden } from '../dist/live/sandbox.js';
+import { buildSandboxFromGolden } from '../dist/sandbox/build.js';
 
 const [seed = 'examples/sandbox', target = 'sandbox'] = process.argv.slice(2);
 rmSync(resolve(target), { recursive: true, force: true });

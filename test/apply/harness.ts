@@ -7,7 +7,7 @@ import { applyPlan } from '../../src/apply/apply-plan.js';
 import { filesDriver } from '../../src/apply/files-driver.js';
 import { newCounters, type ApplyCounters, type ApplyEnvironment, type Driver } from '../../src/apply/types.js';
 import { readLive } from '../../src/live/read-live.js';
-import { buildSandboxFromGolden } from '../../src/live/sandbox.js';
+import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 import type { Plan } from '../../src/model/change.js';
 import type { DesiredDomain, DesiredState, DesiredUser, LiveState } from '../../src/model/state.js';
 import { diffState } from '../../src/plan/plan.js';

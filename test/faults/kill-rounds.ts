@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import { applyDesired, desiredFromLive, live, maildirMessages, type TestServer } from '../apply/harness.js';
 import { HASH_SECRET6, desiredUser } from '../builders.js';
 import { REPO, mailstate } from '../cli/run.js';
-import { buildSandboxFromGolden } from '../../src/live/sandbox.js';
+import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
 const D = 'example.com';

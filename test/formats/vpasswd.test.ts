@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCdbDump } from '../../src/live/sandbox.js';
+import { parseCdbDump } from '../../src/sandbox/build.js';
 import { cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd } from '../../src/formats/vpasswd.js';
 import { EXAMPLE_COM, goldenBytes, goldenFile, goldenText, S02, S03, S04, S05, S07, S10, S11, S13, S15 } from '../live/golden.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Sandbox, buildSandboxFromGolden, rewriteGoldenPaths } from '../../src/live/sandbox.js';
+import { type Sandbox, buildSandboxFromGolden, rewriteGoldenPaths } from '../../src/sandbox/build.js';
 
 /** The golden corpus: what real vpopmail 5.6.13 wrote (test/fixtures/golden/README.md). */
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../../src/model/diagnostic.js';
 import type { LiveDomain, LiveState } from '../../src/model/state.js';
 import { buildCdb } from '../../src/cdb/write.js';
 import { readLive } from '../../src/live/read-live.js';
-import { parseCdbDump } from '../../src/live/sandbox.js';
+import { parseCdbDump } from '../../src/sandbox/build.js';
 import {
   dotQmailListing,
   EXAMPLE_COM,
