@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { containerName, entityAt, quote } from './describe.js';
 import type { FileRole } from './describe.js';
 import { parseYamlFull } from './yaml-full.js';
@@ -26,7 +26,7 @@ export function parseYaml(raw: string, file: string, role: FileRole): ParsedYaml
     diagnostics: [],
     broken: false,
   };
-  const at = (offset: number, severity: Diagnostic['severity'], code: string, message: string): Diagnostic => ({
+  const at = (offset: number, severity: Diagnostic['severity'], code: DiagnosticCode, message: string): Diagnostic => ({
     severity,
     code,
     message,
@@ -64,7 +64,7 @@ export function diagnosticAt(
   parsed: ParsedYaml,
   path: Path,
   side: 'key' | 'value',
-  code: string,
+  code: DiagnosticCode,
   message: string,
   severity: Diagnostic['severity'] = 'error',
 ): Diagnostic {

@@ -1,5 +1,5 @@
 import { basename, isAbsolute, join, relative } from 'node:path';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { FLAG_NAMES } from '../model/flags.js';
 import { CONTROL_CHARACTER } from '../model/display.js';
 import { aliasNameProblem, commentProblem, domainNameProblem, normaliseTarget, targetProblem, userNameProblem } from '../model/names.js';
@@ -71,7 +71,7 @@ export function domainFacts(parsed: ParsedYaml, domains: readonly DomainEntry[])
   });
 }
 
-function errorAt(place: Place, code: string, message: string): Diagnostic {
+function errorAt(place: Place, code: DiagnosticCode, message: string): Diagnostic {
   return { severity: 'error', code, message, file: place.file, line: place.line, col: place.col };
 }
 
@@ -108,7 +108,7 @@ export function aliasDomainRules(domains: readonly DomainFacts[]): Diagnostic[] 
   for (const domain of domains) {
     const here = domain.key.file;
     for (const { name, at } of domain.aliasDomains) {
-      const report = (code: string, message: string): void => {
+      const report = (code: DiagnosticCode, message: string): void => {
         out.push(errorAt(at, code, `aliasDomains: ${quote(name)} ${message}`));
       };
       const problem = domainNameProblem(name);

@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative } from 'node:path';
 import { hasErrors } from '../model/diagnostic.js';
-import type { Diagnostic, Result } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode, Result } from '../model/diagnostic.js';
 import type { PasswordSpec, SecretRef } from '../model/password.js';
 import type { DesiredDomain, DesiredState, DesiredUser } from '../model/state.js';
 import { ioReason } from './load.js';
@@ -59,7 +59,7 @@ export function inspectSecretFiles(state: DesiredState, root: string, io: Secret
       if (user.password.kind !== 'secret' || !('file' in user.password.ref)) continue;
       const path = user.password.ref.file;
       const shown = user.password.source.slice('file:'.length);
-      const warn = (code: string, message: string): void => {
+      const warn = (code: DiagnosticCode, message: string): void => {
         out.push({ severity: 'warning', code, message: `user "${userName}@${name}": password: ${message}`, file: user.source.file, line: user.source.line, col: user.source.col });
       };
       const info = safe(() => io.stat(path));
@@ -115,7 +115,7 @@ export function resolveSecrets(
 type SecretProblem = Pick<Diagnostic, 'severity' | 'code' | 'message'>;
 
 function readSecret(ref: SecretRef, source: string, io: SecretIo): { clear?: string; problems: SecretProblem[] } {
-  const error = (code: string, message: string): { problems: SecretProblem[] } => ({ problems: [{ severity: 'error', code, message }] });
+  const error = (code: DiagnosticCode, message: string): { problems: SecretProblem[] } => ({ problems: [{ severity: 'error', code, message }] });
   let clear: string;
   const problems: SecretProblem[] = [];
   if ('env' in ref) {

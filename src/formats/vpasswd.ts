@@ -1,5 +1,5 @@
 import type { CdbRanges } from '../cdb/write.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { canonicalQuotaField } from '../model/quota.js';
 import type { LiveUser, MalformedVpasswdLine } from '../model/state.js';
 
@@ -49,7 +49,7 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
   const unterminated = lines[lines.length - 1] !== '';
   if (!unterminated) lines.pop();
 
-  const warn = (code: string, line: number, message: string): void => {
+  const warn = (code: DiagnosticCode, line: number, message: string): void => {
     diagnostics.push({ severity: 'warning', code, message, file, line });
   };
 

@@ -5,14 +5,71 @@ export interface SourceLocation {
   col?: number;
 }
 
+/** Every diagnostic code mailstate gives: stable ids for machines (JSON plans, CI), one per kind of problem. */
+export const DIAGNOSTIC_CODES = [
+  'alias-domain-conflict',
+  'alias-shadows-user',
+  'archived-mailbox-still-delivered',
+  'assign-after-end',
+  'assign-duplicate',
+  'assign-malformed',
+  'assign-missing',
+  'assign-unterminated',
+  'domain-dir-missing',
+  'domain-dir-unsafe',
+  'domain-is-alias',
+  'duplicate-alias-domain',
+  'duplicate-domain',
+  'duplicate-item',
+  'duplicate-key',
+  'include-no-match',
+  'invalid-include',
+  'invalid-name',
+  'invalid-relay',
+  'invalid-target',
+  'invalid-value',
+  'live-conflict',
+  'not-utf8',
+  'password-not-comparable',
+  'password-required',
+  'postmaster-required',
+  'read-error',
+  'schema',
+  'secret-empty',
+  'secret-invalid',
+  'secret-missing',
+  'secret-outside',
+  'secret-readable',
+  'secret-unreadable',
+  'secret-unresolved',
+  'snapshot-invalid',
+  'tcp-smtp-skipped-line',
+  'unreadable',
+  'users-cdb-corrupt',
+  'vpasswd-cdb-corrupt',
+  'vpasswd-duplicate',
+  'vpasswd-line-too-long',
+  'vpasswd-malformed',
+  'vpasswd-malformed-line',
+  'vpasswd-malformed-user',
+  'vpasswd-mixed-fields',
+  'vpasswd-no-newline',
+  'vpasswd-quota',
+  'vpasswd-unsafe-user',
+  'wide-relay',
+  'yaml',
+] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
 /**
  * A user-facing problem. Validation and the live reader return these instead of throwing, so a
  * run can report every problem at once.
  */
 export interface Diagnostic {
   severity: 'error' | 'warning';
-  /** Stable machine-readable id, e.g. `schema`, `duplicate-user`, `vpasswd-malformed`. */
-  code: string;
+  /** Stable machine-readable id (DIAGNOSTIC_CODES). */
+  code: DiagnosticCode;
   message: string;
   file?: string;
   line?: number;

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { DIAGNOSTIC_CODES } from '../model/diagnostic.js';
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
@@ -46,7 +47,7 @@ const relayLine = {
   required: ['kind', 'line', 'text'],
   additionalProperties: false,
 };
-const diagnostic = object({ severity: { enum: ['error', 'warning'] }, code: str, message: str, file: str, line: int, col: int }, ['file', 'line', 'col']);
+const diagnostic = object({ severity: { enum: ['error', 'warning'] }, code: { enum: [...DIAGNOSTIC_CODES] }, message: str, file: str, line: int, col: int }, ['file', 'line', 'col']);
 
 /** The shape of a version-1 snapshot: what parseSnapshot relies on before it builds Maps from it. */
 export const SNAPSHOT_SCHEMA = object(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/model/diagnostic.js';
+import { DIAGNOSTIC_CODES, type Diagnostic } from '../../src/model/diagnostic.js';
 import type { LiveRelay, UnmanagedObject } from '../../src/model/state.js';
 import { parseSnapshot, renderSnapshot, SNAPSHOT_VERSION, type Snapshot, type SnapshotDomain, type SnapshotUser } from '../../src/snapshot/format.js';
 import { anyBytes, anyString, withinCpuTime, runs } from './support.js';
@@ -73,7 +73,7 @@ const relay: fc.Arbitrary<LiveRelay> = fc.record({
 });
 
 const diagnostic: fc.Arbitrary<Diagnostic> = fc.record(
-  { severity: fc.constantFrom('error' as const, 'warning' as const), code: str, message: str, file: str, line: fc.nat(), col: fc.nat() },
+  { severity: fc.constantFrom('error' as const, 'warning' as const), code: fc.constantFrom(...DIAGNOSTIC_CODES), message: str, file: str, line: fc.nat(), col: fc.nat() },
   { requiredKeys: ['severity', 'code', 'message'] },
 );
 
