@@ -26,7 +26,9 @@ export function watchReplacements(dir: string, names: readonly string[]): { stop
       // inotify events are read by the event loop: let the last ones arrive.
       await sleep(100);
       watcher.close();
-      const newInode = new Map(names.map((name) => [name, statSync(join(dir, name), { throwIfNoEntry: false })?.ino !== inodes.get(name)]));
+      const newInode = new Map(
+        names.map((name) => [name, statSync(join(dir, name), { throwIfNoEntry: false })?.ino !== inodes.get(name)]),
+      );
       return { replaced, newInode };
     },
   };

@@ -78,7 +78,14 @@ export function loadFixture(cacheDir: string, shape: SiteShape, log: (line: stri
   const site = siteOf(shape);
   const paths = treePaths(join(dir, 'tree'));
   writeTree(site, paths.root);
-  const fixture: Fixture = { id, dir, shape, paths, users: shape.domains * shape.usersEach, syncFile: writeDesired(site, paths, join(dir, 'sync')) };
+  const fixture: Fixture = {
+    id,
+    dir,
+    shape,
+    paths,
+    users: shape.domains * shape.usersEach,
+    syncFile: writeDesired(site, paths, join(dir, 'sync')),
+  };
   writeManifest(join(dir, 'manifest.json'), fixture);
   log(`  generated ${id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return fixture;
@@ -91,7 +98,12 @@ const SHORT_HASH = '$1$abcdefgh$ywpTNDTYPzAT3Ohgseebp/';
  * The YAML of a change to the fixture's first domain (the tree itself is not touched). `bare`:
  * added users carry only a short password hash, every other field at its default.
  */
-export function loadChange(fixture: Fixture, counts: ChangeCounts, log: (line: string) => void, options: { bare?: boolean } = {}): ChangeFixture {
+export function loadChange(
+  fixture: Fixture,
+  counts: ChangeCounts,
+  log: (line: string) => void,
+  options: { bare?: boolean } = {},
+): ChangeFixture {
   const dir = join(fixture.dir, `change-${counts.add}.${counts.modify}.${counts.delete}${options.bare ? '-bare' : ''}`);
   const cached = readManifest<ChangeFixture>(join(dir, 'manifest.json'));
   if (cached) return cached;
@@ -102,7 +114,17 @@ export function loadChange(fixture: Fixture, counts: ChangeCounts, log: (line: s
   const changed = changeDomain(7, first, counts);
   if (options.bare) {
     const added = new Set(changed.changes.add.map((user) => user.name));
-    const bare = (user: SiteUser): SiteUser => (added.has(user.name) ? { name: user.name, hash: SHORT_HASH, clear: 'secret1', quota: NOQUOTA, comment: defaultComment(user.name), flags: 0 } : user);
+    const bare = (user: SiteUser): SiteUser =>
+      added.has(user.name)
+        ? {
+            name: user.name,
+            hash: SHORT_HASH,
+            clear: 'secret1',
+            quota: NOQUOTA,
+            comment: defaultComment(user.name),
+            flags: 0,
+          }
+        : user;
     changed.domain = { ...changed.domain, users: changed.domain.users.map(bare) };
   }
   const change: ChangeFixture = {

@@ -20,7 +20,18 @@ import { parseArgs } from 'node:util';
 import { rssSource } from './measure.js';
 import { renderTable } from './report.js';
 import type { Report } from './report.js';
-import { applyChanges, cdbWriter, emptyTrash, hugePlan, importSite, machine, noChangeApply, planInSync, planOneDomain, scaleSeries } from './scenarios.js';
+import {
+  applyChanges,
+  cdbWriter,
+  emptyTrash,
+  hugePlan,
+  importSite,
+  machine,
+  noChangeApply,
+  planInSync,
+  planOneDomain,
+  scaleSeries,
+} from './scenarios.js';
 import type { Context } from './scenarios.js';
 
 const SCENARIOS = ['plan', 'one-domain', 'apply', 'import', 'cdb', 'series', 'no-change', 'huge-plan'] as const;
@@ -40,12 +51,19 @@ const { values } = parseArgs({
 });
 
 const only = new Set(values.only ? values.only.split(',') : SCENARIOS);
-for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario "${name}" (${SCENARIOS.join(', ')})`);
+for (const name of only)
+  if (!(SCENARIOS as readonly string[]).includes(name))
+    throw new Error(`--only: unknown scenario "${name}" (${SCENARIOS.join(', ')})`);
 const cacheDir = resolve(values.cache);
 mkdirSync(cacheDir, { recursive: true });
 
 const report: Report = {
-  machine: { ...machine(), node: process.version, platform: `${process.platform} ${process.arch}`, rssSource: rssSource() },
+  machine: {
+    ...machine(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    rssSource: rssSource(),
+  },
   settings: { scale: Number(values.scale), runs: Number(values.runs), warmup: Number(values.warmup) },
   rows: [],
   checks: [],

@@ -30,7 +30,9 @@ export function hasGnuTime(): boolean {
 }
 
 export function rssSource(): string {
-  return hasGnuTime() ? 'GNU time %M (getrusage of the child)' : 'process.resourceUsage().maxRSS via a preload (node processes only)';
+  return hasGnuTime()
+    ? 'GNU time %M (getrusage of the child)'
+    : 'process.resourceUsage().maxRSS via a preload (node processes only)';
 }
 
 export interface RunOptions {
@@ -58,7 +60,9 @@ export async function runTimed(argv: readonly string[], options: RunOptions = {}
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+      child.on('close', (code) =>
+        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+      );
     });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const rssKb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;

@@ -48,7 +48,8 @@ export function renderTable(report: Report): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
   const right = [false, true, true, true, true, false, false];
-  const format = (cells: string[]): string => `| ${cells.map((cell, i) => pad(cell, widths[i]!, right[i])).join(' | ')} |`;
+  const format = (cells: string[]): string =>
+    `| ${cells.map((cell, i) => pad(cell, widths[i]!, right[i])).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   const out = [format(header), rule, ...lines.map(format)];
   const notes = report.rows.flatMap((row) => row.notes.map((note) => `- ${row.title}: ${note}`));

@@ -58,12 +58,24 @@ export function snapshotDomain(domainDir: string, vpopmailHome: string, modified
   const userDirs = vpasswdDirs(rootFiles.get('vpasswd')?.toString('latin1') ?? '');
   const maildirsize = new Map<string, Buffer | undefined>();
   for (const name of modified) maildirsize.set(name, readOptional(join(userDirs.get(name)!, 'Maildir', 'maildirsize')));
-  return { domainDir, archiveDir: join(vpopmailHome, 'archive'), rootFiles, hashDirs: hashDirsOf(domainDir), userDirs, maildirsize };
+  return {
+    domainDir,
+    archiveDir: join(vpopmailHome, 'archive'),
+    rootFiles,
+    hashDirs: hashDirsOf(domainDir),
+    userDirs,
+    maildirsize,
+  };
 }
 
 const STAMP = /^\d{8}T\d{6}Z(-\d+)?$/;
 
-export function restoreDomain(snapshot: DomainSnapshot, added: readonly string[], deleted: readonly string[], trash: string): void {
+export function restoreDomain(
+  snapshot: DomainSnapshot,
+  added: readonly string[],
+  deleted: readonly string[],
+  trash: string,
+): void {
   const { domainDir } = snapshot;
   const now = vpasswdDirs(readFileSync(join(domainDir, 'vpasswd'), 'latin1'));
   const bin = join(trash, String(Date.now()));
@@ -79,7 +91,9 @@ export function restoreDomain(snapshot: DomainSnapshot, added: readonly string[]
   }
   const archived = existsSync(snapshot.archiveDir) ? readdirSync(join(snapshot.archiveDir, basenameOf(domainDir))) : [];
   for (const name of deleted) {
-    const entry = archived.find((candidate) => candidate.startsWith(`${name}-`) && STAMP.test(candidate.slice(name.length + 1)));
+    const entry = archived.find(
+      (candidate) => candidate.startsWith(`${name}-`) && STAMP.test(candidate.slice(name.length + 1)),
+    );
     const original = snapshot.userDirs.get(name)!;
     if (entry && !existsSync(original)) renameSync(join(snapshot.archiveDir, basenameOf(domainDir), entry), original);
   }
@@ -97,7 +111,8 @@ export function restoreDomain(snapshot: DomainSnapshot, added: readonly string[]
     else writeFileSync(path, data, { mode: 0o600 });
   }
   for (const name of deleted) {
-    if (!statSync(snapshot.userDirs.get(name)!, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`restore: ${name} was not brought back`);
+    if (!statSync(snapshot.userDirs.get(name)!, { throwIfNoEntry: false })?.isDirectory())
+      throw new Error(`restore: ${name} was not brought back`);
   }
 }
 

@@ -47,7 +47,38 @@ export function random(seed: number): () => number {
 }
 
 const CRYPT_CHARS = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const SYLLABLES = ['an', 'be', 'ca', 'do', 'el', 'fi', 'ga', 'ho', 'is', 'ja', 'ko', 'lu', 'ma', 'ne', 'ol', 'pa', 'ri', 'sa', 'to', 'ur', 'va', 'wi', 'xe', 'yo', 'zu', 'mar', 'len', 'tin', 'son', 'ber'];
+const SYLLABLES = [
+  'an',
+  'be',
+  'ca',
+  'do',
+  'el',
+  'fi',
+  'ga',
+  'ho',
+  'is',
+  'ja',
+  'ko',
+  'lu',
+  'ma',
+  'ne',
+  'ol',
+  'pa',
+  'ri',
+  'sa',
+  'to',
+  'ur',
+  'va',
+  'wi',
+  'xe',
+  'yo',
+  'zu',
+  'mar',
+  'len',
+  'tin',
+  'son',
+  'ber',
+];
 const QUOTAS = [50, 100, 250, 500, 1024, 2048].map((mb) => `${mb * 1024 * 1024}S`);
 
 export class Generator {
@@ -147,7 +178,9 @@ export function makeSite(seed: number, count: number, usersEach: number): Site {
   const gen = new Generator(seed);
   const domains: SiteDomain[] = [];
   for (let i = 0; i < count; i++) {
-    domains.push(makeDomain(gen, { name: `${gen.word(2)}${String(i).padStart(4, '0')}.example.com`, users: usersEach }));
+    domains.push(
+      makeDomain(gen, { name: `${gen.word(2)}${String(i).padStart(4, '0')}.example.com`, users: usersEach }),
+    );
   }
   return { domains, relay: ['127.', '10.1.', '192.168.7.'] };
 }
@@ -163,7 +196,11 @@ export interface ChangeSet {
  * The domain as the desired state after `changes`: `modify` of the existing users (quota,
  * comment or flags changed, a third each), `delete` of others, `add` new users with hashes.
  */
-export function changeDomain(seed: number, domain: SiteDomain, counts: { add: number; modify: number; delete: number }): { domain: SiteDomain; changes: ChangeSet } {
+export function changeDomain(
+  seed: number,
+  domain: SiteDomain,
+  counts: { add: number; modify: number; delete: number },
+): { domain: SiteDomain; changes: ChangeSet } {
   const gen = new Generator(seed);
   const candidates = domain.users.filter((user) => user.name !== 'postmaster' && !user.forward);
   const chosen = new Set<number>();
@@ -174,7 +211,11 @@ export function changeDomain(seed: number, domain: SiteDomain, counts: { add: nu
   for (const [n, i] of modifyIdx.entries()) {
     const user = candidates[i]!;
     const change =
-      n % 3 === 0 ? { quota: user.quota === QUOTAS[0] ? QUOTAS[1]! : QUOTAS[0]! } : n % 3 === 1 ? { comment: `${user.comment} Jr` } : { flags: user.flags ^ 0x20 };
+      n % 3 === 0
+        ? { quota: user.quota === QUOTAS[0] ? QUOTAS[1]! : QUOTAS[0]! }
+        : n % 3 === 1
+          ? { comment: `${user.comment} Jr` }
+          : { flags: user.flags ^ 0x20 };
     modified.set(user.name, { ...user, ...change });
   }
   const taken = new Set(domain.users.map((user) => user.name));

@@ -8,7 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCdbFromRanges } from '../src/cdb/write.js';
-import { EMPTY_DOMAIN_DIR_CONTROL, NEW_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl } from '../src/formats/dir-control.js';
+import {
+  EMPTY_DOMAIN_DIR_CONTROL,
+  NEW_DOMAIN_DIR_CONTROL,
+  formatDirControl,
+  nextUserDir,
+  parseDirControl,
+} from '../src/formats/dir-control.js';
 import type { DirControl } from '../src/formats/dir-control.js';
 import { usersCdbFromAssign } from '../src/formats/assign.js';
 import { dotQmailContent } from '../src/apply/dot-qmail-write.js';
@@ -90,7 +96,8 @@ function writeDomain(domain: SiteDomain, domainDir: string, vpopmailHome: string
     lines.push([user.name, formatVpasswdLine({ ...user, apop: '1', dir: userDir }, true)]);
     const keepCopy = user.forward?.keepCopy ? { userDir, user: user.name, domainDir } : undefined;
     if (user.forward?.style === 'user') file(join(userDir, '.qmail'), dotQmailContent(user.forward.to, keepCopy));
-    if (user.forward?.style === 'domain') file(join(domainDir, dotQmailFileName(user.name)), dotQmailContent(user.forward.to, keepCopy));
+    if (user.forward?.style === 'domain')
+      file(join(domainDir, dotQmailFileName(user.name)), dotQmailContent(user.forward.to, keepCopy));
   }
   for (const alias of domain.aliases) file(join(domainDir, dotQmailFileName(alias.name)), dotQmailContent(alias.to));
   // vadduser keeps vpasswd sorted by name (strcmp order).
@@ -116,17 +123,19 @@ function writeQmail(qmailHome: string, domainDirs: ReadonlyMap<string, string>):
   mkdirSync(join(qmailHome, 'users'), { recursive: true });
   mkdirSync(join(qmailHome, 'control'), { recursive: true });
   const names = [...domainDirs.keys()].sort();
-  const assign = names.map((name) => `+${name}-:${name}:${UID}:${GID}:${domainDirs.get(name)}:-::\n`).join('') + '.\n';
+  const assign = `${names.map((name) => `+${name}-:${name}:${UID}:${GID}:${domainDirs.get(name)}:-::\n`).join('')}.\n`;
   writeFileSync(join(qmailHome, 'users', 'assign'), assign, { mode: 0o644 });
   writeFileSync(join(qmailHome, 'users', 'cdb'), usersCdbFromAssign(assign), { mode: 0o644 });
   writeFileSync(join(qmailHome, 'control', 'rcpthosts'), names.map((name) => `${name}\n`).join(''), { mode: 0o644 });
-  writeFileSync(join(qmailHome, 'control', 'virtualdomains'), names.map((name) => `${name}:${name}\n`).join(''), { mode: 0o644 });
+  writeFileSync(join(qmailHome, 'control', 'virtualdomains'), names.map((name) => `${name}:${name}\n`).join(''), {
+    mode: 0o644,
+  });
 }
 
 function writeRelay(vpopmailHome: string, relay: readonly string[]): void {
   const etc = join(vpopmailHome, 'etc');
   mkdirSync(etc, { recursive: true, mode: 0o755 });
-  const text = relay.map((address) => `${address}:allow,RELAYCLIENT=""\n`).join('') + ':allow\n';
+  const text = `${relay.map((address) => `${address}:allow,RELAYCLIENT=""\n`).join('')}:allow\n`;
   writeFileSync(join(etc, 'tcp.smtp'), text, { mode: 0o644 });
   execFileSync('tcprules', [join(etc, 'tcp.smtp.cdb'), join(etc, 'tcp.smtp.tmp')], { input: text });
 }

@@ -29,7 +29,8 @@ function userEntry(user: SiteUser): Record<string, unknown> {
   if (user.quota !== NOQUOTA) entry.quota = quotaValue(user.quota);
   if (user.comment !== defaultComment(user.name)) entry.comment = user.comment;
   if (user.flags !== 0) entry.flags = maskToFlags(user.flags);
-  if (user.forward) entry.forward = user.forward.keepCopy ? { to: user.forward.to, keepCopy: true } : { to: user.forward.to };
+  if (user.forward)
+    entry.forward = user.forward.keepCopy ? { to: user.forward.to, keepCopy: true } : { to: user.forward.to };
   return entry;
 }
 

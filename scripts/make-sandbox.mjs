@@ -7,4 +7,6 @@ import { buildSandboxFromGolden } from '../dist/sandbox/build.js';
 const [seed = 'examples/sandbox', target = 'sandbox'] = process.argv.slice(2);
 rmSync(resolve(target), { recursive: true, force: true });
 const sandbox = await buildSandboxFromGolden(resolve(seed), resolve(target));
-console.log(`Sandbox vpopmail server in ${target}/ (vpopmail home ${sandbox.vpopmailHome}, qmail home ${sandbox.qmailHome})`);
+console.log(
+  `Sandbox vpopmail server in ${target}/ (vpopmail home ${sandbox.vpopmailHome}, qmail home ${sandbox.qmailHome})`,
+);

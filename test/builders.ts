@@ -3,7 +3,8 @@ import { NOQUOTA } from '../src/model/quota.js';
 
 export const HOME = '/home/vpopmail';
 /** A real SHA-512 hash from the golden corpus (`openssl passwd -6 -salt abcdefgh secret6`). */
-export const HASH_SECRET6 = '$6$abcdefgh$xCmU6eXePqd8uT3.jYlk3Fgv/roflqiCi/twHrvHhPTT4qT0rTqu/3ZTFEf6uqFcl7eKyk81ngZEadU/ehEy51';
+export const HASH_SECRET6 =
+  '$6$abcdefgh$xCmU6eXePqd8uT3.jYlk3Fgv/roflqiCi/twHrvHhPTT4qT0rTqu/3ZTFEf6uqFcl7eKyk81ngZEadU/ehEy51';
 /** The golden `$1$` hash of `secret1`. */
 export const HASH_SECRET1 = '$1$abcdefgh$ywpTNDTYPzAT3Ohgseebp/';
 

@@ -7,13 +7,21 @@ import { ApplyStepError, type ApplyEnvironment, type Driver } from './types.js';
 
 function describeForError(change: Change): string {
   const where = 'domain' in change ? ` (${change.domain})` : '';
-  const name = change.kind === 'add-user' ? change.user.name : 'name' in change ? change.name : 'address' in change ? change.address : '';
+  const name =
+    change.kind === 'add-user'
+      ? change.user.name
+      : 'name' in change
+        ? change.name
+        : 'address' in change
+          ? change.address
+          : '';
   return `${change.kind}${name ? ` ${name}` : ''}${where}`;
 }
 
 /** A domain's user changes run as one batch: the error cannot blame its first change for another's failure. */
 function describeStep(step: ApplyStep): string {
-  if (step.kind === 'users' && step.changes.length > 1) return `the ${step.changes.length} user changes of ${step.domain}`;
+  if (step.kind === 'users' && step.changes.length > 1)
+    return `the ${step.changes.length} user changes of ${step.domain}`;
   return describeForError(firstChangeOf(step));
 }
 

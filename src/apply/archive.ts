@@ -13,7 +13,10 @@ export interface ArchiveBounds {
 
 /** `20261125T204812Z`: sortable, and free of `:` (which qmail and some tools dislike in names). */
 export function archiveStamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -21,7 +24,14 @@ export function archiveStamp(now: Date): string {
  * atomic step and not a byte of mail is copied or lost. Never falls back to copy-and-delete.
  * Returns where it went, or undefined when the source no longer exists.
  */
-export function archivePath(source: string, archiveParent: string, name: string, now: Date, bounds: ArchiveBounds, owner?: Ownership): string | undefined {
+export function archivePath(
+  source: string,
+  archiveParent: string,
+  name: string,
+  now: Date,
+  bounds: ArchiveBounds,
+  owner?: Ownership,
+): string | undefined {
   // Both ends are checked right before the move: a vpasswd line or a link put in the path by the
   // vpopmail account must not make root move a directory from, or into, anywhere else.
   if (source === bounds.sourceWithin || !source.startsWith(`${bounds.sourceWithin}/`)) {
@@ -38,7 +48,9 @@ export function archivePath(source: string, archiveParent: string, name: string,
     renameSync(source, target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EXDEV') {
-      throw new Error(`cannot archive ${source}: ${archiveParent} is on another filesystem, and mailstate never copies mail to delete it`);
+      throw new Error(
+        `cannot archive ${source}: ${archiveParent} is on another filesystem, and mailstate never copies mail to delete it`,
+      );
     }
     throw error;
   }
@@ -46,4 +58,3 @@ export function archivePath(source: string, archiveParent: string, name: string,
   fsyncDirectory(archiveParent);
   return target;
 }
-

@@ -1,4 +1,18 @@
-import { closeSync, constants, fchownSync, fsyncSync, lchownSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, writeSync, mkdirSync, fchmodSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchownSync,
+  fsyncSync,
+  lchownSync,
+  lstatSync,
+  openSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+  mkdirSync,
+  fchmodSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** uid/gid to give created files and directories; undefined when not running as root. */
@@ -53,7 +67,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   // link), then create the file anew, refusing to follow one. Owner and mode go through the
   // descriptor, never through the name, which can be swapped.
   rmSync(temp, { force: true });
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? FILE_MODE);
+  const fd = openSync(
+    temp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    options.mode ?? FILE_MODE,
+  );
   try {
     fchmodSync(fd, options.mode ?? FILE_MODE);
     if (options.owner) fchownSync(fd, options.owner.uid, options.owner.gid);

@@ -85,17 +85,32 @@ export function addDomainFiles(change: Extract<Change, { kind: 'add-domain' }>, 
   env.fault(`mkdir ${dir}`);
   makeDirectories(dir, owner);
   writeFileAtomic(controlPath, formatDirControl(control), owner ? { owner } : {});
-  writeFileAtomic(join(dir, '.qmail-default'), `| ${env.vpopmailHome}/bin/vdelivermail '' delete\n`, owner ? { owner } : {});
+  writeFileAtomic(
+    join(dir, '.qmail-default'),
+    `| ${env.vpopmailHome}/bin/vdelivermail '' delete\n`,
+    owner ? { owner } : {},
+  );
   env.addedDomainDirs.set(change.domain, dir);
-  updateQmailFiles(env, formatAssignLine({ domain: change.domain, realDomain: change.domain, uid: vpopmail.uid, gid: vpopmail.gid, dir }), change.domain);
+  updateQmailFiles(
+    env,
+    formatAssignLine({ domain: change.domain, realDomain: change.domain, uid: vpopmail.uid, gid: vpopmail.gid, dir }),
+    change.domain,
+  );
   env.done(change);
 }
 
 /** vaddaliasdomain: an assign line pointing at the real domain's directory, plus the control files. */
-export function addAliasDomainFiles(change: Extract<Change, { kind: 'add-alias-domain' }>, env: ApplyEnvironment): void {
+export function addAliasDomainFiles(
+  change: Extract<Change, { kind: 'add-alias-domain' }>,
+  env: ApplyEnvironment,
+): void {
   const real = env.live.domains.get(change.domain);
   const dir = domainDirOf(env, change.domain);
   const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.live);
-  updateQmailFiles(env, formatAssignLine({ domain: change.alias, realDomain: change.domain, uid: owner.uid, gid: owner.gid, dir }), change.alias);
+  updateQmailFiles(
+    env,
+    formatAssignLine({ domain: change.alias, realDomain: change.domain, uid: owner.uid, gid: owner.gid, dir }),
+    change.alias,
+  );
   env.done(change);
 }

@@ -34,7 +34,7 @@ export function dotQmailContent(to: readonly string[], keepCopy?: OwnMaildir): s
     if (problem) throw new UnsafePathError(`refusing to write a Maildir line for ${keepCopy.user}: the ${problem}`);
     lines.push(`${keepCopy.userDir}/Maildir/`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function userDirOf(env: ApplyEnvironment, domain: string, user: string): string {
@@ -47,7 +47,10 @@ function userDirOf(env: ApplyEnvironment, domain: string, user: string): string 
 }
 
 function forwardContent(env: ApplyEnvironment, domain: string, user: string, forward: Forward): string {
-  return dotQmailContent(forward.to, forward.keepCopy ? { userDir: userDirOf(env, domain, user), user, domainDir: domainDirOf(env, domain) } : undefined);
+  return dotQmailContent(
+    forward.to,
+    forward.keepCopy ? { userDir: userDirOf(env, domain, user), user, domainDir: domainDirOf(env, domain) } : undefined,
+  );
 }
 
 /**
@@ -57,8 +60,11 @@ function forwardContent(env: ApplyEnvironment, domain: string, user: string, for
 function forwardFile(env: ApplyEnvironment, domain: string, user: string, file: string): string {
   const domainDir = domainDirOf(env, domain);
   if (file === `${domainDir}/${dotQmailFileName(user)}`) return file;
-  if (file === `${userDirOf(env, domain, user)}/.qmail`) return `${checkedUserDir(userDirOf(env, domain, user), user, domain, domainDir)}/.qmail`;
-  throw new UnsafePathError(`${quoted(file, PATH_SHOWN)} is neither ${domain}'s ${dotQmailFileName(user)} nor ${user}'s own .qmail: refusing to write it`);
+  if (file === `${userDirOf(env, domain, user)}/.qmail`)
+    return `${checkedUserDir(userDirOf(env, domain, user), user, domain, domainDir)}/.qmail`;
+  throw new UnsafePathError(
+    `${quoted(file, PATH_SHOWN)} is neither ${domain}'s ${dotQmailFileName(user)} nor ${user}'s own .qmail: refusing to write it`,
+  );
 }
 
 /**
@@ -73,7 +79,8 @@ export function applyRedirection(change: RedirectionChange, env: ApplyEnvironmen
     writeFileAtomic(path, content, owner ? { owner } : {});
   };
   const archive = (path: string, domain: string) => {
-    if (!basename(path).startsWith('.qmail')) throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} is not a .qmail file: refusing to archive it`);
+    if (!basename(path).startsWith('.qmail'))
+      throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} is not a .qmail file: refusing to archive it`);
     if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return;
     env.fault(`archive ${path}`);
     const bounds = { sourceWithin: domainDirOf(env, domain), archiveWithin: env.vpopmailHome };
@@ -84,12 +91,21 @@ export function applyRedirection(change: RedirectionChange, env: ApplyEnvironmen
     case 'add-alias':
       return write(`${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`, dotQmailContent(change.to));
     case 'modify-alias':
-      return write(`${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`, dotQmailContent(change.after));
+      return write(
+        `${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`,
+        dotQmailContent(change.after),
+      );
     case 'add-forward':
-      return write(`${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`, forwardContent(env, change.domain, change.name, change.after));
+      return write(
+        `${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`,
+        forwardContent(env, change.domain, change.name, change.after),
+      );
     case 'modify-forward': {
       // qmailadmin's per-user .qmail uses the same lines; it is rewritten where it is.
-      return write(forwardFile(env, change.domain, change.name, change.file), forwardContent(env, change.domain, change.name, change.after));
+      return write(
+        forwardFile(env, change.domain, change.name, change.file),
+        forwardContent(env, change.domain, change.name, change.after),
+      );
     }
     case 'delete-alias':
     case 'delete-forward':
@@ -98,4 +114,3 @@ export function applyRedirection(change: RedirectionChange, env: ApplyEnvironmen
       return assertNever(change, 'redirection');
   }
 }
-

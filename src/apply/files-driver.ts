@@ -7,14 +7,19 @@ import type { PasswordMaterial, UserChange } from '../model/change.js';
 import type { LiveUser } from '../model/state.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic, type Ownership } from './atomic-write.js';
-import { EMPTY_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl, takeFreeSlot } from '../formats/dir-control.js';
+import {
+  EMPTY_DOMAIN_DIR_CONTROL,
+  formatDirControl,
+  nextUserDir,
+  parseDirControl,
+  takeFreeSlot,
+} from '../formats/dir-control.js';
 import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
 import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { createUserDir, writeMaildirsize } from './user-dirs.js';
 import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { editVpasswd } from '../formats/vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
-
 
 /** Hash and clear field for a new password: a clear text is hashed here, never stored unless the build keeps clear text. */
 function passwordFields(password: PasswordMaterial, clearPasswords: boolean): { hash: string; clear: string } {
@@ -47,11 +52,15 @@ function readText(path: string): string {
  * Places new users as vadduser would: oldest freed hashed slot first, then the .dir-control
  * counter. Returns the directories and the bookkeeping to write back.
  */
-function placeUsers(domainDir: string, names: readonly string[]): { dirs: Map<string, string>; dirControl: string; freeSlots: string | undefined } {
+function placeUsers(
+  domainDir: string,
+  names: readonly string[],
+): { dirs: Map<string, string>; dirControl: string; freeSlots: string | undefined } {
   const controlText = readText(join(domainDir, '.dir-control'));
   // No .dir-control yet: a domain this apply created; its postmaster becomes account #1 as in vadddomain.
   const control = parseDirControl(controlText || EMPTY_DOMAIN_DIR_CONTROL);
-  if (!control) throw new Error(`${domainDir}/.dir-control is not in vpopmail's format: refusing to guess where new users go`);
+  if (!control)
+    throw new Error(`${domainDir}/.dir-control is not in vpopmail's format: refusing to guess where new users go`);
   const freePath = join(domainDir, '.dir_control_free');
   const freeText = readText(freePath);
   const free = freeText.split('\n').filter(Boolean);
@@ -88,11 +97,18 @@ export const filesDriver: Driver = {
   },
 };
 
-function applyUsersLocked(domain: string, domainDir: string, changes: readonly UserChange[], env: ApplyEnvironment, owner: Ownership | undefined): void {
+function applyUsersLocked(
+  domain: string,
+  domainDir: string,
+  changes: readonly UserChange[],
+  env: ApplyEnvironment,
+  owner: Ownership | undefined,
+): void {
   const vpasswdPath = join(domainDir, 'vpasswd');
   // vpasswd, vpasswd.cdb and .dir-control are replaced by rename, which replaces a link rather
   // than following it; reading one must not follow it either.
-  for (const file of ['vpasswd', 'vpasswd.cdb', '.dir-control', '.dir_control_free']) assertNoSymlinkBelow(domainDir, join(domainDir, file));
+  for (const file of ['vpasswd', 'vpasswd.cdb', '.dir-control', '.dir_control_free'])
+    assertNoSymlinkBelow(domainDir, join(domainDir, file));
   // Re-read under the lock: the text is the truth now, whatever was planned from.
   const text = readBytes(vpasswdPath);
   const parsed = parseVpasswd(text, vpasswdPath);
@@ -106,7 +122,13 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
   const clearPasswords = parsed.users.length > 0 ? parsed.clearPasswords : anyDomainKeepsClear(env);
 
   const additions = changes.filter((c): c is Extract<UserChange, { kind: 'add-user' }> => c.kind === 'add-user');
-  const placement = additions.length > 0 ? placeUsers(domainDir, additions.map((c) => c.user.name)) : undefined;
+  const placement =
+    additions.length > 0
+      ? placeUsers(
+          domainDir,
+          additions.map((c) => c.user.name),
+        )
+      : undefined;
 
   // 1. Mailboxes first: a user never appears in vpasswd without a Maildir to deliver to.
   for (const change of additions) {
@@ -118,7 +140,8 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
   if (placement) {
     env.fault(`write ${domainDir}/.dir-control`);
     writeFileAtomic(join(domainDir, '.dir-control'), placement.dirControl, owner ? { owner } : {});
-    if (placement.freeSlots !== undefined) writeFileAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
+    if (placement.freeSlots !== undefined)
+      writeFileAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
   }
 
   // 2. Deleted users' mailboxes go to the archive before their line goes, so a crash in between
@@ -129,7 +152,14 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
     const known = current.get(change.name)?.dir;
     const dir = checkedUserDir(known === undefined ? change.dir : fromBytes(known), change.name, domain, domainDir);
     env.fault(`archive ${dir}`);
-    const target = archivePath(dir, change.archiveParent, change.name, env.now, { sourceWithin: domainDir, archiveWithin: env.vpopmailHome }, owner);
+    const target = archivePath(
+      dir,
+      change.archiveParent,
+      change.name,
+      env.now,
+      { sourceWithin: domainDir, archiveWithin: env.vpopmailHome },
+      owner,
+    );
     if (target) env.counters.archived.push(target);
     deletions.add(change.name);
   }
@@ -152,15 +182,23 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
     if (change.kind !== 'modify-user') continue;
     const before = current.get(change.name);
     if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
-    const password = change.password ? passwordFields(change.password, clearPasswords) : { hash: before.hash, clear: before.clear ?? '' };
+    const password = change.password
+      ? passwordFields(change.password, clearPasswords)
+      : { hash: before.hash, clear: before.clear ?? '' };
     const after = { ...change.after, comment: bytes(change.after.comment) };
-    replacements.set(change.name, formatVpasswdLine({ ...before, ...after, hash: password.hash, clear: password.clear }, clearPasswords));
+    replacements.set(
+      change.name,
+      formatVpasswdLine({ ...before, ...after, hash: password.hash, clear: password.clear }, clearPasswords),
+    );
   }
   const added = additions.map((change) => {
     const password = passwordFields(change.password, clearPasswords);
     const dir = placement!.dirs.get(change.user.name)!;
     const user = { ...change.user, comment: bytes(change.user.comment), apop: '1', dir: bytes(dir) };
-    return { name: change.user.name, line: formatVpasswdLine({ ...user, hash: password.hash, clear: password.clear }, clearPasswords) };
+    return {
+      name: change.user.name,
+      line: formatVpasswdLine({ ...user, hash: password.hash, clear: password.clear }, clearPasswords),
+    };
   });
   const newText = editVpasswd(text, { deletions, replacements, additions: added });
   if (newText !== text) {
@@ -171,7 +209,11 @@ function applyUsersLocked(domain: string, domainDir: string, changes: readonly U
 
   // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
   env.fault(`write ${domainDir}/vpasswd.cdb`);
-  writeFileAtomic(join(domainDir, 'vpasswd.cdb'), buildCdbFromRanges(cdbRangesFromVpasswd(Buffer.from(newText, 'latin1'))), owner ? { owner } : {});
+  writeFileAtomic(
+    join(domainDir, 'vpasswd.cdb'),
+    buildCdbFromRanges(cdbRangesFromVpasswd(Buffer.from(newText, 'latin1'))),
+    owner ? { owner } : {},
+  );
   count(env.counters.cdbBuilds, domain);
   for (const change of changes) env.done(change);
 }

@@ -23,13 +23,19 @@ export function editTcpSmtp(text: string, changes: readonly RuleChange[]): strin
     if (change.kind !== 'delete-relay') continue;
     const index = change.line - 1;
     if (lines[index] !== relayRuleLine(change.address)) {
-      throw new Error(`tcp.smtp line ${change.line} is no longer "${relayRuleLine(change.address)}": the file changed since the plan`);
+      throw new Error(
+        `tcp.smtp line ${change.line} is no longer "${relayRuleLine(change.address)}": the file changed since the plan`,
+      );
     }
     dropped.add(index);
   }
-  const kept = lines.flatMap((line, index) => (dropped.has(index) ? [] : [{ line, managed: line.endsWith(RELAY_RULE_SUFFIX) }]));
+  const kept = lines.flatMap((line, index) =>
+    dropped.has(index) ? [] : [{ line, managed: line.endsWith(RELAY_RULE_SUFFIX) }],
+  );
   const lastManaged = kept.map((entry) => entry.managed).lastIndexOf(true);
-  const added = changes.filter((c) => c.kind === 'add-relay').map((c) => ({ line: relayRuleLine(c.address), managed: true }));
+  const added = changes
+    .filter((c) => c.kind === 'add-relay')
+    .map((c) => ({ line: relayRuleLine(c.address), managed: true }));
   // concat, not splice(…, ...added): a spread of a huge list overflows the stack.
   const all = kept.slice(0, lastManaged + 1).concat(added, kept.slice(lastManaged + 1));
   return all.map((entry) => entry.line).join('\n') + (all.length > 0 ? '\n' : '');

@@ -17,9 +17,14 @@ export class UnsafePathError extends Error {}
 /** Throws UnsafePathError unless `path` lies at or below `root` with no symbolic link on the way. */
 export function assertNoSymlinkBelow(root: string, path: string): void {
   if (path !== root && !path.startsWith(`${root}/`)) {
-    throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} is not inside ${quoted(root, PATH_SHOWN)}: refusing to write there`);
+    throw new UnsafePathError(
+      `${quoted(path, PATH_SHOWN)} is not inside ${quoted(root, PATH_SHOWN)}: refusing to write there`,
+    );
   }
-  const parts = path.slice(root.length).split('/').filter((part) => part !== '');
+  const parts = path
+    .slice(root.length)
+    .split('/')
+    .filter((part) => part !== '');
   if (parts.some((part) => part === '.' || part === '..')) {
     throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} has a "." or ".." segment: refusing to write there`);
   }
@@ -30,7 +35,9 @@ export function assertNoSymlinkBelow(root: string, path: string): void {
     // Not there yet: whatever follows is created by this apply, as real directories and files.
     if (info === undefined) return;
     if (info.isSymbolicLink()) {
-      throw new UnsafePathError(`${quoted(current, PATH_SHOWN)} is a symbolic link: mailstate does not write through links in the mail tree`);
+      throw new UnsafePathError(
+        `${quoted(current, PATH_SHOWN)} is a symbolic link: mailstate does not write through links in the mail tree`,
+      );
     }
     if (index < parts.length - 1 && !info.isDirectory()) {
       throw new UnsafePathError(`${quoted(current, PATH_SHOWN)} is not a directory: refusing to write below it`);
@@ -51,7 +58,8 @@ export function entryKind(path: string): 'file' | 'directory' | 'symlink' | 'oth
  */
 export function checkedUserDir(dir: string, name: string, domain: string, domainDir: string): string {
   const problem = userDirProblem(dir, name, domainDir);
-  if (problem) throw new UnsafePathError(`user ${name}@${domain}: vpasswd gives it the ${problem}: mailstate does not touch it`);
+  if (problem)
+    throw new UnsafePathError(`user ${name}@${domain}: vpasswd gives it the ${problem}: mailstate does not touch it`);
   assertNoSymlinkBelow(domainDir, dir);
   return dir;
 }

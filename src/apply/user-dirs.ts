@@ -1,4 +1,15 @@
-import { closeSync, constants, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchownSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { NOQUOTA } from '../model/quota.js';
 import { DIR_MODE, makeDirectories, writeFileAtomic, type Ownership } from './atomic-write.js';
@@ -40,7 +51,9 @@ export function createUserDir(dir: string, domainDir: string, quota: string, own
   assertNoSymlinkBelow(domainDir, dir);
   const adopted = !makeNewDirectory(dir, owner);
   // An adopted skeleton is the vpopmail account's: nothing in it may be a link root follows.
-  if (adopted) for (const part of ['lastauth', 'Maildir', ...MAILDIR_PARTS.map((p) => `Maildir/${p}`), 'Maildir/maildirsize']) assertNoSymlinkBelow(domainDir, join(dir, part));
+  if (adopted)
+    for (const part of ['lastauth', 'Maildir', ...MAILDIR_PARTS.map((p) => `Maildir/${p}`), 'Maildir/maildirsize'])
+      assertNoSymlinkBelow(domainDir, join(dir, part));
   if (adopted && !isEmptySkeleton(dir)) {
     throw new Error(`${dir} already exists and is not empty: refusing to give it to a new user (vadduser refuses too)`);
   }
@@ -52,7 +65,8 @@ export function createUserDir(dir: string, domainDir: string, quota: string, own
   const maildirsize = join(dir, 'Maildir', 'maildirsize');
   // An adopted skeleton's maildirsize (checked above: no link) is replaced: the quota is this user's.
   if (adopted) rmSync(maildirsize, { force: true });
-  if (quota !== NOQUOTA && quota !== '') writeNewFile(maildirsize, maildirsizeText(quota, { bytes: 0, count: 0 }), owner);
+  if (quota !== NOQUOTA && quota !== '')
+    writeNewFile(maildirsize, maildirsizeText(quota, { bytes: 0, count: 0 }), owner);
 }
 
 /** Creates `dir` (and its missing parents) for `owner`; false when it already exists. */

@@ -12,7 +12,12 @@ const RETRY_MS = 100;
  * that vadduser, vpasswd, qmailadmin or vpopmaild cannot interleave with our rewrite of vpasswd.
  * Waits while a foreign process holds it.
  */
-export async function withVpasswdLock<T>(domainDir: string, owner: Ownership | undefined, task: () => Promise<T> | T, timeoutMs = VPASSWD_LOCK_TIMEOUT_MS): Promise<T> {
+export async function withVpasswdLock<T>(
+  domainDir: string,
+  owner: Ownership | undefined,
+  task: () => Promise<T> | T,
+  timeoutMs = VPASSWD_LOCK_TIMEOUT_MS,
+): Promise<T> {
   const path = `${domainDir}/.vpasswd.lock`;
   // O_NOFOLLOW, and the owner set through the descriptor: the domain directory is the vpopmail
   // account's, and a link at this name must not make root create or chown a file elsewhere.
@@ -27,7 +32,8 @@ export async function withVpasswdLock<T>(domainDir: string, owner: Ownership | u
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EACCES' && code !== 'EAGAIN' && code !== 'EBUSY') throw error;
-        if (Date.now() > deadline) throw new Error(`${path} is held by another process (vpopmail tool?) for more than ${timeoutMs / 1000} s`);
+        if (Date.now() > deadline)
+          throw new Error(`${path} is held by another process (vpopmail tool?) for more than ${timeoutMs / 1000} s`);
         await sleep(RETRY_MS);
       }
     }

@@ -29,7 +29,9 @@ function run(env: ApplyEnvironment, argv: string[], stdin?: string): string {
   env.fault(`run ${argv[0]}`);
   const result = spawnSync(program, argv.slice(1), { input: stdin ?? '', encoding: 'utf8', timeout: 120_000 });
   if (result.error) throw new Error(`${argv[0]} could not run: ${result.error.message}`);
-  const output = `${result.stdout}${result.stderr}`.replace(/Please enter password for \S+: enter password again: /g, '').trim();
+  const output = `${result.stdout}${result.stderr}`
+    .replace(/Please enter password for \S+: enter password again: /g, '')
+    .trim();
   if (result.status !== 0 || /^Error/m.test(result.stdout)) {
     throw new Error(`${redact(argv).join(' ')} exited ${result.status ?? result.signal}: ${output || '(no output)'}`);
   }
@@ -61,7 +63,14 @@ interface VpasswdFixups {
  * it. So they run first, and everything vmoduser can do (hash, comment, flags) goes into one
  * final `vmoduser -n` call.
  */
-function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, after: UserTarget, password: PasswordMaterial | undefined, fixups: VpasswdFixups): void {
+function updateUser(
+  env: ApplyEnvironment,
+  email: string,
+  before: UserTarget,
+  after: UserTarget,
+  password: PasswordMaterial | undefined,
+  fixups: VpasswdFixups,
+): void {
   if (password?.kind === 'clear') run(env, ['vpasswd', email], `${password.clear}\n${password.clear}\n`);
   if (before.quota !== after.quota) run(env, ['vsetuserquota', email, quotaArgument(after.quota)]);
   const options: string[] = [];
@@ -79,7 +88,11 @@ function updateUser(env: ApplyEnvironment, email: string, before: UserTarget, af
   if (options.length > 0) run(env, ['vmoduser', '-n', ...options, email]);
 }
 
-function applyVpasswdFixups(vpasswdPath: string, fixups: VpasswdFixups, owner: ReturnType<ApplyEnvironment['ownerOf']>): void {
+function applyVpasswdFixups(
+  vpasswdPath: string,
+  fixups: VpasswdFixups,
+  owner: ReturnType<ApplyEnvironment['ownerOf']>,
+): void {
   // latin1: one char per byte, so bytes that are not UTF-8 (an old Latin-1 gecos) survive.
   const text = readFileSync(vpasswdPath, 'latin1');
   const parsed = parseVpasswd(text, vpasswdPath);
@@ -90,7 +103,10 @@ function applyVpasswdFixups(vpasswdPath: string, fixups: VpasswdFixups, owner: R
     const user = byName.get(line.slice(0, line.indexOf(':')));
     if (!user || (!fixups.blankClear.has(user.name) && !fixups.flags.has(user.name))) return line;
     const clear = parsed.clearPasswords && fixups.blankClear.has(user.name) ? '' : user.clear;
-    return formatVpasswdLine({ ...user, flags: fixups.flags.get(user.name) ?? user.flags, ...(clear === undefined ? {} : { clear }) }, parsed.clearPasswords);
+    return formatVpasswdLine(
+      { ...user, flags: fixups.flags.get(user.name) ?? user.flags, ...(clear === undefined ? {} : { clear }) },
+      parsed.clearPasswords,
+    );
   });
   const patched = lines.join('\n');
   if (patched !== text) writeFileAtomic(vpasswdPath, Buffer.from(patched, 'latin1'), owner ? { owner } : {});
@@ -101,7 +117,13 @@ function applyVpasswdFixups(vpasswdPath: string, fixups: VpasswdFixups, owner: R
  * by an interrupted files-driver apply, or made by hand. No vpasswd line points at it, so nothing
  * delivers there; it goes to the archive like a deleted mailbox, never removed.
  */
-function archiveLeftoverDir(env: ApplyEnvironment, domain: string, dir: string, name: string, owner: ReturnType<ApplyEnvironment['ownerOf']>): void {
+function archiveLeftoverDir(
+  env: ApplyEnvironment,
+  domain: string,
+  dir: string,
+  name: string,
+  owner: ReturnType<ApplyEnvironment['ownerOf']>,
+): void {
   if (!existsSync(dir)) return;
   for (const user of env.live.domains.get(domain)?.users.values() ?? []) if (user.dir === dir) return;
   env.fault(`archive ${dir}`);
@@ -117,7 +139,9 @@ function archiveLeftoverDir(env: ApplyEnvironment, domain: string, dir: string, 
  * when the tree's ownership is not what users/assign says.
  */
 function recordAddedDirs(env: ApplyEnvironment, domain: string, vpasswdPath: string, names: readonly string[]): void {
-  const users = new Map(parseVpasswd(readFileSync(vpasswdPath, 'latin1'), vpasswdPath).users.map((user) => [user.name, user.dir]));
+  const users = new Map(
+    parseVpasswd(readFileSync(vpasswdPath, 'latin1'), vpasswdPath).users.map((user) => [user.name, user.dir]),
+  );
   for (const name of names) {
     const dir = users.get(name);
     if (dir === undefined) throw new Error(`vadduser reported success but ${name}@${domain} is not in ${vpasswdPath}`);
@@ -152,7 +176,14 @@ export const vpopmailDriver: Driver = {
         case 'delete-user': {
           const dir = checkedUserDir(live?.users.get(change.name)?.dir ?? change.dir, change.name, domain, domainDir);
           env.fault(`archive ${dir}`);
-          const target = archivePath(dir, change.archiveParent, change.name, env.now, { sourceWithin: domainDir, archiveWithin: env.vpopmailHome }, owner);
+          const target = archivePath(
+            dir,
+            change.archiveParent,
+            change.name,
+            env.now,
+            { sourceWithin: domainDir, archiveWithin: env.vpopmailHome },
+            owner,
+          );
           if (target) env.counters.archived.push(target);
           // vdeluser rm -rf's the directory: give it an empty one, the mail is already in the archive.
           mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -161,7 +192,12 @@ export const vpopmailDriver: Driver = {
         }
         case 'add-user': {
           const email = `${change.user.name}@${domain}`;
-          const blank: UserTarget = { name: change.user.name, comment: change.user.name === 'postmaster' ? 'Postmaster' : change.user.name, quota: NOQUOTA, flags: 0 };
+          const blank: UserTarget = {
+            name: change.user.name,
+            comment: change.user.name === 'postmaster' ? 'Postmaster' : change.user.name,
+            quota: NOQUOTA,
+            flags: 0,
+          };
           if (createdByVadddomain.has(change.user.name)) {
             updateUser(env, email, blank, change.user, change.password, fixups);
             added.push(change.user.name);
@@ -180,7 +216,10 @@ export const vpopmailDriver: Driver = {
           const email = `${change.name}@${domain}`;
           const current = live?.users.get(change.name);
           if (!current) throw new Error(`${email} is not in the live state this plan was made from`);
-          assertNoSymlinkBelow(domainDir, `${checkedUserDir(current.dir, change.name, domain, domainDir)}/Maildir/maildirsize`);
+          assertNoSymlinkBelow(
+            domainDir,
+            `${checkedUserDir(current.dir, change.name, domain, domainDir)}/Maildir/maildirsize`,
+          );
           updateUser(env, email, current, change.after, change.password, fixups);
           break;
         }
@@ -214,7 +253,9 @@ export const vpopmailDriver: Driver = {
     run(env, ['vadddomain', '-r', change.domain]);
     env.addedDomainDirs.set(change.domain, change.dir);
     const assignPath = join(env.qmailHome, 'users', 'assign');
-    const entry = parseAssign(readFileSync(assignPath, 'utf8'), assignPath).entries.find((e) => e.domain === change.domain && e.realDomain === change.domain);
+    const entry = parseAssign(readFileSync(assignPath, 'utf8'), assignPath).entries.find(
+      (e) => e.domain === change.domain && e.realDomain === change.domain,
+    );
     if (!entry) throw new Error(`vadddomain reported success but ${change.domain} is not in users/assign`);
     env.addedDomainDirs.set(change.domain, entry.dir);
     env.done(change);

@@ -14,7 +14,8 @@ const HEADER_SIZE = 2048;
  * truncated or inconsistent file instead of reading past its end.
  */
 export function readCdbRecords(data: Buffer): CdbRecord[] {
-  if (data.length < HEADER_SIZE) throw new CdbFormatError(`file is ${data.length} bytes, shorter than the 2048-byte header`);
+  if (data.length < HEADER_SIZE)
+    throw new CdbFormatError(`file is ${data.length} bytes, shorter than the 2048-byte header`);
   // Records end where the first hash table starts.
   let end = data.length;
   for (let t = 0; t < 256; t++) {
@@ -61,7 +62,8 @@ export function lookupCdb(data: Buffer, key: Buffer): Buffer | undefined {
       const keyLength = data.readUInt32LE(recordPos);
       const valueLength = data.readUInt32LE(recordPos + 4);
       const keyStart = recordPos + 8;
-      if (keyStart + keyLength + valueLength > data.length) throw new CdbFormatError('record runs past the end of the file');
+      if (keyStart + keyLength + valueLength > data.length)
+        throw new CdbFormatError('record runs past the end of the file');
       if (keyLength === key.length && data.subarray(keyStart, keyStart + keyLength).equals(key)) {
         return data.subarray(keyStart + keyLength, keyStart + keyLength + valueLength);
       }

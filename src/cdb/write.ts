@@ -48,7 +48,8 @@ export function buildCdb(records: Iterable<readonly [CdbInput, CdbInput]>): Buff
 export function buildCdbFromRanges({ source, ranges }: CdbRanges): Buffer {
   const count = ranges.length / 4;
   let dataEnd = HEADER_SIZE;
-  for (let i = 0; i < count; i++) dataEnd += 8 + (ranges[4 * i + 1]! - ranges[4 * i]!) + (ranges[4 * i + 3]! - ranges[4 * i + 2]!);
+  for (let i = 0; i < count; i++)
+    dataEnd += 8 + (ranges[4 * i + 1]! - ranges[4 * i]!) + (ranges[4 * i + 3]! - ranges[4 * i + 2]!);
   // Every record has one entry in a table of twice its bucket's size: 16 bytes per record.
   const size = dataEnd + 16 * count;
   if (size > MAX_SIZE) throw new RangeError('cdb larger than 4 GiB');

@@ -13,8 +13,13 @@ export const COMMON_OPTIONS = {
  * Parses a command's options. Positional arguments beyond `positional.max` (none, except apply's
  * saved plan) are refused: `mailstate plan other.yaml` must not quietly plan ./mailstate.yaml.
  */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T, positional?: { max: number; what: string }) {
-  let parsed;
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+  positional?: { max: number; what: string },
+) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -22,7 +27,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
   const extra = parsed.positionals[positional?.max ?? 0];
   if (extra !== undefined) {
-    const hint = Object.hasOwn(options, 'file') ? 'the file is given with -f FILE' : `mailstate ${command} takes options only`;
+    const hint = Object.hasOwn(options, 'file')
+      ? 'the file is given with -f FILE'
+      : `mailstate ${command} takes options only`;
     const takes = positional ? `mailstate ${command} takes ${positional.what}; ` : '';
     throw new ExitError(`mailstate ${command}: unexpected argument "${extra}" (${takes}${hint})`);
   }

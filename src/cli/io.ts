@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RefusalKind } from '../reconcile/refusal.js';
 
@@ -39,7 +50,12 @@ export class ExitError extends Error {
 /** Why a write failed, short (as desired/load.ts's ioReason, not imported: it would load the YAML parser at every start). */
 function ioReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  const reasons: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a parent is not a directory' };
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a parent is not a directory',
+  };
   if (typeof code === 'string') return reasons[code] ?? code;
   return error instanceof Error ? error.message : String(error);
 }
@@ -68,7 +84,10 @@ export function checkOutputTarget(target: string, shown: string): void {
   } catch (error) {
     throw new ExitError(`cannot write ${shown}: ${ioReason(error)}; nothing was written.`);
   }
-  if (info && !info.isFile()) throw new ExitError(`refusing to write ${shown}: it is ${describeKind(info)}, not a regular file; nothing was written.`);
+  if (info && !info.isFile())
+    throw new ExitError(
+      `refusing to write ${shown}: it is ${describeKind(info)}, not a regular file; nothing was written.`,
+    );
 }
 
 /**

@@ -21,7 +21,7 @@ import { EXIT, ExitError, type CliIo } from './io.js';
  */
 
 export function stderrReport(io: CliIo): Report {
-  return (d) => io.stderr(formatDiagnostic(d) + '\n');
+  return (d) => io.stderr(`${formatDiagnostic(d)}\n`);
 }
 
 /** A sentence the library has for the user, as a note on standard error. */
@@ -34,7 +34,11 @@ export function orExit<T>(result: Staged<T>): T {
   throw new ExitError(result.refusal.reason, EXIT.error, result.refusal.kind);
 }
 
-export async function loadDesiredOrExit(io: CliIo, source: DesiredSource, report: Report = stderrReport(io)): Promise<DesiredState> {
+export async function loadDesiredOrExit(
+  io: CliIo,
+  source: DesiredSource,
+  report: Report = stderrReport(io),
+): Promise<DesiredState> {
   return orExit(await loadDesiredFile(source, io.cwd, report));
 }
 

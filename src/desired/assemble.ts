@@ -33,7 +33,11 @@ export function sharedContext(main: ParsedYaml, mainDir: string): SharedContext 
  * there is no error.
  */
 export function buildDesired(files: DesiredFiles, overrides: Overrides = {}): Result<DesiredState> {
-  const main = checkFile(files.main, { ...sharedContext(files.main, files.mainDir), role: 'main', fileDir: files.mainDir });
+  const main = checkFile(files.main, {
+    ...sharedContext(files.main, files.mainDir),
+    role: 'main',
+    fileDir: files.mainDir,
+  });
   const all = [main, ...files.includes];
   const facts = all.flatMap((file) => file.domains);
   const diagnostics = [
@@ -50,13 +54,25 @@ export function buildDesired(files: DesiredFiles, overrides: Overrides = {}): Re
     ...homeRules(files.main),
     ...all.flatMap((file) => file.rules.secretFiles),
   ];
-  const sorted = sortDiagnostics(diagnostics, all.map((file) => file.file));
+  const sorted = sortDiagnostics(
+    diagnostics,
+    all.map((file) => file.file),
+  );
   if (hasErrors(sorted)) return { ok: false, diagnostics: sorted };
   const domains = all.flatMap((file) => {
     if (!file.normalized) throw new Error(`internal error: ${file.file} has no error but was not normalised`);
     return file.normalized;
   });
-  return { ok: true, value: normalizeDesired(files.main, domains, all.map((file) => file.file), overrides), diagnostics: sorted };
+  return {
+    ok: true,
+    value: normalizeDesired(
+      files.main,
+      domains,
+      all.map((file) => file.file),
+      overrides,
+    ),
+    diagnostics: sorted,
+  };
 }
 
 export interface ParseTextOptions {
@@ -71,21 +87,32 @@ export interface ParseTextOptions {
  */
 export function parseDesiredText(text: string, fileName: string, options: ParseTextOptions = {}): Result<DesiredState> {
   const main = parseYaml(text, fileName, 'main');
-  const virtual = new Map(Object.entries(options.includes ?? {}).map(([path, content]) => [posix.normalize(path), content]));
+  const virtual = new Map(
+    Object.entries(options.includes ?? {}).map(([path, content]) => [posix.normalize(path), content]),
+  );
   const { patterns, diagnostics } = includePatterns(main);
   const selected = selectIncludes(main, patterns, () => [...virtual.keys()], posix.basename(fileName));
   const base = posix.dirname(fileName);
   const shared = sharedContext(main, base);
   const includes = selected.files.map((path) => {
     const file = posix.join(base, path);
-    return checkFile(parseYaml(virtual.get(path)!, file, 'include'), { ...shared, role: 'include', fileDir: posix.dirname(file) });
+    return checkFile(parseYaml(virtual.get(path)!, file, 'include'), {
+      ...shared,
+      role: 'include',
+      fileDir: posix.dirname(file),
+    });
   });
-  return buildDesired({ main, mainDir: base, includes, diagnostics: [...diagnostics, ...selected.diagnostics] }, options.overrides);
+  return buildDesired(
+    { main, mainDir: base, includes, diagnostics: [...diagnostics, ...selected.diagnostics] },
+    options.overrides,
+  );
 }
 
 /** Main file first, then by line and column; problems without a position come first in their file. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[], files: readonly string[]): Diagnostic[] {
   const order = new Map(files.map((file, index) => [file, index]));
   const rank = (d: Diagnostic): number => (d.file === undefined ? -1 : (order.get(d.file) ?? files.length));
-  return [...diagnostics].sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return [...diagnostics].sort(
+    (a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0),
+  );
 }

@@ -47,11 +47,16 @@ const DEFAULT_WORKER = new URL('./check-worker.js', import.meta.url);
  * and files are checked independently. A worker sends back only each file's outcome (diagnostics
  * and normalised domains), never the parsed tree.
  */
-export async function checkIncludes(inputs: readonly IncludeInput[], shared: SharedContext, options: CheckPoolOptions = {}): Promise<FileOutcome[]> {
+export async function checkIncludes(
+  inputs: readonly IncludeInput[],
+  shared: SharedContext,
+  options: CheckPoolOptions = {},
+): Promise<FileOutcome[]> {
   const workerUrl = options.workerUrl ?? DEFAULT_WORKER;
   const threads = Math.min(options.threads ?? availableParallelism(), inputs.length);
   const bytes = inputs.reduce((sum, input) => sum + input.text.length, 0);
-  const here = (input: IncludeInput): FileOutcome => checkFile(parseYaml(input.text, input.file, 'include'), { ...shared, role: 'include', fileDir: input.fileDir });
+  const here = (input: IncludeInput): FileOutcome =>
+    checkFile(parseYaml(input.text, input.file, 'include'), { ...shared, role: 'include', fileDir: input.fileDir });
   // Under vitest this module runs from src/, where no compiled worker exists: check here.
   if (threads < 2 || bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || !existsSync(fileURLToPath(workerUrl))) {
     return inputs.map(here);

@@ -14,7 +14,11 @@ process.env = {};
 
 parentPort?.on('message', (request: CheckRequest) => {
   const outcomes = request.inputs.map((input) =>
-    checkFile(parseYaml(input.text, input.file, 'include'), { ...request.shared, role: 'include', fileDir: input.fileDir }),
+    checkFile(parseYaml(input.text, input.file, 'include'), {
+      ...request.shared,
+      role: 'include',
+      fileDir: input.fileDir,
+    }),
   );
   const response: CheckResponse = { outcomes };
   parentPort!.postMessage(response);

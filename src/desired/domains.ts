@@ -62,11 +62,13 @@ export function field(value: unknown, key: string): unknown {
 /** The user's `password:` as parsePassword reads it (the user must have the key), parsed once. */
 export function userPassword(user: MemberEntry): Checked<PasswordSpec> {
   user.checked ??= {};
-  return (user.checked.password ??= parsePassword(field(user.value, 'password')));
+  user.checked.password ??= parsePassword(field(user.value, 'password'));
+  return user.checked.password;
 }
 
 /** The user's `quota:` as parseQuota reads it (the user must have the key), parsed once. */
 export function userQuota(user: MemberEntry): Checked<string> {
   user.checked ??= {};
-  return (user.checked.quota ??= parseQuota(field(user.value, 'quota')));
+  user.checked.quota ??= parseQuota(field(user.value, 'quota'));
+  return user.checked.quota;
 }

@@ -47,8 +47,17 @@ export function checkFile(parsed: ParsedYaml, ctx: FileContext): FileOutcome {
   const schema = parsed.broken ? [] : validateAgainstSchema(parsed, ctx.role);
   const entries = domainEntries([parsed]);
   const ruleContext = { parsed, domains: entries, mainFile: ctx.mainFile, mainDir: ctx.mainDir, fileDir: ctx.fileDir };
-  const rules = Object.fromEntries(RULE_NAMES.map((name) => [name, FILE_RULES[name](ruleContext)])) as Record<FileRuleName, Diagnostic[]>;
-  const outcome: FileOutcome = { file: parsed.file, parse: parsed.diagnostics, schema, rules, domains: domainFacts(parsed, entries) };
+  const rules = Object.fromEntries(RULE_NAMES.map((name) => [name, FILE_RULES[name](ruleContext)])) as Record<
+    FileRuleName,
+    Diagnostic[]
+  >;
+  const outcome: FileOutcome = {
+    file: parsed.file,
+    parse: parsed.diagnostics,
+    schema,
+    rules,
+    domains: domainFacts(parsed, entries),
+  };
   if (!hasErrors([...parsed.diagnostics, ...schema, ...Object.values(rules).flat()])) {
     outcome.normalized = entries.map((entry) => normalizeDomain(entry, ctx.topQuota, ctx.fileDir));
   }

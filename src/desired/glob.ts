@@ -9,7 +9,8 @@ export function globSegments(pattern: string): { segments: string[] } | { proble
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(pattern)) return { problem: 'contains a control character' };
   if (pattern.startsWith('/')) return { problem: 'is an absolute path; patterns are relative to the main file' };
-  if (/[\\[\]{}]/.test(pattern)) return { problem: 'uses a glob feature mailstate does not support (only *, ? and ** are)' };
+  if (/[\\[\]{}]/.test(pattern))
+    return { problem: 'uses a glob feature mailstate does not support (only *, ? and ** are)' };
   const segments = pattern.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) return { problem: 'points outside the directory of the main file ("..")' };
   if (segments.some((segment) => segment.includes('**') && segment !== '**')) {

@@ -23,7 +23,15 @@ export function includePatterns(main: ParsedYaml): { patterns: IncludePattern[];
     if (typeof pattern !== 'string' || pattern === '') continue;
     const parsed = globSegments(pattern);
     if ('problem' in parsed) {
-      diagnostics.push(diagnosticAt(main, ['include', index], 'value', 'invalid-include', `include: ${quote(pattern)} ${parsed.problem}`));
+      diagnostics.push(
+        diagnosticAt(
+          main,
+          ['include', index],
+          'value',
+          'invalid-include',
+          `include: ${quote(pattern)} ${parsed.problem}`,
+        ),
+      );
     } else patterns.push({ pattern, index, segments: parsed.segments });
   }
   return { patterns, diagnostics };
@@ -47,7 +55,15 @@ export function selectIncludes(
     const matches = globMatcher(pattern.segments);
     const found = candidates(pattern).filter((path) => matches(path) && path !== mainPath);
     if (found.length === 0) {
-      diagnostics.push(diagnosticAt(main, ['include', pattern.index], 'value', 'include-no-match', `include: ${quote(pattern.pattern)} matches no file`));
+      diagnostics.push(
+        diagnosticAt(
+          main,
+          ['include', pattern.index],
+          'value',
+          'include-no-match',
+          `include: ${quote(pattern.pattern)} matches no file`,
+        ),
+      );
     }
     for (const path of [...found].sort()) {
       if (chosen.has(path)) continue;

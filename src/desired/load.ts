@@ -51,7 +51,8 @@ export interface LoadOptions {
 export async function loadDesired(file: string, options: LoadOptions = {}): Promise<Result<DesiredState>> {
   const read = options.readFile ?? readYamlFile;
   const list = options.readDir ?? nodeReadDir;
-  const display = (path: string): string => (options.displayBase === undefined ? path : relative(options.displayBase, resolve(path)) || path);
+  const display = (path: string): string =>
+    options.displayBase === undefined ? path : relative(options.displayBase, resolve(path)) || path;
   const mainName = display(file);
   let text: string;
   try {
@@ -59,7 +60,12 @@ export async function loadDesired(file: string, options: LoadOptions = {}): Prom
     if ('invalid' in decoded) return { ok: false, diagnostics: [{ ...decoded.invalid, file: mainName }] };
     text = decoded.text;
   } catch (error) {
-    return { ok: false, diagnostics: [{ severity: 'error', code: 'unreadable', message: `cannot read the file: ${ioReason(error)}`, file: mainName }] };
+    return {
+      ok: false,
+      diagnostics: [
+        { severity: 'error', code: 'unreadable', message: `cannot read the file: ${ioReason(error)}`, file: mainName },
+      ],
+    };
   }
   const main = parseYaml(text, mainName, 'main');
   const base = dirname(file);
@@ -71,21 +77,39 @@ export async function loadDesired(file: string, options: LoadOptions = {}): Prom
   diagnostics.push(...selected.diagnostics);
   // Read at once, reported in file order.
   const texts = await Promise.all(
-    selected.files.map(async (path): Promise<{ real: string; text: string } | { real: string; problem: Diagnostic }> => {
-      const real = join(base, path);
-      try {
-        // On disk, a symbolic link matched by a pattern must not lead out of the repository: a pull
-        // request could otherwise make the server read (and quote in messages) any file as YAML.
-        if (options.readFile === undefined && (await leavesDirectory(base, real))) {
-          return { real, problem: includeProblem(main, patterns, path, `include: ${quote(display(real))} is a symbolic link to a file outside the directory of the main file`) };
+    selected.files.map(
+      async (path): Promise<{ real: string; text: string } | { real: string; problem: Diagnostic }> => {
+        const real = join(base, path);
+        try {
+          // On disk, a symbolic link matched by a pattern must not lead out of the repository: a pull
+          // request could otherwise make the server read (and quote in messages) any file as YAML.
+          if (options.readFile === undefined && (await leavesDirectory(base, real))) {
+            return {
+              real,
+              problem: includeProblem(
+                main,
+                patterns,
+                path,
+                `include: ${quote(display(real))} is a symbolic link to a file outside the directory of the main file`,
+              ),
+            };
+          }
+          const decoded = decodeYaml(await read(real));
+          if ('invalid' in decoded) return { real, problem: { ...decoded.invalid, file: display(real) } };
+          return { real, text: decoded.text };
+        } catch (error) {
+          return {
+            real,
+            problem: includeProblem(
+              main,
+              patterns,
+              path,
+              `include: cannot read ${quote(display(real))}: ${ioReason(error)}`,
+            ),
+          };
         }
-        const decoded = decodeYaml(await read(real));
-        if ('invalid' in decoded) return { real, problem: { ...decoded.invalid, file: display(real) } };
-        return { real, text: decoded.text };
-      } catch (error) {
-        return { real, problem: includeProblem(main, patterns, path, `include: cannot read ${quote(display(real))}: ${ioReason(error)}`) };
-      }
-    }),
+      },
+    ),
   );
   const readable: IncludeInput[] = [];
   for (const entry of texts) {
@@ -97,7 +121,12 @@ export async function loadDesired(file: string, options: LoadOptions = {}): Prom
 }
 
 /** A problem with an included file, reported at the pattern that selected it. */
-function includeProblem(main: ParsedYaml, patterns: readonly IncludePattern[], path: string, message: string): Diagnostic {
+function includeProblem(
+  main: ParsedYaml,
+  patterns: readonly IncludePattern[],
+  path: string,
+  message: string,
+): Diagnostic {
   const pattern = patterns.find((p) => globMatcher(p.segments)(path));
   return diagnosticAt(main, ['include', pattern?.index ?? 0], 'value', 'unreadable', message);
 }
@@ -177,7 +206,9 @@ export function decodeYaml(raw: string | Uint8Array): Decoded {
   const before = stripBom(UTF8.decode(raw.subarray(0, bad)));
   const byte = raw[bad]!.toString(16).padStart(2, '0');
   const message = `the file is not valid UTF-8 (byte 0x${byte}); save it as UTF-8`;
-  return { invalid: { severity: 'error', code: 'not-utf8', message, ...lineColOf(lineStartsOf(before), before.length) } };
+  return {
+    invalid: { severity: 'error', code: 'not-utf8', message, ...lineColOf(lineStartsOf(before), before.length) },
+  };
 }
 
 /** The offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates). */
@@ -216,7 +247,11 @@ function invalidUtf8Offset(bytes: Uint8Array): number {
  * the pattern's literal directory prefix and goes no deeper than the pattern unless it has `**`;
  * it does not enter directories whose names start with ".".
  */
-export async function listCandidates(base: string, segments: readonly string[], list: (dir: string) => Promise<DirEntry[]>): Promise<string[]> {
+export async function listCandidates(
+  base: string,
+  segments: readonly string[],
+  list: (dir: string) => Promise<DirEntry[]>,
+): Promise<string[]> {
   const firstWild = segments.findIndex(hasWildcard);
   const prefixLength = firstWild === -1 ? segments.length - 1 : firstWild;
   const deep = segments.includes('**');
@@ -232,7 +267,8 @@ export async function listCandidates(base: string, segments: readonly string[], 
     for (const entry of entries) {
       const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
       if (entry.kind === 'file') found.push(path);
-      else if (entry.kind === 'directory' && !entry.name.startsWith('.') && (deep || depth + 1 < maxDepth)) await walk(path, depth + 1);
+      else if (entry.kind === 'directory' && !entry.name.startsWith('.') && (deep || depth + 1 < maxDepth))
+        await walk(path, depth + 1);
     }
   };
   await walk(segments.slice(0, prefixLength).join('/'), 0);

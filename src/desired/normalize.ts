@@ -5,7 +5,15 @@ import type { FlagName } from '../model/flags.js';
 import { defaultComment, normaliseTarget } from '../model/names.js';
 import type { PasswordSpec } from '../model/password.js';
 import { NOQUOTA } from '../model/quota.js';
-import type { DesiredAlias, DesiredDomain, DesiredRelay, DesiredState, DesiredUser, Forward, Policy } from '../model/state.js';
+import type {
+  DesiredAlias,
+  DesiredDomain,
+  DesiredRelay,
+  DesiredState,
+  DesiredUser,
+  Forward,
+  Policy,
+} from '../model/state.js';
 import { field, members, userPassword, userQuota } from './domains.js';
 import type { DomainEntry } from './domains.js';
 import { parseQuota } from './value-specs.js';
@@ -34,12 +42,21 @@ export function topQuotaOf(main: ParsedYaml): string {
  * file's normalizeDomain made (in file order). Only called when the rules found no error, so
  * values are known to be well-formed.
  */
-export function normalizeDesired(main: ParsedYaml, domains: Iterable<DesiredDomain>, files: string[], overrides: Overrides = {}): DesiredState {
+export function normalizeDesired(
+  main: ParsedYaml,
+  domains: Iterable<DesiredDomain>,
+  files: string[],
+  overrides: Overrides = {},
+): DesiredState {
   const top = main.data;
   const policy = field(top, 'policy');
   const state: DesiredState = {
-    vpopmailHome: cleanHome(overrides.vpopmailHome ?? (field(field(top, 'vpopmail'), 'home') as string | undefined) ?? DEFAULT_VPOPMAIL_HOME),
-    qmailHome: cleanHome(overrides.qmailHome ?? (field(field(top, 'qmail'), 'home') as string | undefined) ?? DEFAULT_QMAIL_HOME),
+    vpopmailHome: cleanHome(
+      overrides.vpopmailHome ?? (field(field(top, 'vpopmail'), 'home') as string | undefined) ?? DEFAULT_VPOPMAIL_HOME,
+    ),
+    qmailHome: cleanHome(
+      overrides.qmailHome ?? (field(field(top, 'qmail'), 'home') as string | undefined) ?? DEFAULT_QMAIL_HOME,
+    ),
     policy: {
       prune: (field(policy, 'prune') as boolean | undefined) ?? DEFAULT_POLICY.prune,
       maxChangePercent: (field(policy, 'maxChangePercent') as number | undefined) ?? DEFAULT_POLICY.maxChangePercent,
@@ -50,7 +67,12 @@ export function normalizeDesired(main: ParsedYaml, domains: Iterable<DesiredDoma
   };
   const relay = field(top, 'relay');
   if (Array.isArray(relay)) {
-    state.relay = relay.map((address, index): DesiredRelay => ({ address: address as string, source: sourceOf(main, ['relay', index], 'value') }));
+    state.relay = relay.map(
+      (address, index): DesiredRelay => ({
+        address: address as string,
+        source: sourceOf(main, ['relay', index], 'value'),
+      }),
+    );
   }
   for (const domain of domains) state.domains.set(domain.name, domain);
   return state;
@@ -74,9 +96,10 @@ export function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir:
     const spec = member.value;
     const user: DesiredUser = {
       name: member.name,
-      password: field(spec, 'password') === undefined ? { kind: 'unmanaged' } : passwordOf(userPassword(member), secretDir),
+      password:
+        field(spec, 'password') === undefined ? { kind: 'unmanaged' } : passwordOf(userPassword(member), secretDir),
       comment: (field(spec, 'comment') as string | undefined) ?? defaultComment(member.name),
-      quota: field(spec, 'quota') === undefined ? domainQuota : checkedValue(userQuota(member)) ?? domainQuota,
+      quota: field(spec, 'quota') === undefined ? domainQuota : (checkedValue(userQuota(member)) ?? domainQuota),
       flags: flagsToMask((field(spec, 'flags') as FlagName[] | undefined) ?? []),
       source: { file: entry.parsed.file, ...lineColOf(entry.parsed.lineStarts, member.keyAt) },
     };

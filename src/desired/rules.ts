@@ -2,7 +2,14 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { FLAG_NAMES } from '../model/flags.js';
 import { CONTROL_CHARACTER } from '../model/display.js';
-import { aliasNameProblem, commentProblem, domainNameProblem, normaliseTarget, targetProblem, userNameProblem } from '../model/names.js';
+import {
+  aliasNameProblem,
+  commentProblem,
+  domainNameProblem,
+  normaliseTarget,
+  targetProblem,
+  userNameProblem,
+} from '../model/names.js';
 import { relayAddressProblem, relayBreadthWarning } from '../model/relay.js';
 import { quote } from './describe.js';
 import { field, members, userPassword, userQuota } from './domains.js';
@@ -36,7 +43,12 @@ export interface FileRuleContext {
 export type FileRule = (ctx: FileRuleContext) => Diagnostic[];
 
 /** The rules of one file, by name, in the order their reports are listed. */
-export const FILE_RULES = { users: userRules, aliases: aliasRules, defaultQuotas: domainDefaultQuotaRules, secretFiles: secretFileRules } as const;
+export const FILE_RULES = {
+  users: userRules,
+  aliases: aliasRules,
+  defaultQuotas: domainDefaultQuotaRules,
+  secretFiles: secretFileRules,
+} as const;
 
 export type FileRuleName = keyof typeof FILE_RULES;
 
@@ -58,13 +70,17 @@ export interface DomainFacts {
 
 /** The facts of one file's domain entries. */
 export function domainFacts(parsed: ParsedYaml, domains: readonly DomainEntry[]): DomainFacts[] {
-  const place = (path: Path, side: 'key' | 'value'): Place => ({ file: parsed.file, ...lineColOf(parsed.lineStarts, offsetOf(parsed, path, side)) });
+  const place = (path: Path, side: 'key' | 'value'): Place => ({
+    file: parsed.file,
+    ...lineColOf(parsed.lineStarts, offsetOf(parsed, path, side)),
+  });
   return domains.map((domain) => {
     const list = field(domain.spec, 'aliasDomains');
     const aliasDomains: DomainFacts['aliasDomains'] = [];
     if (Array.isArray(list)) {
       for (const [index, name] of list.entries()) {
-        if (typeof name === 'string') aliasDomains.push({ name, at: place([...domain.path, 'aliasDomains', index], 'value') });
+        if (typeof name === 'string')
+          aliasDomains.push({ name, at: place([...domain.path, 'aliasDomains', index], 'value') });
       }
     }
     return { name: domain.name, key: place(domain.path, 'key'), aliasDomains };
@@ -116,8 +132,13 @@ export function aliasDomainRules(domains: readonly DomainFacts[]): Diagnostic[] 
       const first = seen.get(name);
       if (problem) report('invalid-name', `is not valid: ${problem}`);
       else if (other) report('alias-domain-conflict', `is also declared as a domain (${where(other.key, here)})`);
-      else if (first && first.domain === domain) report('duplicate-alias-domain', `is listed twice (first ${where(first.at, here)})`);
-      else if (first) report('duplicate-alias-domain', `is already an alias domain of ${quote(first.domain.name)} (${where(first.at, here)})`);
+      else if (first && first.domain === domain)
+        report('duplicate-alias-domain', `is listed twice (first ${where(first.at, here)})`);
+      else if (first)
+        report(
+          'duplicate-alias-domain',
+          `is already an alias domain of ${quote(first.domain.name)} (${where(first.at, here)})`,
+        );
       if (!first) seen.set(name, { domain, at });
     }
   }
@@ -132,13 +153,15 @@ function userRules(ctx: FileRuleContext): Diagnostic[] {
     const parsed = domain.parsed;
     for (const user of members(domain, 'users')) {
       const problem = userNameProblem(user.name);
-      if (problem) out.push(diagnosticAt(parsed, user.path, 'key', 'invalid-name', `user ${quote(user.name)}: ${problem}`));
+      if (problem)
+        out.push(diagnosticAt(parsed, user.path, 'key', 'invalid-name', `user ${quote(user.name)}: ${problem}`));
       if (!isRecord(user.value)) continue;
       const spec = user.value;
       const comment = own(spec, 'comment');
       if (typeof comment === 'string') {
         const commentError = commentProblem(comment);
-        if (commentError) out.push(diagnosticAt(parsed, [...user.path, 'comment'], 'value', 'invalid-value', commentError));
+        if (commentError)
+          out.push(diagnosticAt(parsed, [...user.path, 'comment'], 'value', 'invalid-value', commentError));
       }
       if (Object.hasOwn(spec, 'quota')) {
         const quota = userQuota(user);
@@ -150,7 +173,9 @@ function userRules(ctx: FileRuleContext): Diagnostic[] {
       }
       const flags = own(spec, 'flags');
       if (Array.isArray(flags)) {
-        const known = flags.map((flag) => (typeof flag === 'string' && FLAG_SET.has(flag) ? { key: flag, shown: flag } : undefined));
+        const known = flags.map((flag) =>
+          typeof flag === 'string' && FLAG_SET.has(flag) ? { key: flag, shown: flag } : undefined,
+        );
         out.push(...duplicates(parsed, [...user.path, 'flags'], 'flags', known));
       }
       const to = field(own(spec, 'forward'), 'to');
@@ -170,7 +195,13 @@ function aliasRules(ctx: FileRuleContext): Diagnostic[] {
       if (problem) out.push(diagnosticAt(domain.parsed, alias.path, 'key', 'invalid-name', `${label}: ${problem}`));
       else if (users.has(alias.name)) {
         out.push(
-          diagnosticAt(domain.parsed, alias.path, 'key', 'alias-shadows-user', `${label} has the same name as a user of domain ${quote(domain.name)} (the alias would shadow the mailbox)`),
+          diagnosticAt(
+            domain.parsed,
+            alias.path,
+            'key',
+            'alias-shadows-user',
+            `${label} has the same name as a user of domain ${quote(domain.name)} (the alias would shadow the mailbox)`,
+          ),
         );
       }
       if (Array.isArray(alias.value)) out.push(...addressList(domain.parsed, alias.path, label, alias.value));
@@ -203,7 +234,15 @@ export function homeRules(main: ParsedYaml): Diagnostic[] {
   for (const section of ['vpopmail', 'qmail']) {
     const home = field(field(main.data, section), 'home');
     if (typeof home === 'string' && CONTROL_CHARACTER.test(home)) {
-      out.push(diagnosticAt(main, [section, 'home'], 'value', 'invalid-value', `home: ${quote(home)} contains a control character`));
+      out.push(
+        diagnosticAt(
+          main,
+          [section, 'home'],
+          'value',
+          'invalid-value',
+          `home: ${quote(home)} contains a control character`,
+        ),
+      );
     }
   }
   return out;
@@ -221,9 +260,21 @@ export function relayRules(main: ParsedYaml): Diagnostic[] {
       continue;
     }
     const problem = relayAddressProblem(address);
-    if (problem) out.push(diagnosticAt(main, ['relay', index], 'value', 'invalid-relay', `relay: ${quote(address)} is refused: ${problem}`));
+    if (problem)
+      out.push(
+        diagnosticAt(
+          main,
+          ['relay', index],
+          'value',
+          'invalid-relay',
+          `relay: ${quote(address)} is refused: ${problem}`,
+        ),
+      );
     const breadth = problem ? undefined : relayBreadthWarning(address);
-    if (breadth) out.push(diagnosticAt(main, ['relay', index], 'value', 'wide-relay', `relay: ${quote(address)} ${breadth}`, 'warning'));
+    if (breadth)
+      out.push(
+        diagnosticAt(main, ['relay', index], 'value', 'wide-relay', `relay: ${quote(address)} ${breadth}`, 'warning'),
+      );
     valid.push(problem ? undefined : { key: address, shown: address });
   }
   return [...out, ...duplicates(main, ['relay'], 'relay', valid)];
@@ -242,7 +293,16 @@ function secretFileRules(ctx: FileRuleContext): Diagnostic[] {
       const inside = relative(ctx.mainDir, isAbsolute(file) ? file : join(ctx.fileDir, file));
       if (inside === '..' || inside.startsWith('../') || isAbsolute(inside)) {
         const message = `file: ${quote(file)} is outside the directory of ${basename(ctx.mainFile)}`;
-        out.push(diagnosticAt(domain.parsed, [...user.path, 'password', 'file'], 'value', 'secret-outside', message, 'warning'));
+        out.push(
+          diagnosticAt(
+            domain.parsed,
+            [...user.path, 'password', 'file'],
+            'value',
+            'secret-outside',
+            message,
+            'warning',
+          ),
+        );
       }
     }
   }
@@ -259,7 +319,16 @@ function addressList(parsed: ParsedYaml, path: Path, label: string, list: readon
       continue;
     }
     const problem = targetProblem(target);
-    if (problem) out.push(diagnosticAt(parsed, [...path, index], 'value', 'invalid-target', `${label}: ${quote(target)} is refused: ${problem}`));
+    if (problem)
+      out.push(
+        diagnosticAt(
+          parsed,
+          [...path, index],
+          'value',
+          'invalid-target',
+          `${label}: ${quote(target)} is refused: ${problem}`,
+        ),
+      );
     valid.push(problem ? undefined : { key: normaliseTarget(target), shown: target });
   }
   return [...out, ...duplicates(parsed, path, label, valid)];
@@ -272,7 +341,12 @@ interface ListItem {
 }
 
 /** Items listed twice; `items` keeps list indexes, with undefined for items reported otherwise. */
-function duplicates(parsed: ParsedYaml, path: Path, label: string, items: ReadonlyArray<ListItem | undefined>): Diagnostic[] {
+function duplicates(
+  parsed: ParsedYaml,
+  path: Path,
+  label: string,
+  items: ReadonlyArray<ListItem | undefined>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const first = new Map<string, number>();
   for (const [index, item] of items.entries()) {
@@ -283,7 +357,15 @@ function duplicates(parsed: ParsedYaml, path: Path, label: string, items: Readon
       continue;
     }
     const line = lineAt(parsed, [...path, earlier]);
-    out.push(diagnosticAt(parsed, [...path, index], 'value', 'duplicate-item', `${label}: ${quote(item.shown)} is listed twice (first at line ${line})`));
+    out.push(
+      diagnosticAt(
+        parsed,
+        [...path, index],
+        'value',
+        'duplicate-item',
+        `${label}: ${quote(item.shown)} is listed twice (first at line ${line})`,
+      ),
+    );
   }
   return out;
 }

@@ -60,7 +60,14 @@ export function inspectSecretFiles(state: DesiredState, root: string, io: Secret
       const path = user.password.ref.file;
       const shown = user.password.source.slice('file:'.length);
       const warn = (code: DiagnosticCode, message: string): void => {
-        out.push({ severity: 'warning', code, message: `user "${userName}@${name}": password: ${message}`, file: user.source.file, line: user.source.line, col: user.source.col });
+        out.push({
+          severity: 'warning',
+          code,
+          message: `user "${userName}@${name}": password: ${message}`,
+          file: user.source.file,
+          line: user.source.line,
+          col: user.source.col,
+        });
       };
       const info = safe(() => io.stat(path));
       if (info === undefined) continue;
@@ -68,7 +75,10 @@ export function inspectSecretFiles(state: DesiredState, root: string, io: Secret
       if (readable) warn(readable.code, readable.message);
       const real = io.realpath(path);
       if (realRoot !== undefined && real !== undefined && isInside(root, path) && !isInside(realRoot, real)) {
-        warn('secret-outside', `password file ${shown} is a symbolic link to a file outside the directory of ${mainName}`);
+        warn(
+          'secret-outside',
+          `password file ${shown} is a symbolic link to a file outside the directory of ${mainName}`,
+        );
       }
     }
   }
@@ -115,7 +125,9 @@ export function resolveSecrets(
 type SecretProblem = Pick<Diagnostic, 'severity' | 'code' | 'message'>;
 
 function readSecret(ref: SecretRef, source: string, io: SecretIo): { clear?: string; problems: SecretProblem[] } {
-  const error = (code: DiagnosticCode, message: string): { problems: SecretProblem[] } => ({ problems: [{ severity: 'error', code, message }] });
+  const error = (code: DiagnosticCode, message: string): { problems: SecretProblem[] } => ({
+    problems: [{ severity: 'error', code, message }],
+  });
   let clear: string;
   const problems: SecretProblem[] = [];
   if ('env' in ref) {
@@ -127,7 +139,8 @@ function readSecret(ref: SecretRef, source: string, io: SecretIo): { clear?: str
     const info = io.stat ? safe(() => io.stat!(ref.file)) : undefined;
     if (info) {
       if (!info.isFile) return error('secret-unreadable', `password file ${shown} is not a regular file`);
-      if (info.size > MAX_SECRET_BYTES) return error('secret-unreadable', `password file ${shown} is larger than ${MAX_SECRET_BYTES} bytes`);
+      if (info.size > MAX_SECRET_BYTES)
+        return error('secret-unreadable', `password file ${shown} is larger than ${MAX_SECRET_BYTES} bytes`);
       const readable = worldReadable(info, shown);
       if (readable) problems.push(readable);
     }
@@ -147,7 +160,11 @@ function readSecret(ref: SecretRef, source: string, io: SecretIo): { clear?: str
 /** The one warning validate, plan and apply give about a password file every local user can read. */
 function worldReadable(info: { mode: number }, shown: string): SecretProblem | undefined {
   if ((info.mode & 0o004) === 0) return undefined;
-  return { severity: 'warning', code: 'secret-readable', message: `password file ${shown} can be read by every user (chmod o-r)` };
+  return {
+    severity: 'warning',
+    code: 'secret-readable',
+    message: `password file ${shown} can be read by every user (chmod o-r)`,
+  };
 }
 
 function safe<T>(read: () => T): T | undefined {

@@ -38,7 +38,10 @@ export function decodePointer(data: unknown, pointer: string): Path {
       node = node[Number(segment)];
     } else {
       path.push(segment);
-      node = typeof node === 'object' && node !== null && Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+      node =
+        typeof node === 'object' && node !== null && Object.hasOwn(node, segment)
+          ? (node as Record<string, unknown>)[segment]
+          : undefined;
     }
   }
   return path;
@@ -76,14 +79,19 @@ function schemaDiagnostic(parsed: ParsedYaml, role: FileRole, error: ErrorObject
           [key],
         );
       }
-      return at(`unknown key ${quote(key)} in ${containerName(path, role)} (allowed: ${allowed})`, 'key', [...path, key]);
+      return at(`unknown key ${quote(key)} in ${containerName(path, role)} (allowed: ${allowed})`, 'key', [
+        ...path,
+        key,
+      ]);
     }
     case 'required': {
       const key = String(params.missingProperty);
       if (path.length === 0) {
-        return at(role === 'main' && key === 'version'
-          ? 'missing required key "version" (write version: 1 at the top of the file)'
-          : `missing required key ${quote(key)} (an included file holds domains: and nothing else)`);
+        return at(
+          role === 'main' && key === 'version'
+            ? 'missing required key "version" (write version: 1 at the top of the file)'
+            : `missing required key ${quote(key)} (an included file holds domains: and nothing else)`,
+        );
       }
       return at(`${containerName(path, role)} is missing required key ${quote(key)}`);
     }
@@ -91,11 +99,18 @@ function schemaDiagnostic(parsed: ParsedYaml, role: FileRole, error: ErrorObject
       const expected = String(params.type).split(',');
       const words = expected.map((type) => TYPE_WORDS[type] ?? type).join(' or ');
       if (path.length === 0) {
-        if (data === null) return at(role === 'main' ? 'the file is empty (write at least version: 1)' : 'the file is empty (write domains: …)');
-        return at(`the file must be a map of settings (${role === 'main' ? 'version: 1, ' : ''}domains: …), not ${show(data)}`);
+        if (data === null)
+          return at(
+            role === 'main' ? 'the file is empty (write at least version: 1)' : 'the file is empty (write domains: …)',
+          );
+        return at(
+          `the file must be a map of settings (${role === 'main' ? 'version: 1, ' : ''}domains: …), not ${show(data)}`,
+        );
       }
       if (path.length === 1 && path[0] === 'relay' && data === null) {
-        return at('relay: must be a list, not empty (write relay: [] to manage tcp.smtp with no relays, or leave the key out to leave tcp.smtp alone)');
+        return at(
+          'relay: must be a list, not empty (write relay: [] to manage tcp.smtp with no relays, or leave the key out to leave tcp.smtp alone)',
+        );
       }
       return at(`${label}: must be ${words}, not ${show(data)}${quoteHint(parsed, path, expected, data)}`);
     }
@@ -109,17 +124,27 @@ function schemaDiagnostic(parsed: ParsedYaml, role: FileRole, error: ErrorObject
     case 'minimum':
     case 'maximum': {
       const { minimum, maximum } = parent as { minimum?: number; maximum?: number };
-      if (minimum !== undefined && maximum !== undefined) return at(`${label}: must be from ${minimum} to ${maximum}, not ${show(data)}`);
-      return at(`${label}: must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}, not ${show(data)}`);
+      if (minimum !== undefined && maximum !== undefined)
+        return at(`${label}: must be from ${minimum} to ${maximum}, not ${show(data)}`);
+      return at(
+        `${label}: must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}, not ${show(data)}`,
+      );
     }
     case 'minItems':
-      return at(params.limit === 1 ? `${label}: must not be empty` : `${label}: must list at least ${String(params.limit)} entries`);
+      return at(
+        params.limit === 1
+          ? `${label}: must not be empty`
+          : `${label}: must list at least ${String(params.limit)} entries`,
+      );
     case 'maxItems':
-      return at(`${label}: lists ${Array.isArray(data) ? data.length : '?'} entries; at most ${String(params.limit)} are allowed`);
+      return at(
+        `${label}: lists ${Array.isArray(data) ? data.length : '?'} entries; at most ${String(params.limit)} are allowed`,
+      );
     case 'minLength':
       return at(`${label}: must not be empty`);
     case 'pattern':
-      if (params.pattern === '^/') return at(`${label}: must be an absolute path (starting with "/"), not ${show(data)}`);
+      if (params.pattern === '^/')
+        return at(`${label}: must be an absolute path (starting with "/"), not ${show(data)}`);
       return at(`${label}: ${show(data)} does not match ${String(params.pattern)}`);
     default:
       return at(`${label}: ${error.message ?? 'is not valid'}`);
@@ -128,9 +153,13 @@ function schemaDiagnostic(parsed: ParsedYaml, role: FileRole, error: ErrorObject
 
 /** `relay: [127.]` reads as the number 127: suggest the quoted spelling the author meant. */
 function quoteHint(parsed: ParsedYaml, path: Path, expected: string[], data: unknown): string {
-  if (!expected.includes('string') || (typeof data !== 'number' && typeof data !== 'boolean' && data !== null)) return '';
+  if (!expected.includes('string') || (typeof data !== 'number' && typeof data !== 'boolean' && data !== null))
+    return '';
   const offset = offsetOf(parsed, path);
-  const line = parsed.text.slice(offset, parsed.text.indexOf('\n', offset) === -1 ? undefined : parsed.text.indexOf('\n', offset));
+  const line = parsed.text.slice(
+    offset,
+    parsed.text.indexOf('\n', offset) === -1 ? undefined : parsed.text.indexOf('\n', offset),
+  );
   const source = line.split(/[,\]}]| #/)[0]!.trim();
   if (source === '' || (data === null && !/^(~|null|Null|NULL)$/.test(source))) return '';
   return ` (write it in quotes: ${JSON.stringify(source)})`;

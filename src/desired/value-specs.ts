@@ -33,7 +33,8 @@ const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 **
 export function parseQuota(value: unknown): Checked<string> {
   if (value === 'none' || value === NOQUOTA) return { ok: true, value: NOQUOTA };
   if (value === 'empty') return { ok: true, value: '' };
-  if (value === null) return fail(`quota: must not be empty (allowed: ${QUOTA_FORMS}); leave the key out to use the default`);
+  if (value === null)
+    return fail(`quota: must not be empty (allowed: ${QUOTA_FORMS}); leave the key out to use the default`);
   if (typeof value === 'number' || typeof value === 'string') {
     if (typeof value === 'string' && !/^[0-9]/.test(value)) {
       return fail(`quota: ${quote(value)} is not a quota (allowed: ${QUOTA_FORMS})`);
@@ -46,7 +47,11 @@ export function parseQuota(value: unknown): Checked<string> {
   const limit: QuotaLimit = {};
   for (const key of Object.keys(value)) {
     if (key !== 'size' && key !== 'messages') {
-      problems.push({ path: [key], side: 'key', message: `unknown key ${quote(key)} in quota (allowed: size, messages)` });
+      problems.push({
+        path: [key],
+        side: 'key',
+        message: `unknown key ${quote(key)} in quota (allowed: size, messages)`,
+      });
     }
   }
   if (Object.hasOwn(value, 'size')) {
@@ -76,13 +81,15 @@ export function parseQuota(value: unknown): Checked<string> {
 export function parseSize(value: unknown, label: string): Checked<number> {
   let bytes: number;
   if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 0) return fail(`${label}: ${show(value)} is not a size (allowed: ${SIZE_FORMS})`);
+    if (!Number.isInteger(value) || value < 0)
+      return fail(`${label}: ${show(value)} is not a size (allowed: ${SIZE_FORMS})`);
     bytes = value;
   } else if (typeof value === 'string') {
     const match = /^([0-9]+)([KMG]?)$/.exec(value);
     if (!match) {
       const lower = /^([0-9]+)([kmg])$/.exec(value);
-      if (lower) return fail(`${label}: ${quote(value)}: units are upper case (write "${lower[1]}${lower[2]!.toUpperCase()}")`);
+      if (lower)
+        return fail(`${label}: ${quote(value)}: units are upper case (write "${lower[1]}${lower[2]!.toUpperCase()}")`);
       return fail(`${label}: ${quote(value)} is not a size (allowed: ${SIZE_FORMS})`);
     }
     bytes = Number(match[1]) * UNITS[match[2]!]!;
@@ -90,10 +97,14 @@ export function parseSize(value: unknown, label: string): Checked<number> {
     return fail(`${label}: must be ${SIZE_FORMS}, not ${show(value)}`);
   }
   if (bytes === 0) {
-    return fail(`${label}: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M`);
+    return fail(
+      `${label}: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M`,
+    );
   }
   if (bytes > MAX_QUOTA_BYTES) {
-    return fail(`${label}: ${show(value)} is larger than the largest size mailstate accepts (${formatSize(MAX_QUOTA_BYTES)})`);
+    return fail(
+      `${label}: ${show(value)} is larger than the largest size mailstate accepts (${formatSize(MAX_QUOTA_BYTES)})`,
+    );
   }
   return { ok: true, value: bytes };
 }
@@ -117,18 +128,26 @@ export function parsePassword(value: unknown): Checked<PasswordSpec> {
     );
   }
   if (value === null) {
-    return fail('password: is empty; leave the key out to keep the current password, or write a crypt hash, { env: NAME } or { file: path }');
+    return fail(
+      'password: is empty; leave the key out to keep the current password, or write a crypt hash, { env: NAME } or { file: path }',
+    );
   }
-  if (!isRecord(value)) return fail(`password: must be a crypt hash, { env: NAME } or { file: path }, not ${typeWord(value)}`);
+  if (!isRecord(value))
+    return fail(`password: must be a crypt hash, { env: NAME } or { file: path }, not ${typeWord(value)}`);
   const problems: Problem[] = [];
   for (const key of Object.keys(value)) {
     if (key !== 'env' && key !== 'file') {
-      problems.push({ path: [key], side: 'key', message: `unknown key ${quote(key)} in password (allowed: env, file)` });
+      problems.push({
+        path: [key],
+        side: 'key',
+        message: `unknown key ${quote(key)} in password (allowed: env, file)`,
+      });
     }
   }
   const hasEnv = Object.hasOwn(value, 'env');
   const hasFile = Object.hasOwn(value, 'file');
-  if (hasEnv && hasFile) problems.push({ path: ['file'], side: 'key', message: 'password: give env or file, not both' });
+  if (hasEnv && hasFile)
+    problems.push({ path: ['file'], side: 'key', message: 'password: give env or file, not both' });
   if (!hasEnv && !hasFile && problems.length === 0) return fail('password: write { env: NAME } or { file: path }');
   if (hasEnv) {
     const name = value.env;
@@ -150,12 +169,23 @@ export function parsePassword(value: unknown): Checked<PasswordSpec> {
       problems.push({ path: ['file'], side: 'value', message: 'file: the path contains a control character' });
     } else if (INVISIBLE.test(file)) {
       // Messages about the file show its path as written, and a reviewer must see what it is.
-      problems.push({ path: ['file'], side: 'value', message: 'file: the path contains an invisible or text-direction character' });
+      problems.push({
+        path: ['file'],
+        side: 'value',
+        message: 'file: the path contains an invisible or text-direction character',
+      });
     }
   }
   if (problems.length > 0) return { ok: false, problems };
-  if (hasEnv) return { ok: true, value: { kind: 'secret', ref: { env: value.env as string }, source: `env:${String(value.env)}` } };
-  return { ok: true, value: { kind: 'secret', ref: { file: value.file as string }, source: `file:${String(value.file)}` } };
+  if (hasEnv)
+    return {
+      ok: true,
+      value: { kind: 'secret', ref: { env: value.env as string }, source: `env:${String(value.env)}` },
+    };
+  return {
+    ok: true,
+    value: { kind: 'secret', ref: { file: value.file as string }, source: `file:${String(value.file)}` },
+  };
 }
 
 function typeWord(value: unknown): string {

@@ -16,7 +16,9 @@ const TOO_DEEP = { at: 0, message: 'YAML: the document is nested too deeply' };
  * array (which validation would walk as a map of its methods), `!!timestamp` a Date, `!!set`,
  * `!!omap` and `!!pairs` special collections, and an unknown `!tag` a string with a warning.
  */
-const CORE_TAGS = new Set(['map', 'seq', 'str', 'int', 'float', 'bool', 'null'].map((name) => `tag:yaml.org,2002:${name}`));
+const CORE_TAGS = new Set(
+  ['map', 'seq', 'str', 'int', 'float', 'bool', 'null'].map((name) => `tag:yaml.org,2002:${name}`),
+);
 
 export interface FullParse {
   tree?: YamlTree;
@@ -61,7 +63,10 @@ export function parseYamlFull(text: string): FullParse {
 }
 
 function located(error: YAMLError): { at: number; message: string } {
-  const message = error.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document (---); mailstate reads one' : error.message;
+  const message =
+    error.code === 'MULTIPLE_DOCS'
+      ? 'the file holds more than one YAML document (---); mailstate reads one'
+      : error.message;
   return { at: error.pos[0], message: `YAML: ${message}` };
 }
 
@@ -96,14 +101,20 @@ class AstWalker {
       this.aliases.push(at);
       const target = node.resolve(this.doc);
       if (!target || this.active.has(target)) {
-        this.errors.push({ at, message: `YAML: alias *${node.source} does not refer to an earlier anchor outside itself` });
+        this.errors.push({
+          at,
+          message: `YAML: alias *${node.source} does not refer to an earlier anchor outside itself`,
+        });
         return { value: null, at };
       }
       return { value: this.converted.has(target) ? this.converted.get(target) : this.node(target, at).value, at };
     }
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
       const tag = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
-      this.errors.push({ at, message: `YAML: the tag ${quoted(tag)} is not supported (mailstate reads strings, numbers, true/false, lists and maps)` });
+      this.errors.push({
+        at,
+        message: `YAML: the tag ${quoted(tag)} is not supported (mailstate reads strings, numbers, true/false, lists and maps)`,
+      });
       return { value: null, at };
     }
     if (isScalar(node)) {
@@ -111,7 +122,8 @@ class AstWalker {
       return { value: node.value, at: empty ? fallbackAt : at };
     }
     if (this.depth >= MAX_DEPTH) {
-      if (this.errors.length === 0) this.errors.push({ at, message: `YAML: nested more than ${MAX_DEPTH} levels deep` });
+      if (this.errors.length === 0)
+        this.errors.push({ at, message: `YAML: nested more than ${MAX_DEPTH} levels deep` });
       return { value: null, at };
     }
     this.depth++;

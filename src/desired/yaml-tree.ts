@@ -93,7 +93,8 @@ export function addPair(
     duplicates.push({ map, key, at: keyAt, firstAt: keyOffset(pos, key) ?? keyAt });
     return;
   }
-  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
   else map[key] = value;
   pos.keys.push(key);
   pos.offsets.push(keyAt, valueAt);
@@ -178,7 +179,7 @@ export function containerPaths(root: unknown): Map<object, Path> {
   const walk = (node: unknown, path: Path): void => {
     if (typeof node !== 'object' || node === null || paths.has(node)) return;
     paths.set(node, path);
-    if (Array.isArray(node)) node.forEach((child, index) => walk(child, [...path, index]));
+    if (Array.isArray(node)) for (const [index, child] of node.entries()) walk(child, [...path, index]);
     else for (const [key, child] of Object.entries(node)) walk(child, [...path, key]);
   };
   walk(root, []);

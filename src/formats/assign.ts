@@ -90,7 +90,10 @@ export function parseAssign(text: string, file: string): ParsedAssign {
     const fields = raw.slice(colon + 1).split(':');
     // qmail-newu needs six colons after the key: user:uid:gid:home:dash:ext:
     if (fields.length < 7) {
-      malformed(lineNo, `has ${fields.length - 1} of the 6 ":" qmail-newu needs after the key (the line may have been cut)`);
+      malformed(
+        lineNo,
+        `has ${fields.length - 1} of the 6 ":" qmail-newu needs after the key (the line may have been cut)`,
+      );
       continue;
     }
     if (!raw.startsWith('+')) continue;

@@ -58,7 +58,14 @@ export function parseDirControl(text: string): DirControl | undefined {
   const end = triple(lines[4]);
   const mod = triple(lines[5]);
   const index = triple(lines[6]);
-  if (![curUsers, levelCur, levelMax].every((n) => Number.isSafeInteger(n) && n >= 0) || !start || !end || !mod || !index) return undefined;
+  if (
+    ![curUsers, levelCur, levelMax].every((n) => Number.isSafeInteger(n) && n >= 0) ||
+    !start ||
+    !end ||
+    !mod ||
+    !index
+  )
+    return undefined;
   if (levelCur > 2 || end.some((e, level) => e >= DIR_CHARS.length || start[level]! > e)) return undefined;
   // The character positions in the_dir ("a/b/c"): vpopmail's compiled-in 0 2 4 (or 0 2 2, below).
   // Others would write characters into the wrong place of the path.
@@ -70,7 +77,7 @@ export function parseDirControl(text: string): DirControl | undefined {
 }
 
 export function formatDirControl(dc: DirControl): string {
-  return [dc.curUsers, dc.levelCur, dc.levelMax, dc.start.join(' '), dc.end.join(' '), dc.mod.join(' '), dc.index.join(' '), dc.theDir].join('\n') + '\n';
+  return `${[dc.curUsers, dc.levelCur, dc.levelMax, dc.start.join(' '), dc.end.join(' '), dc.mod.join(' '), dc.index.join(' '), dc.theDir].join('\n')}\n`;
 }
 
 function nextChar(current: string | undefined, start: number, end: number): string {
@@ -120,7 +127,10 @@ export function takeFreeSlot(dc: DirControl, freeSlots: string[]): string | unde
   const slot = freeSlots.shift();
   if (slot === undefined) return undefined;
   // The slot becomes part of the new user's path: `../x` or `/etc` would put it outside the domain.
-  if (!HASH_SLOT.test(slot)) throw new Error(`.dir_control_free holds ${JSON.stringify(slot)}, which is not a hash directory: refusing to place a user there`);
+  if (!HASH_SLOT.test(slot))
+    throw new Error(
+      `.dir_control_free holds ${JSON.stringify(slot)}, which is not a hash directory: refusing to place a user there`,
+    );
   dc.curUsers++;
   return slot;
 }

@@ -43,7 +43,9 @@ export function classifyDotQmail(text: string, context: DotQmailContext = {}): D
     return unmanaged('the file is empty: qmail delivers as if it did not exist');
   }
   if (lines[0] === '') {
-    return unmanaged('the first line is empty: qmail-local defers every message ("first line of .qmail file is blank")');
+    return unmanaged(
+      'the first line is empty: qmail-local defers every message ("first line of .qmail file is blank")',
+    );
   }
   if (lines.every((line) => line.startsWith('#'))) {
     return unmanaged(`only comment lines: mail is accepted and silently dropped (blackhole): ${quote(lines[0]!)}`);
@@ -63,7 +65,10 @@ export function classifyDotQmail(text: string, context: DotQmailContext = {}): D
         keepCopy = true;
         continue;
       }
-      const whose = context.userDir === undefined && !context.perUser ? 'an alias has no mailbox of its own' : "not the user's own Maildir";
+      const whose =
+        context.userDir === undefined && !context.perUser
+          ? 'an alias has no mailbox of its own'
+          : "not the user's own Maildir";
       return unmanaged(`${where} delivers to a file or Maildir (${whose}): ${quote(line)}`);
     }
     const address = first === '&' ? line.slice(1) : line;
@@ -73,7 +78,7 @@ export function classifyDotQmail(text: string, context: DotQmailContext = {}): D
   }
   if (to.length === 0) {
     // Only the own-Maildir line: the same as no file, which qmailadmin deletes rather than writes.
-    return unmanaged('the file only delivers to the user\'s own Maildir');
+    return unmanaged("the file only delivers to the user's own Maildir");
   }
   return { kind: 'forward', to, keepCopy };
 }
@@ -81,7 +86,7 @@ export function classifyDotQmail(text: string, context: DotQmailContext = {}): D
 /** The exact Maildir lines that mean "this user's own mailbox" (a trailing `/` makes it a Maildir). */
 function ownMaildirLines(context: DotQmailContext): Set<string> {
   const lines = new Set<string>();
-  if (context.userDir !== undefined && context.userDir.startsWith('/')) {
+  if (context.userDir?.startsWith('/')) {
     lines.add(`${context.userDir.replace(/\/+$/, '')}/Maildir/`);
   }
   if (context.perUser) lines.add('./Maildir/');
@@ -102,7 +107,8 @@ export function deliveryPaths(text: string, homeDir: string): string[] {
   for (const line of text.split('\n')) {
     if (line.startsWith('/')) paths.add(line);
     else if (line.startsWith('./')) paths.add(`${homeDir}/${line.slice(2)}`);
-    else if (line.startsWith('|')) for (const token of line.slice(1).split(/[\s'"]+/)) if (token.startsWith('/')) paths.add(token);
+    else if (line.startsWith('|'))
+      for (const token of line.slice(1).split(/[\s'"]+/)) if (token.startsWith('/')) paths.add(token);
   }
   return [...paths];
 }

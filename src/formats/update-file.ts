@@ -13,5 +13,5 @@ export function insertSortedLine(text: string, line: string, terminator?: string
   const at = lines.findIndex((existing) => existing > line);
   lines.splice(at < 0 ? lines.length : at, 0, line);
   if (terminator) lines.push(terminator, ...afterEnd);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -40,7 +40,7 @@ export function editVpasswd(text: string, edits: VpasswdEdits): string {
     out.push(edits.replacements.get(name) ?? line);
   }
   while (next < additions.length) out.push(additions[next++]!.line);
-  return out.length === 0 ? '' : out.join('\n') + '\n';
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 /**
@@ -49,7 +49,11 @@ export function editVpasswd(text: string, edits: VpasswdEdits): string {
  * given the old one's directory. The planner refuses such an add; this is the last line of defence
  * when vpasswd changed between the plan and the write.
  */
-function refuseSecondLine(lines: readonly string[], edits: VpasswdEdits, additions: ReadonlyArray<{ name: string }>): void {
+function refuseSecondLine(
+  lines: readonly string[],
+  edits: VpasswdEdits,
+  additions: ReadonlyArray<{ name: string }>,
+): void {
   if (additions.length === 0) return;
   const added = new Set<string>();
   for (const { name } of additions) {
@@ -59,7 +63,9 @@ function refuseSecondLine(lines: readonly string[], edits: VpasswdEdits, additio
   for (const [index, line] of lines.entries()) {
     const name = lineName(line);
     if (added.has(name) && !edits.deletions.has(name)) {
-      throw new Error(`vpasswd line ${index + 1} already holds "${name}" (a line mailstate cannot read is still vpopmail's): refusing to add a second line for it`);
+      throw new Error(
+        `vpasswd line ${index + 1} already holds "${name}" (a line mailstate cannot read is still vpopmail's): refusing to add a second line for it`,
+      );
     }
   }
 }

@@ -56,11 +56,19 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
   for (const [index, raw] of lines.entries()) {
     const lineNo = index + 1;
     if (raw === '' || /^\s*$/.test(raw)) {
-      warn('vpasswd-malformed', lineNo, 'blank line in vpasswd: vpopmail\'s cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped');
+      warn(
+        'vpasswd-malformed',
+        lineNo,
+        "blank line in vpasswd: vpopmail's cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped",
+      );
       continue;
     }
     if (raw.startsWith('#')) {
-      warn('vpasswd-malformed', lineNo, 'comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped');
+      warn(
+        'vpasswd-malformed',
+        lineNo,
+        'comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped',
+      );
       continue;
     }
     const fields = raw.split(':');
@@ -68,17 +76,32 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
       const name = fields[0]!;
       // An empty name is no one's: its record can lock nobody out.
       if (name !== '') malformed.push({ name, line: lineNo });
-      const what = fields.length === 1 ? `vpasswd line "${printable(name)}" has no ":"` : `vpasswd line of "${printable(name)}" has ${fields.length} fields, not 7 or 8`;
+      const what =
+        fields.length === 1
+          ? `vpasswd line "${printable(name)}" has no ":"`
+          : `vpasswd line of "${printable(name)}" has ${fields.length} fields, not 7 or 8`;
       warn('vpasswd-malformed', lineNo, `${what}; line skipped`);
       continue;
     }
-    const [name, hash, apop, flagsText, comment, dir, quotaRaw] = fields as [string, string, string, string, string, string, string];
+    const [name, hash, apop, flagsText, comment, dir, quotaRaw] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     // Field 8 is last, so a clear-text password may itself contain ':'.
     const clear = fields.length > 7 ? fields.slice(7).join(':') : undefined;
     if (!/^\d+$/.test(flagsText) || Number(flagsText) > MAX_VPASSWD_FLAGS) {
       if (name !== '') malformed.push({ name, line: lineNo });
       const why = /^\d+$/.test(flagsText) ? `is larger than ${MAX_VPASSWD_FLAGS}` : 'is not a decimal number';
-      warn('vpasswd-malformed', lineNo, `user ${printable(name)}: flags field "${printable(flagsText)}" ${why}; line skipped`);
+      warn(
+        'vpasswd-malformed',
+        lineNo,
+        `user ${printable(name)}: flags field "${printable(flagsText)}" ${why}; line skipped`,
+      );
       continue;
     }
     // raw.length * 3 bounds the UTF-8 size, which spares the byte count on the usual short line.
@@ -98,7 +121,11 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
     }
     const seenAt = firstLine.get(name);
     if (seenAt !== undefined) {
-      warn('vpasswd-duplicate', lineNo, `user ${printable(name)} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`);
+      warn(
+        'vpasswd-duplicate',
+        lineNo,
+        `user ${printable(name)} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`,
+      );
       continue;
     }
     firstLine.set(name, lineNo);
@@ -106,7 +133,11 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
     if (!quotas.has(quotaRaw)) quotas.set(quotaRaw, canonicalQuotaField(quotaRaw));
     let quota = quotas.get(quotaRaw);
     if (quota === undefined) {
-      warn('vpasswd-quota', lineNo, `user ${printable(name)}: quota "${printable(quotaRaw)}" is not a form mailstate understands; kept as it is`);
+      warn(
+        'vpasswd-quota',
+        lineNo,
+        `user ${printable(name)}: quota "${printable(quotaRaw)}" is not a form mailstate understands; kept as it is`,
+      );
       quota = quotaRaw;
     }
     const flags = Number(flagsText);
@@ -166,7 +197,8 @@ export function formatVpasswdLine(user: VpasswdLineFields, clearPasswords: boole
   for (const [field, value] of fixed) {
     if (/[:\n]/.test(value)) throw new Error(`vpasswd ${field} of ${user.name} contains ":" or a newline`);
   }
-  if (!Number.isSafeInteger(user.flags) || user.flags < 0) throw new Error(`vpasswd flags of ${user.name} must be a non-negative integer`);
+  if (!Number.isSafeInteger(user.flags) || user.flags < 0)
+    throw new Error(`vpasswd flags of ${user.name} must be a non-negative integer`);
   const clear = user.clear ?? '';
   if (clearPasswords && clear.includes('\n')) throw new Error(`clear-text password of ${user.name} contains a newline`);
   const line = `${user.name}:${user.hash}:${user.apop}:${user.flags}:${user.comment}:${user.dir}:${user.quota}`;
@@ -183,7 +215,9 @@ export function formatVpasswdLine(user: VpasswdLineFields, clearPasswords: boole
  */
 export function cdbRecordsFromVpasswdText(text: string): Array<[string, string]>;
 export function cdbRecordsFromVpasswdText(text: Uint8Array): Array<[Buffer, Buffer]>;
-export function cdbRecordsFromVpasswdText(text: string | Uint8Array): Array<[string, string]> | Array<[Buffer, Buffer]> {
+export function cdbRecordsFromVpasswdText(
+  text: string | Uint8Array,
+): Array<[string, string]> | Array<[Buffer, Buffer]> {
   if (typeof text === 'string') {
     const records: Array<[string, string]> = [];
     let start = 0;
@@ -197,7 +231,8 @@ export function cdbRecordsFromVpasswdText(text: string | Uint8Array): Array<[str
   const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   const { ranges } = cdbRangesFromVpasswd(bytes);
   const records: Array<[Buffer, Buffer]> = [];
-  for (let i = 0; i < ranges.length; i += 4) records.push([bytes.subarray(ranges[i]!, ranges[i + 1]!), bytes.subarray(ranges[i + 2]!, ranges[i + 3]!)]);
+  for (let i = 0; i < ranges.length; i += 4)
+    records.push([bytes.subarray(ranges[i]!, ranges[i + 1]!), bytes.subarray(ranges[i + 2]!, ranges[i + 3]!)]);
   return records;
 }
 

@@ -10,7 +10,12 @@ import { fileAt, listAt, repoPath, shortCommit, type Repo, type TreeEntry } from
  * edits cannot reach a server. Diagnostics name files relative to the repository root.
  * `{ file: … }` passwords are still read from disk next to the YAML: secrets do not belong in git.
  */
-export async function loadDesiredAtCommit(repo: Repo, commit: string, file: string, overrides: Overrides = {}): Promise<Result<DesiredState>> {
+export async function loadDesiredAtCommit(
+  repo: Repo,
+  commit: string,
+  file: string,
+  overrides: Overrides = {},
+): Promise<Result<DesiredState>> {
   const inRepo = (path: string): string => {
     const rel = repoPath(repo, path);
     if (rel === undefined || rel === '') throw new Error(`${path} is outside the repository ${repo.root}`);
@@ -20,7 +25,10 @@ export async function loadDesiredAtCommit(repo: Repo, commit: string, file: stri
   const listings = new Map<string, Promise<TreeEntry[]>>();
   const list = (dir: string): Promise<TreeEntry[]> => {
     let listing = listings.get(dir);
-    if (!listing) listings.set(dir, (listing = listAt(repo, commit, dir)));
+    if (!listing) {
+      listing = listAt(repo, commit, dir);
+      listings.set(dir, listing);
+    }
     return listing;
   };
   const readFile = async (path: string): Promise<Uint8Array> => {

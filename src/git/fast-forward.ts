@@ -19,23 +19,47 @@ async function checkedOutBranch(repo: Repo): Promise<string | undefined> {
  * and only if nobody moved it meanwhile.
  */
 export async function pullFastForward(repo: Repo, remote: string, branch: string): Promise<PullResult> {
-  await gitRaw(repo, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], `git fetch ${remote} ${branch} failed`);
+  await gitRaw(
+    repo,
+    ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`],
+    `git fetch ${remote} ${branch} failed`,
+  );
   const remoteRef = `refs/remotes/${remote}/${branch}`;
   const remoteCommit = await resolveCommit(repo, remoteRef);
   if (!remoteCommit) return { kind: 'refused', reason: `${remote} has no branch ${branch}` };
   const local = await resolveCommit(repo, `refs/heads/${branch}`);
   if (local === remoteCommit) return { kind: 'up-to-date', commit: local };
   if (local !== undefined) {
-    const base = (await gitRaw(repo, ['merge-base', local, remoteCommit], 'cannot compare the local and remote branch')).trim();
+    const base = (
+      await gitRaw(repo, ['merge-base', local, remoteCommit], 'cannot compare the local and remote branch')
+    ).trim();
     if (base === remoteCommit) return { kind: 'up-to-date', commit: local };
     if (base !== local) {
-      return { kind: 'refused', reason: `${branch} (${shortCommit(local)}) has diverged from ${remote}/${branch} (${shortCommit(remoteCommit)}): only fast-forwards are pulled` };
+      return {
+        kind: 'refused',
+        reason: `${branch} (${shortCommit(local)}) has diverged from ${remote}/${branch} (${shortCommit(remoteCommit)}): only fast-forwards are pulled`,
+      };
     }
   }
   if ((await checkedOutBranch(repo)) === branch) {
-    await gitRaw(repo, ['merge', '--ff-only', '--quiet', remoteCommit], `fast-forward of the working tree to ${shortCommit(remoteCommit)} failed`);
+    await gitRaw(
+      repo,
+      ['merge', '--ff-only', '--quiet', remoteCommit],
+      `fast-forward of the working tree to ${shortCommit(remoteCommit)} failed`,
+    );
   } else {
-    await gitRaw(repo, ['update-ref', '-m', `mailstate watch: fast-forward from ${remote}`, `refs/heads/${branch}`, remoteCommit, local ?? ''], `cannot move ${branch}`);
+    await gitRaw(
+      repo,
+      [
+        'update-ref',
+        '-m',
+        `mailstate watch: fast-forward from ${remote}`,
+        `refs/heads/${branch}`,
+        remoteCommit,
+        local ?? '',
+      ],
+      `cannot move ${branch}`,
+    );
   }
   return { kind: 'fast-forwarded', from: local, to: remoteCommit };
 }

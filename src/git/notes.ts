@@ -14,6 +14,10 @@ export async function recordNote(repo: Repo, commit: string, host: string, text:
   const email = (await repo.git.raw(['config', '--get', 'user.email']).catch(() => '')).trim();
   const identity = email ? [] : ['-c', 'user.name=mailstate', '-c', `user.email=mailstate@${host}`];
   const ref = notesRef(host);
-  await gitRaw(repo, [...identity, 'notes', '--ref', ref, 'add', '--force', '--message', text, commit], `cannot record a git note on ${commit}`);
+  await gitRaw(
+    repo,
+    [...identity, 'notes', '--ref', ref, 'add', '--force', '--message', text, commit],
+    `cannot record a git note on ${commit}`,
+  );
   return `refs/notes/${ref}`;
 }

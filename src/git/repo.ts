@@ -17,7 +17,10 @@ export class RepoError extends Error {}
 
 function gitMessage(error: unknown): string {
   const text = error instanceof GitError ? error.message : (error as Error).message;
-  return text.trim().split('\n')[0]!.replace(/^(fatal|error): /, '');
+  return text
+    .trim()
+    .split('\n')[0]!
+    .replace(/^(fatal|error): /, '');
 }
 
 /** Runs a git command; a failure becomes a RepoError naming what was being done. */
@@ -36,10 +39,20 @@ export async function openRepo(dir: string): Promise<Repo> {
   } catch (error) {
     throw new RepoError(`${dir}: ${gitMessage(error)}`);
   }
-  const out = await gitRaw({ git }, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], `${dir} is not a git working copy`);
+  const out = await gitRaw(
+    { git },
+    ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'],
+    `${dir} is not a git working copy`,
+  );
   const [root, gitDir, common] = out.trim().split('\n');
-  if (!root || !gitDir || !common) throw new RepoError(`${dir} is not a git working copy (a bare repository cannot be watched)`);
-  return { root, gitDir, commonDir: resolve(dir, common), git: simpleGit({ baseDir: root, maxConcurrentProcesses: 4 }) };
+  if (!root || !gitDir || !common)
+    throw new RepoError(`${dir} is not a git working copy (a bare repository cannot be watched)`);
+  return {
+    root,
+    gitDir,
+    commonDir: resolve(dir, common),
+    git: simpleGit({ baseDir: root, maxConcurrentProcesses: 4 }),
+  };
 }
 
 /** The commit a ref names, or undefined when there is no such ref. */
@@ -65,7 +78,11 @@ export interface TreeEntry {
 
 /** The entries of a directory in a commit (`git ls-tree`); empty when the directory is not there. */
 export async function listAt(repo: Repo, commit: string, dir: string): Promise<TreeEntry[]> {
-  const out = await gitRaw(repo, ['ls-tree', '-z', commit, ...(dir === '' ? [] : ['--', `${dir}/`])], `cannot list ${dir || '/'} at ${shortCommit(commit)}`);
+  const out = await gitRaw(
+    repo,
+    ['ls-tree', '-z', commit, ...(dir === '' ? [] : ['--', `${dir}/`])],
+    `cannot list ${dir || '/'} at ${shortCommit(commit)}`,
+  );
   return out
     .split('\0')
     .filter(Boolean)
@@ -92,7 +109,12 @@ export interface FileAtOptions {
  * committed file must be judged exactly as the same file on disk (invalid UTF-8 refused, not
  * silently replaced by U+FFFD).
  */
-export async function fileAt(repo: Repo, commit: string, path: string, options: FileAtOptions = {}): Promise<Buffer | undefined> {
+export async function fileAt(
+  repo: Repo,
+  commit: string,
+  path: string,
+  options: FileAtOptions = {},
+): Promise<Buffer | undefined> {
   const list = options.list ?? ((dir: string) => listAt(repo, commit, dir));
   const slash = path.lastIndexOf('/');
   const entries = await list(slash === -1 ? '' : path.slice(0, slash));
@@ -102,7 +124,8 @@ export async function fileAt(repo: Repo, commit: string, path: string, options: 
   if (entry.kind !== 'file') throw new RepoError(`${where} is not a regular file`);
   if (options.maxBytes !== undefined) {
     const size = Number((await gitRaw(repo, ['cat-file', '-s', `${commit}:${path}`], `cannot read ${where}`)).trim());
-    if (size > options.maxBytes) throw new RepoError(`${where} is larger than ${options.maxBytes / 1024 / 1024} MiB (${size} bytes)`);
+    if (size > options.maxBytes)
+      throw new RepoError(`${where} is larger than ${options.maxBytes / 1024 / 1024} MiB (${size} bytes)`);
   }
   try {
     return await repo.git.showBuffer([`${commit}:${path}`]);

@@ -54,7 +54,8 @@ function sizeValue(bytes: number): string | number {
 function userEntry(user: LiveUser, notes: string[], domain: string): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
   if (hashFormat(user.hash)) entry.password = user.hash;
-  else if (user.hash !== '') notes.push(`${user.name}@${domain}: password hash in an unrecognised format is left unmanaged (no password: key)`);
+  else if (user.hash !== '')
+    notes.push(`${user.name}@${domain}: password hash in an unrecognised format is left unmanaged (no password: key)`);
   if (user.quota !== NOQUOTA) {
     const quota = expressibleQuota(user.quota);
     if (quota !== undefined) entry.quota = quota;
@@ -67,7 +68,8 @@ function userEntry(user: LiveUser, notes: string[], domain: string): Record<stri
   if (user.comment !== defaultComment(user.name)) entry.comment = user.comment;
   const flags = maskToFlags(user.flags);
   if (flags.length > 0) entry.flags = flags;
-  if (user.forward) entry.forward = user.forward.keepCopy ? { to: user.forward.to, keepCopy: true } : { to: user.forward.to };
+  if (user.forward)
+    entry.forward = user.forward.keepCopy ? { to: user.forward.to, keepCopy: true } : { to: user.forward.to };
   return entry;
 }
 
@@ -80,14 +82,16 @@ function domainEntry(domain: LiveDomain, notes: string[]): Record<string, unknow
   });
   if (aliasDomains.length > 0) entry.aliasDomains = aliasDomains.sort();
   const users: Record<string, unknown> = {};
-  for (const name of [...domain.users.keys()].sort()) users[name] = userEntry(domain.users.get(name)!, notes, domain.name);
+  for (const name of [...domain.users.keys()].sort())
+    users[name] = userEntry(domain.users.get(name)!, notes, domain.name);
   entry.users = users;
   if (domain.aliases.size > 0) {
     const aliases: Record<string, unknown> = {};
     for (const name of [...domain.aliases.keys()].sort()) aliases[name] = domain.aliases.get(name)!.to;
     entry.aliases = aliases;
   }
-  for (const object of domain.unmanaged) notes.push(`${domain.name}: ${object.kind} ${object.name} stays unmanaged: ${object.reason}`);
+  for (const object of domain.unmanaged)
+    notes.push(`${domain.name}: ${object.kind} ${object.name} stays unmanaged: ${object.reason}`);
   return entry;
 }
 

@@ -33,7 +33,10 @@ function sameRecords(a: ReadonlyArray<[Buffer, Buffer]>, b: ReadonlyArray<[Buffe
  * "3 records differ (first: alice)": users whose record is missing, extra or different, counted by
  * name (the first record of a name is the one lookups see), first in vpasswd order.
  */
-function describeDifference(expected: ReadonlyArray<[Buffer, Buffer]>, actual: ReadonlyArray<[Buffer, Buffer]>): string {
+function describeDifference(
+  expected: ReadonlyArray<[Buffer, Buffer]>,
+  actual: ReadonlyArray<[Buffer, Buffer]>,
+): string {
   const firstValues = (records: ReadonlyArray<[Buffer, Buffer]>): Map<string, Buffer> => {
     const map = new Map<string, Buffer>();
     // latin1 maps every byte to one character, so distinct keys stay distinct.
@@ -50,5 +53,7 @@ function describeDifference(expected: ReadonlyArray<[Buffer, Buffer]>, actual: R
   for (const key of have.keys()) if (!want.has(key)) differing.push(key);
   if (differing.length === 0) return 'same users, but records are repeated or in a different order';
   const first = Buffer.from(differing[0]!, 'latin1').toString('utf8');
-  return differing.length === 1 ? `1 record differs (first: ${first})` : `${differing.length} records differ (first: ${first})`;
+  return differing.length === 1
+    ? `1 record differs (first: ${first})`
+    : `${differing.length} records differ (first: ${first})`;
 }

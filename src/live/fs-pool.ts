@@ -70,7 +70,9 @@ export function createFsPool(options: FsPoolOptions = {}): FsPool {
 
 /** Data crosses the thread boundary as a plain Uint8Array. */
 function asBuffer(read: FileRead): FileRead {
-  return read.kind === 'ok' ? { kind: 'ok', data: Buffer.from(read.data.buffer, read.data.byteOffset, read.data.byteLength) } : read;
+  return read.kind === 'ok'
+    ? { kind: 'ok', data: Buffer.from(read.data.buffer, read.data.byteOffset, read.data.byteLength) }
+    : read;
 }
 
 type Answer<Op extends FsRequest['op']> = Op extends 'probe' ? Uint8Array | boolean[] : FileRead[];
@@ -100,7 +102,11 @@ class WorkerPool {
   }
 
   /** Runs `op` over `paths` in batches; a worker that failed (it should not) costs time, not answers. */
-  async run<Op extends FsRequest['op']>(op: Op, paths: readonly string[], inline: (paths: readonly string[]) => Promise<Answer<Op>>): Promise<Array<Answer<Op>>> {
+  async run<Op extends FsRequest['op']>(
+    op: Op,
+    paths: readonly string[],
+    inline: (paths: readonly string[]) => Promise<Answer<Op>>,
+  ): Promise<Array<Answer<Op>>> {
     const batches: Array<Promise<Answer<Op>>> = [];
     for (let i = 0; i < paths.length; i += BATCH) {
       const batch = paths.slice(i, i + BATCH);

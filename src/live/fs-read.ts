@@ -26,10 +26,21 @@ export const SYMLINK_MESSAGE = 'a symbolic link, which mailstate does not follow
  * regular files are read: a FIFO or a device could block or never end (a symlink to /dev/zero).
  * A directory answers EISDIR with Node's own message, as reading it used to.
  */
-export function notRegularFile(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): FileRead | undefined {
+export function notRegularFile(
+  stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>,
+): FileRead | undefined {
   if (stats.isFile()) return undefined;
-  if (stats.isDirectory()) return { kind: 'error', code: 'EISDIR', message: 'EISDIR: illegal operation on a directory, read' };
-  const type = stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() ? 'a character device' : stats.isBlockDevice() ? 'a block device' : 'not a file';
+  if (stats.isDirectory())
+    return { kind: 'error', code: 'EISDIR', message: 'EISDIR: illegal operation on a directory, read' };
+  const type = stats.isFIFO()
+    ? 'a FIFO'
+    : stats.isSocket()
+      ? 'a socket'
+      : stats.isCharacterDevice()
+        ? 'a character device'
+        : stats.isBlockDevice()
+          ? 'a block device'
+          : 'not a file';
   return { kind: 'error', code: NOT_REGULAR, message: `not a regular file but ${type}` };
 }
 
@@ -42,11 +53,17 @@ export function isNotRegularFile(read: FileRead): boolean {
 }
 
 /** Fills `buffer` from `offset` on, or up to EOF when the file shrank since its fstat. */
-function readFully(fd: number, buffer: Buffer, offset: number, done: (error: NodeJS.ErrnoException | null, data?: Buffer) => void): void {
+function readFully(
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  done: (error: NodeJS.ErrnoException | null, data?: Buffer) => void,
+): void {
   read(fd, buffer, offset, buffer.length - offset, offset, (error, bytesRead) => {
     if (error) return done(error);
     const filled = offset + bytesRead;
-    if (bytesRead === 0 || filled === buffer.length) return done(null, filled === buffer.length ? buffer : buffer.subarray(0, filled));
+    if (bytesRead === 0 || filled === buffer.length)
+      return done(null, filled === buffer.length ? buffer : buffer.subarray(0, filled));
     readFully(fd, buffer, filled, done);
   });
 }
@@ -79,8 +96,11 @@ export function readFileOrMissing(path: string): Promise<FileRead> {
         if (special) return finish(special);
         // The size is known: one read, as readFile(path) does, instead of readFile(fd)'s second fstat.
         // A size of 0 may be a file whose size the kernel does not know: readFile reads it to EOF.
-        if (stats.size === 0) return readFile(fd, (readError, data) => finish(readError ? failure(readError) : { kind: 'ok', data }));
-        readFully(fd, Buffer.allocUnsafeSlow(stats.size), 0, (readError, data) => finish(readError ? failure(readError) : { kind: 'ok', data: data! }));
+        if (stats.size === 0)
+          return readFile(fd, (readError, data) => finish(readError ? failure(readError) : { kind: 'ok', data }));
+        readFully(fd, Buffer.allocUnsafeSlow(stats.size), 0, (readError, data) =>
+          finish(readError ? failure(readError) : { kind: 'ok', data: data! }),
+        );
       });
     });
   });
@@ -99,7 +119,11 @@ export function mayExist(path: string): Promise<boolean> {
 }
 
 /** The diagnostic for a file that exists but could not be read (EACCES, EISDIR, EIO …). */
-export function readErrorDiagnostic(path: string, failure: { code: string; message: string }, what: string): Diagnostic {
+export function readErrorDiagnostic(
+  path: string,
+  failure: { code: string; message: string },
+  what: string,
+): Diagnostic {
   return {
     severity: 'error',
     code: 'read-error',
@@ -112,7 +136,11 @@ export function readErrorDiagnostic(path: string, failure: { code: string; messa
  * Runs `task` over `items` with at most `limit` in flight and returns the results in input order.
  * Bounded so a 100k-user domain neither opens 100k files at once nor waits on them one by one.
  */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

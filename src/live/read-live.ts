@@ -5,7 +5,15 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { quoted } from '../model/display.js';
 import { domainDirProblem, PATH_SHOWN, userDirProblem } from '../model/live-paths.js';
 import { aliasNameProblem, dotQmailFileName, nameFromDotQmailFile, userNameProblem } from '../model/names.js';
-import type { CdbFreshness, LiveAlias, LiveDomain, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
+import type {
+  CdbFreshness,
+  LiveAlias,
+  LiveDomain,
+  LiveRelay,
+  LiveState,
+  LiveUser,
+  UnmanagedObject,
+} from '../model/state.js';
 import { CdbFormatError, readCdbRecords } from '../cdb/read.js';
 import { type AssignEntry, parseAssign } from '../formats/assign.js';
 import { vpasswdCdbFreshness } from './cdb-freshness.js';
@@ -85,7 +93,13 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
   const diagnostics = [...assignDiagnostics];
   for (const result of read) {
     if (result.domain) domains.set(result.domain.name, result.domain);
-    else unmanaged.push({ kind: 'domain', name: result.refused.domain, file: assignFile, reason: `users/assign line ${result.refused.line}: its directory is not one mailstate may act on` });
+    else
+      unmanaged.push({
+        kind: 'domain',
+        name: result.refused.domain,
+        file: assignFile,
+        reason: `users/assign line ${result.refused.line}: its directory is not one mailstate may act on`,
+      });
     for (const d of result.diagnostics) diagnostics.push(d);
   }
 
@@ -94,7 +108,10 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
     const real = domains.get(entry.realDomain);
     if (real) {
       real.aliasDomains.push(entry.domain);
-    } else if (!realEntries.has(entry.realDomain) && (!wanted || wanted.has(entry.domain) || wanted.has(entry.realDomain))) {
+    } else if (
+      !realEntries.has(entry.realDomain) &&
+      (!wanted || wanted.has(entry.domain) || wanted.has(entry.realDomain))
+    ) {
       unmanaged.push({
         kind: 'alias-domain',
         name: entry.domain,
@@ -141,7 +158,11 @@ async function realpathOrMissing(path: string): Promise<string | undefined> {
  * path must have vpopmail's shape below one of the bases, and resolving it must not leave that
  * place through a symbolic link (the vpopmail account owns domains/ and could plant one).
  */
-async function placeDomainDir(entry: AssignEntry, bases: readonly string[], realBases: ReadonlyArray<string | undefined>): Promise<{ realDir: string } | { problem: string }> {
+async function placeDomainDir(
+  entry: AssignEntry,
+  bases: readonly string[],
+  realBases: ReadonlyArray<string | undefined>,
+): Promise<{ realDir: string } | { problem: string }> {
   const problem = domainDirProblem(entry.dir, entry.domain, bases);
   if (problem) return { problem };
   const index = bases.findIndex((base) => entry.dir.startsWith(`${base}/domains/`));
@@ -150,7 +171,9 @@ async function placeDomainDir(entry: AssignEntry, bases: readonly string[], real
   const real = await realpathOrMissing(entry.dir);
   // Missing: reported as such by the reader, and created (as real directories) by an apply.
   if (real === undefined || real === expected) return { realDir: expected };
-  return { problem: `directory ${quoted(entry.dir, PATH_SHOWN)}, which leads through a symbolic link to ${quoted(real, PATH_SHOWN)}` };
+  return {
+    problem: `directory ${quoted(entry.dir, PATH_SHOWN)}, which leads through a symbolic link to ${quoted(real, PATH_SHOWN)}`,
+  };
 }
 
 /** users/cdb's records (the first of each key, as qmail's lookup finds it); empty when missing or unreadable. */
@@ -167,7 +190,12 @@ async function readUsersCdb(qmailHome: string, diagnostics: Diagnostic[]): Promi
     }
   } catch (error) {
     if (!(error instanceof CdbFormatError)) throw error;
-    diagnostics.push({ severity: 'warning', code: 'users-cdb-corrupt', message: `users/cdb is not a valid cdb (${error.message}): qmail cannot route any virtual domain`, file });
+    diagnostics.push({
+      severity: 'warning',
+      code: 'users-cdb-corrupt',
+      message: `users/cdb is not a valid cdb (${error.message}): qmail cannot route any virtual domain`,
+      file,
+    });
   }
   return records;
 }
@@ -175,7 +203,7 @@ async function readUsersCdb(qmailHome: string, diagnostics: Diagnostic[]): Promi
 /** Whether users/cdb holds the record qmail-newu would make of this users/assign line. */
 function usersCdbRoutes(usersCdb: ReadonlyMap<string, Buffer>, entry: AssignEntry): boolean {
   const value = usersCdb.get(Buffer.from(`!${entry.domain}-`, 'utf8').toString('latin1'));
-  return value !== undefined && value.equals(Buffer.from(entry.usersCdbValue, 'utf8'));
+  return value?.equals(Buffer.from(entry.usersCdbValue, 'utf8')) === true;
 }
 
 async function readAssign(qmailHome: string, diagnostics: Diagnostic[]): Promise<AssignEntry[]> {
@@ -199,7 +227,12 @@ async function readAssign(qmailHome: string, diagnostics: Diagnostic[]): Promise
   return parsed.entries;
 }
 
-async function readDomain(entry: AssignEntry, realDir: string, fs: FsPool, diagnostics: Diagnostic[]): Promise<LiveDomain> {
+async function readDomain(
+  entry: AssignEntry,
+  realDir: string,
+  fs: FsPool,
+  diagnostics: Diagnostic[],
+): Promise<LiveDomain> {
   const dir = entry.dir;
   const vpasswdFile = join(dir, 'vpasswd');
   const cdbFile = join(dir, 'vpasswd.cdb');
@@ -238,10 +271,17 @@ async function readDomain(entry: AssignEntry, realDir: string, fs: FsPool, diagn
       const problem = userNameProblem(user.name);
       const dirProblem = problem ? undefined : userDirProblem(user.dir, user.name, dir);
       if (problem) {
-        domain.unmanaged.push({ domain: entry.domain, kind: 'user', name: user.name, file: vpasswdFile, reason: problem });
+        domain.unmanaged.push({
+          domain: entry.domain,
+          kind: 'user',
+          name: user.name,
+          file: vpasswdFile,
+          reason: problem,
+        });
       } else if (dirProblem) {
         const reason = `vpasswd line ${user.line} gives it the ${dirProblem}: mailstate will not touch this user`;
-        (domain.unsafeUsers ??= []).push({ name: user.name, line: user.line, reason });
+        domain.unsafeUsers ??= [];
+        domain.unsafeUsers.push({ name: user.name, line: user.line, reason });
         domain.unmanaged.push({ domain: entry.domain, kind: 'user', name: user.name, file: vpasswdFile, reason });
       } else {
         domain.users.set(user.name, user);
@@ -271,10 +311,15 @@ function cdbFreshness(vpasswd: FileRead, cdb: FileRead, cdbFile: string, diagnos
   }
   if (vpasswd.kind === 'error') {
     // Without the text there is nothing to compare with; the read error stops any plan anyway.
-    return cdb.kind === 'missing' ? { state: 'missing' } : { state: 'stale', detail: 'vpasswd cannot be read, so freshness is unknown' };
+    return cdb.kind === 'missing'
+      ? { state: 'missing' }
+      : { state: 'stale', detail: 'vpasswd cannot be read, so freshness is unknown' };
   }
   // A missing vpasswd compares as an empty one: a cdb with users in it is then stale.
-  return vpasswdCdbFreshness(vpasswd.kind === 'ok' ? vpasswd.data : Buffer.alloc(0), cdb.kind === 'ok' ? cdb.data : undefined);
+  return vpasswdCdbFreshness(
+    vpasswd.kind === 'ok' ? vpasswd.data : Buffer.alloc(0),
+    cdb.kind === 'ok' ? cdb.data : undefined,
+  );
 }
 
 /** One readdir of the domain directory: the only way to find `.qmail-*` files without guessing names. */
@@ -291,7 +336,13 @@ async function listDomainDir(entry: AssignEntry, diagnostics: Diagnostic[]): Pro
         file: entry.dir,
       });
     } else {
-      diagnostics.push(readErrorDiagnostic(entry.dir, { code: failure.code ?? 'EIO', message: failure.message }, `the directory of ${entry.domain}`));
+      diagnostics.push(
+        readErrorDiagnostic(
+          entry.dir,
+          { code: failure.code ?? 'EIO', message: failure.message },
+          `the directory of ${entry.domain}`,
+        ),
+      );
     }
     return [];
   }
@@ -303,7 +354,12 @@ type DotQmailFile =
   /** An entry that is not a regular file (a directory, a FIFO, a dangling symlink): why not. */
   | { name: string; path: string; notFile: string };
 
-async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], fs: FsPool, diagnostics: Diagnostic[]): Promise<DotQmailFile[]> {
+async function readDomainDotQmails(
+  entry: AssignEntry,
+  listing: Dirent[],
+  fs: FsPool,
+  diagnostics: Diagnostic[],
+): Promise<DotQmailFile[]> {
   const names = listing
     .filter((d) => d.name.startsWith('.qmail-'))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -319,11 +375,20 @@ async function readDomainDotQmails(entry: AssignEntry, listing: Dirent[], fs: Fs
     else if (read.kind === 'ok') files.push({ name: dirent.name, path, text: read.data.toString('utf8') });
     else if (read.kind === 'error') {
       if (isNotRegularFile(read)) {
-        files.push({ name: dirent.name, path, notFile: read.code === 'EISDIR' ? `${dirent.name} is not a regular file` : `${dirent.name} is ${read.message}` });
+        files.push({
+          name: dirent.name,
+          path,
+          notFile:
+            read.code === 'EISDIR' ? `${dirent.name} is not a regular file` : `${dirent.name} is ${read.message}`,
+        });
       } else diagnostics.push(readErrorDiagnostic(path, read, dirent.name));
     } else if (dirent.isSymbolicLink()) {
       // qmail-local finds no file there, but the name is taken: writing it would replace the link.
-      files.push({ name: dirent.name, path, notFile: `${dirent.name} is a symbolic link to a file that does not exist` });
+      files.push({
+        name: dirent.name,
+        path,
+        notFile: `${dirent.name} is a symbolic link to a file that does not exist`,
+      });
     }
     // Otherwise missing: gone between readdir and read (a concurrent vdeluser or valias -d): nothing to report.
   }
@@ -335,7 +400,14 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
   const report = (kind: UnmanagedObject['kind'], name: string, reason: string): void => {
     // Only files left alone need it (for the warning when a deleted mailbox is among the paths).
     const deliversInto = 'text' in file ? deliveryPaths(file.text, domain.dir) : [];
-    domain.unmanaged.push({ domain: domain.name, kind, name, file: file.path, reason, ...(deliversInto.length > 0 ? { deliversInto } : {}) });
+    domain.unmanaged.push({
+      domain: domain.name,
+      kind,
+      name,
+      file: file.path,
+      reason,
+      ...(deliversInto.length > 0 ? { deliversInto } : {}),
+    });
   };
   const name = nameFromDotQmailFile(file.name)!;
   if ('notFile' in file) {
@@ -344,7 +416,11 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
   }
   if (file.name === '.qmail-default') {
     const lines = file.text.split('\n').filter((line) => line !== '');
-    report('catch-all', 'default', `catch-all for addresses without a mailbox: ${lines.map((l) => JSON.stringify(l)).join(', ') || '(empty file)'}`);
+    report(
+      'catch-all',
+      'default',
+      `catch-all for addresses without a mailbox: ${lines.map((l) => JSON.stringify(l)).join(', ') || '(empty file)'}`,
+    );
     return;
   }
 
@@ -393,7 +469,13 @@ function classifyDomainDotQmail(domain: LiveDomain, file: DotQmailFile, vpasswdN
  * qmailadmin's per-user forwards live in `<user dir>/.qmail`, read by vdelivermail. Each user's
  * is probed first (see fs-pool.ts); the few that may exist are read.
  */
-async function readUserDotQmails(domain: LiveDomain, realDomainDir: string, domainFiles: ReadonlySet<string>, fs: FsPool, diagnostics: Diagnostic[]): Promise<void> {
+async function readUserDotQmails(
+  domain: LiveDomain,
+  realDomainDir: string,
+  domainFiles: ReadonlySet<string>,
+  fs: FsPool,
+  diagnostics: Diagnostic[],
+): Promise<void> {
   // Every user here has a directory of vpopmail's shape inside the domain (unsafe ones are not in `users`).
   const users = [...domain.users.values()];
   // A template string, not path.join: join's normalising is a measurable share at 100k users.
@@ -405,7 +487,14 @@ async function readUserDotQmails(domain: LiveDomain, realDomainDir: string, doma
   for (const user of probed) {
     const real = await realpathOrMissing(user.dir);
     if (real === undefined || real === `${realDomainDir}${user.dir.slice(domain.dir.length)}`) candidates.push(user);
-    else domain.unmanaged.push({ domain: domain.name, kind: 'user-dot-qmail', name: user.name, file: join(user.dir, '.qmail'), reason: `the user directory leads through a symbolic link out of its place; not read` });
+    else
+      domain.unmanaged.push({
+        domain: domain.name,
+        kind: 'user-dot-qmail',
+        name: user.name,
+        file: join(user.dir, '.qmail'),
+        reason: `the user directory leads through a symbolic link out of its place; not read`,
+      });
   }
   const reads = await fs.readFiles(candidates.map((user) => `${user.dir}/.qmail`));
   for (const [index, read] of reads.entries()) {
@@ -423,7 +512,9 @@ async function readUserDotQmails(domain: LiveDomain, realDomainDir: string, doma
     }
     const domainFile = dotQmailFileName(user.name);
     if (domainFiles.has(domainFile)) {
-      report(`${domainFile} in the domain directory takes precedence: qmail-local reads it first, so vdelivermail never reads this file`);
+      report(
+        `${domainFile} in the domain directory takes precedence: qmail-local reads it first, so vdelivermail never reads this file`,
+      );
       continue;
     }
     const result = classifyDotQmail(read.data.toString('utf8'), { userDir: user.dir, perUser: true });
@@ -438,10 +529,19 @@ async function readUserDotQmails(domain: LiveDomain, realDomainDir: string, doma
 async function readRelay(vpopmailHome: string, diagnostics: Diagnostic[]): Promise<LiveRelay> {
   const file = join(vpopmailHome, 'etc', 'tcp.smtp');
   const cdbFile = `${file}.cdb`;
-  const [read, textStat, cdbStat] = await Promise.all([readFileOrMissing(file), statOrMissing(file), statOrMissing(cdbFile)]);
+  const [read, textStat, cdbStat] = await Promise.all([
+    readFileOrMissing(file),
+    statOrMissing(file),
+    statOrMissing(cdbFile),
+  ]);
   if (read.kind === 'error') diagnostics.push(readErrorDiagnostic(file, read, 'tcp.smtp'));
   if (cdbStat === 'error') {
-    diagnostics.push({ severity: 'error', code: 'read-error', message: 'cannot stat tcp.smtp.cdb, so whether it is stale is unknown', file: cdbFile });
+    diagnostics.push({
+      severity: 'error',
+      code: 'read-error',
+      message: 'cannot stat tcp.smtp.cdb, so whether it is stale is unknown',
+      file: cdbFile,
+    });
   }
   if (read.kind !== 'ok') {
     // Without tcp.smtp there is nothing to compile, so an existing or missing cdb cannot be stale.
@@ -449,7 +549,8 @@ async function readRelay(vpopmailHome: string, diagnostics: Diagnostic[]): Promi
   }
   const parsed = parseTcpRules(read.data.toString('utf8'), file);
   for (const d of parsed.diagnostics) diagnostics.push(d);
-  const cdbStale = cdbStat === undefined || (typeof cdbStat === 'bigint' && typeof textStat === 'bigint' && cdbStat < textStat);
+  const cdbStale =
+    cdbStat === undefined || (typeof cdbStat === 'bigint' && typeof textStat === 'bigint' && cdbStat < textStat);
   return { file, exists: true, lines: parsed.lines, cdbStale };
 }
 

@@ -54,7 +54,10 @@ export type RedirectionChange =
   | { kind: 'delete-forward'; domain: string; name: string; before: Forward; file: string };
 
 /** The SMTP relay rules of tcp.smtp: all of them in one write and one tcprules compile. */
-export type RelayChange = { kind: 'add-relay'; address: string } | { kind: 'delete-relay'; address: string; line: number } | { kind: 'rebuild-tcp-smtp-cdb'; reason: string };
+export type RelayChange =
+  | { kind: 'add-relay'; address: string }
+  | { kind: 'delete-relay'; address: string; line: number }
+  | { kind: 'rebuild-tcp-smtp-cdb'; reason: string };
 
 /**
  * One step of a plan. The plan is plain data: apply executes it in order without re-deriving

@@ -77,7 +77,7 @@ export interface Diagnostic {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.file ? [d.file, d.line, d.col].filter((part) => part !== undefined).join(':') + ': ' : '';
+  const where = d.file ? `${[d.file, d.line, d.col].filter((part) => part !== undefined).join(':')}: ` : '';
   return `${where}${d.severity}: ${d.message}`;
 }
 

@@ -5,7 +5,8 @@
  * zero-width and bidirectional formatting characters (a "Trojan Source" name reads differently
  * from what it is), the line and paragraph separators, and the byte order mark.
  */
-export const INVISIBLE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/;
+export const INVISIBLE =
+  /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/;
 
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
 
@@ -16,7 +17,10 @@ export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 /** `text` JSON-quoted with every character above written as a \u escape, shortened to `max` characters. */
 export function quoted(text: string, max = 60): string {
   const shown = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(shown).replace(INVISIBLE_ALL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(shown).replace(
+    INVISIBLE_ALL,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** `text` as it is when it is harmless (paths, names: the usual case), JSON-quoted and escaped otherwise. */

@@ -34,7 +34,8 @@ function hashedChildProblem(path: string, parent: string, name: string): string 
   if (!path.startsWith(`${parent}/`)) return `is not inside ${parent}`;
   const parts = path.slice(parent.length + 1).split('/');
   if (parts[parts.length - 1] !== name) return `does not end in /${name}`;
-  if (parts.slice(0, -1).some((part) => !HASH_LEVEL.test(part))) return 'is not one of vpopmail\'s hashed directories (single characters 0-9, A-Z, a-z)';
+  if (parts.slice(0, -1).some((part) => !HASH_LEVEL.test(part)))
+    return "is not one of vpopmail's hashed directories (single characters 0-9, A-Z, a-z)";
   return undefined;
 }
 

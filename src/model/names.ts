@@ -28,7 +28,8 @@ export function userNameProblem(name: string): string | undefined {
   if (RESERVED_USER_NAMES.has(name)) return `"${name}" is reserved by vpopmail`;
   // The user's forward lives in .qmail-<name>; for "x-default" that file would be a qmail
   // wildcard catching all mail to x-anything@domain (the rule aliases follow too).
-  if (name.endsWith('-default')) return `name ends in "-default": its forward file .qmail-${name} would be a qmail wildcard (catch-alls are not managed)`;
+  if (name.endsWith('-default'))
+    return `name ends in "-default": its forward file .qmail-${name} would be a qmail wildcard (catch-alls are not managed)`;
   return undefined;
 }
 
@@ -52,12 +53,15 @@ function localPartProblem(name: string): string | undefined {
   if (name.includes('..')) return 'name contains ".."';
   if (name !== name.toLowerCase()) {
     // Suggest the lowercase spelling only when it is a valid name; otherwise say what is wrong with it.
-    return localPartProblem(name.toLowerCase()) ?? `name must be lowercase (vpopmail lowercases it): write "${name.toLowerCase()}"`;
+    return (
+      localPartProblem(name.toLowerCase()) ??
+      `name must be lowercase (vpopmail lowercases it): write "${name.toLowerCase()}"`
+    );
   }
   if (name.startsWith('-')) return 'name starts with "-" (vpopmail binaries would read it as an option)';
   if (name.startsWith('.')) return 'name starts with "."';
   if (name.endsWith('.')) return 'name ends with "."';
-  if (!LOCAL_PART.test(name)) return 'name may only contain a-z, 0-9 and . _ + = ! # & \' ^ { } ~ -';
+  if (!LOCAL_PART.test(name)) return "name may only contain a-z, 0-9 and . _ + = ! # & ' ^ { } ~ -";
   return undefined;
 }
 
@@ -65,7 +69,8 @@ export function domainNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'domain name is empty';
   // Before any message repeats a label: a newline there would forge a line of output.
   if (CONTROL_CHARACTER.test(name)) return 'domain name contains a control character';
-  if (name !== name.toLowerCase()) return domainNameProblem(name.toLowerCase()) ?? `domain name must be lowercase: write "${name.toLowerCase()}"`;
+  if (name !== name.toLowerCase())
+    return domainNameProblem(name.toLowerCase()) ?? `domain name must be lowercase: write "${name.toLowerCase()}"`;
   if (name.length < 3) return 'domain name is shorter than 3 characters';
   if (name.length > MAX_DOMAIN_NAME) {
     return `domain name is longer than ${MAX_DOMAIN_NAME} characters (longer names break qmail's users/assign)`;
@@ -126,9 +131,11 @@ export function nameFromDotQmailFile(fileName: string): string | undefined {
 export function commentProblem(comment: string): string | undefined {
   // C1 controls too: U+009B is an 8-bit CSI, and the gecos is shown by finger, plans and qmailadmin.
   if (CONTROL_CHARACTER.test(comment)) return 'comment contains a control character or newline';
-  if (INVISIBLE.test(comment)) return 'comment contains an invisible or text-direction character (such as U+202E or U+2028)';
+  if (INVISIBLE.test(comment))
+    return 'comment contains an invisible or text-direction character (such as U+202E or U+2028)';
   if (comment.includes(':')) return 'comment contains ":" (the vpasswd field separator)';
-  if (Buffer.byteLength(comment, 'utf8') > MAX_COMMENT_BYTES) return `comment is longer than ${MAX_COMMENT_BYTES} bytes`;
+  if (Buffer.byteLength(comment, 'utf8') > MAX_COMMENT_BYTES)
+    return `comment is longer than ${MAX_COMMENT_BYTES} bytes`;
   return undefined;
 }
 

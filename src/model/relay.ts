@@ -10,9 +10,11 @@ export function relayAddressProblem(address: string): string | undefined {
   if (address.length === 0) return 'an empty relay prefix matches every client: that is an open relay';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\s]/.test(address)) return 'relay address contains white space or a control character';
-  if (address.includes(':')) return 'relay address contains ":" (IPv6 and extra tcprules instructions are not supported)';
+  if (address.includes(':'))
+    return 'relay address contains ":" (IPv6 and extra tcprules instructions are not supported)';
   if (/[,="'@]/.test(address)) return 'relay address may only contain digits, "." and "-"';
-  if (!/^[0-9.-]+$/.test(address)) return 'relay address must be an IPv4 address or prefix such as 10.0.0.5 or 192.168.1.';
+  if (!/^[0-9.-]+$/.test(address))
+    return 'relay address must be an IPv4 address or prefix such as 10.0.0.5 or 192.168.1.';
   const isPrefix = address.endsWith('.');
   const parts = (isPrefix ? address.slice(0, -1) : address).split('.');
   if (parts.length > 4 || (!isPrefix && parts.length !== 4) || (isPrefix && parts.length > 3)) {
@@ -24,7 +26,8 @@ export function relayAddressProblem(address: string): string | undefined {
       if (index !== parts.length - 1) return 'a range (a-b) is only allowed in the last component';
       if (index === 0) return 'a range in the first octet is too wide for a relay rule';
       const [low, high] = [range[1]!, range[2]!];
-      if (!OCTET.test(low) || !OCTET.test(high) || Number(low) > Number(high)) return `"${part}" is not a valid octet range`;
+      if (!OCTET.test(low) || !OCTET.test(high) || Number(low) > Number(high))
+        return `"${part}" is not a valid octet range`;
       continue;
     }
     if (!OCTET.test(part)) return `"${part}" is not an octet (0-255)`;

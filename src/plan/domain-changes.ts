@@ -17,7 +17,15 @@ export interface DomainChanges {
 }
 
 export function emptyDomainChanges(): DomainChanges {
-  return { structure: [], removals: [], userDeletions: [], userAdditions: [], userModifications: [], cdb: [], redirections: [] };
+  return {
+    structure: [],
+    removals: [],
+    userDeletions: [],
+    userAdditions: [],
+    userModifications: [],
+    cdb: [],
+    redirections: [],
+  };
 }
 
 export function flattenDomainChanges(buckets: DomainChanges): Change[] {

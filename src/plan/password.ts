@@ -33,9 +33,15 @@ function changed(spec: PasswordMaterial): PasswordDiff {
  * live hash's own salt; where the server keeps clear passwords, the stored clear text must match
  * too (CRAM-MD5 and APOP check that field, not the hash). Against a stand-in, see `viaStandIn`.
  */
-export function diffPassword(spec: PasswordSpec, live: LiveUser, clearPasswords: boolean, comparison: PasswordComparison = {}): PasswordDiff {
+export function diffPassword(
+  spec: PasswordSpec,
+  live: LiveUser,
+  clearPasswords: boolean,
+  comparison: PasswordComparison = {},
+): PasswordDiff {
   if (spec.kind === 'unmanaged') return SAME;
-  if (spec.kind === 'secret') throw new Error(`internal error: secret for ${live.name} was not resolved before planning`);
+  if (spec.kind === 'secret')
+    throw new Error(`internal error: secret for ${live.name} was not resolved before planning`);
   if (live.passwordStandIn) return viaStandIn(spec, live, comparison);
   if (spec.kind === 'hash') return spec.hash === live.hash ? SAME : changed(spec);
   const hashMatches = clearMatchesHash(spec.clear, live.hash) === true;
@@ -57,10 +63,16 @@ function viaStandIn(spec: PasswordMaterial, live: LiveUser, comparison: Password
     return (base.kind === 'clear' || base.kind === 'secret') && base.source === spec.source ? SAME : changed(spec);
   }
   if (spec.kind === 'clear') {
-    return { fields: [], notComparable: `a clear text (${spec.source}) cannot be checked against the digest of a hash; apply on the server compares it` };
+    return {
+      fields: [],
+      notComparable: `a clear text (${spec.source}) cannot be checked against the digest of a hash; apply on the server compares it`,
+    };
   }
   if (!comparison.hashDigest) {
-    return { fields: [], notComparable: 'no key to compare hashes with the snapshot (set MAILSTATE_KEY or --key-file)' };
+    return {
+      fields: [],
+      notComparable: 'no key to compare hashes with the snapshot (set MAILSTATE_KEY or --key-file)',
+    };
   }
   return comparison.hashDigest(spec.hash) === standIn.digest ? SAME : changed(spec);
 }

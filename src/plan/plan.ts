@@ -36,11 +36,21 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
   appendAll(changes, relay.changes);
   appendAll(unmanaged, relay.unmanaged);
 
-  const unmanagedDomains = [...live.assignDomains].filter(([name, real]) => name === real && !desired.domains.has(name)).map(([name]) => name).sort();
+  const unmanagedDomains = [...live.assignDomains]
+    .filter(([name, real]) => name === real && !desired.domains.has(name))
+    .map(([name]) => name)
+    .sort();
   if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
   return {
     ok: true,
-    value: { changes, unmanaged, unmanagedDomains, warnings: diagnostics, thresholdBreaches, summary: summarise(changes) },
+    value: {
+      changes,
+      unmanaged,
+      unmanagedDomains,
+      warnings: diagnostics,
+      thresholdBreaches,
+      summary: summarise(changes),
+    },
     diagnostics,
   };
 }
@@ -92,7 +102,11 @@ function diffDomain(
         ...domain.source,
       });
     }
-    buckets.structure.push({ kind: 'add-domain', domain: domain.name, dir: `${desired.vpopmailHome}/domains/${domain.name}` });
+    buckets.structure.push({
+      kind: 'add-domain',
+      domain: domain.name,
+      dir: `${desired.vpopmailHome}/domains/${domain.name}`,
+    });
   } else {
     appendAll(unmanaged, liveDomain.unmanaged);
   }
@@ -114,7 +128,13 @@ function diffDomain(
   }
   for (const alias of liveAliasDomains) {
     if (!domain.aliasDomains.includes(alias)) {
-      unmanaged.push({ domain: domain.name, kind: 'alias-domain', name: alias, file: `${live.qmailHome}/users/assign`, reason: 'alias domain not declared: domains are never removed by mailstate' });
+      unmanaged.push({
+        domain: domain.name,
+        kind: 'alias-domain',
+        name: alias,
+        file: `${live.qmailHome}/users/assign`,
+        reason: 'alias domain not declared: domains are never removed by mailstate',
+      });
     }
   }
 
@@ -122,7 +142,11 @@ function diffDomain(
     const unrouted = [domain.name, ...liveAliasDomains].filter((name) => live.usersCdbOutOfDate?.includes(name));
     if (unrouted.length > 0) {
       const them = unrouted.length === 1 ? 'it' : 'them';
-      buckets.structure.push({ kind: 'rebuild-users-cdb', domain: domain.name, reason: `users/cdb does not route ${unrouted.join(', ')} as users/assign says, so qmail does not deliver to ${them}` });
+      buckets.structure.push({
+        kind: 'rebuild-users-cdb',
+        domain: domain.name,
+        reason: `users/cdb does not route ${unrouted.join(', ')} as users/assign says, so qmail does not deliver to ${them}`,
+      });
     }
   }
 
@@ -132,10 +156,11 @@ function diffDomain(
   diffForwards(shared);
   diffAliases(shared);
 
-  const usersChanged = buckets.userAdditions.length + buckets.userDeletions.length + buckets.userModifications.length > 0;
+  const usersChanged =
+    buckets.userAdditions.length + buckets.userDeletions.length + buckets.userModifications.length > 0;
   const cdbReason = usersChanged
     ? 'users changed'
-    : liveDomain && liveDomain.vpasswdExists && liveDomain.cdb.state !== 'fresh'
+    : liveDomain?.vpasswdExists && liveDomain.cdb.state !== 'fresh'
       ? `vpasswd.cdb is ${liveDomain.cdb.state}${'detail' in liveDomain.cdb ? ` (${liveDomain.cdb.detail})` : ''}: logins and delivery read only the cdb`
       : undefined;
   if (cdbReason) {

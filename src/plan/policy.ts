@@ -9,7 +9,12 @@ export const THRESHOLD_MIN_USERS = 10;
  * The octoDNS-style guard against a bad merge (an include glob that matched nothing, a
  * truncated file): too large a share of a domain's users deleted or changed at once.
  */
-export function thresholdBreach(domain: string, liveUsers: number, changes: readonly Change[], policy: Policy): ThresholdBreach | undefined {
+export function thresholdBreach(
+  domain: string,
+  liveUsers: number,
+  changes: readonly Change[],
+  policy: Policy,
+): ThresholdBreach | undefined {
   if (liveUsers < THRESHOLD_MIN_USERS) return undefined;
   const affectedUsers = affectedUserCount(changes);
   const percent = (affectedUsers / liveUsers) * 100;

@@ -27,7 +27,9 @@ function sameForward(a: Forward, b: Forward): boolean {
 /** A domain-level .qmail file mailstate cannot express stands in the way of a forward or alias. */
 function blockingDotQmail(ctx: RedirectionContext, name: string): UnmanagedObject | undefined {
   const fileName = dotQmailFileName(name);
-  return ctx.live?.unmanaged.find((object) => object.kind !== 'user' && object.kind !== 'user-dot-qmail' && object.file.endsWith(`/${fileName}`));
+  return ctx.live?.unmanaged.find(
+    (object) => object.kind !== 'user' && object.kind !== 'user-dot-qmail' && object.file.endsWith(`/${fileName}`),
+  );
 }
 
 function conflict(ctx: RedirectionContext, what: string, source: SourceLocation, reason: string): void {
@@ -42,10 +44,16 @@ export function diffForwards(ctx: RedirectionContext): void {
     if (user.forward) {
       const blocker = liveForward ? undefined : blockingDotQmail(ctx, user.name);
       if (blocker) {
-        conflict(ctx, `forward of "${user.name}@${domain}"`, user.source, `${blocker.file} exists and is not managed by mailstate (${blocker.reason}); remove or rename it by hand first`);
+        conflict(
+          ctx,
+          `forward of "${user.name}@${domain}"`,
+          user.source,
+          `${blocker.file} exists and is not managed by mailstate (${blocker.reason}); remove or rename it by hand first`,
+        );
         continue;
       }
-      if (!liveForward) ctx.buckets.redirections.push({ kind: 'add-forward', domain, name: user.name, after: user.forward });
+      if (!liveForward)
+        ctx.buckets.redirections.push({ kind: 'add-forward', domain, name: user.name, after: user.forward });
       else if (!sameForward(user.forward, liveForward)) {
         ctx.buckets.redirections.push({
           kind: 'modify-forward',
@@ -75,18 +83,34 @@ export function diffAliases(ctx: RedirectionContext): void {
     const live = liveAliases.get(alias.name);
     if (live) {
       if (!sameTargets(alias.to, live.to)) {
-        ctx.buckets.redirections.push({ kind: 'modify-alias', domain, name: alias.name, before: live.to, after: alias.to });
+        ctx.buckets.redirections.push({
+          kind: 'modify-alias',
+          domain,
+          name: alias.name,
+          before: live.to,
+          after: alias.to,
+        });
       }
       continue;
     }
     const blocker = blockingDotQmail(ctx, alias.name);
     if (blocker) {
-      conflict(ctx, `alias "${alias.name}@${domain}"`, alias.source, `${blocker.file} exists and is not managed by mailstate (${blocker.reason}); remove or rename it by hand first`);
+      conflict(
+        ctx,
+        `alias "${alias.name}@${domain}"`,
+        alias.source,
+        `${blocker.file} exists and is not managed by mailstate (${blocker.reason}); remove or rename it by hand first`,
+      );
       continue;
     }
     const shadowedUser = ctx.live?.users.get(alias.name);
     if (shadowedUser && (!ctx.policy.prune || alias.name === PROTECTED_USER)) {
-      conflict(ctx, `alias "${alias.name}@${domain}"`, alias.source, `it would shadow the live user "${alias.name}", which ${alias.name === PROTECTED_USER ? 'is protected' : 'policy.prune: false keeps'}`);
+      conflict(
+        ctx,
+        `alias "${alias.name}@${domain}"`,
+        alias.source,
+        `it would shadow the live user "${alias.name}", which ${alias.name === PROTECTED_USER ? 'is protected' : 'policy.prune: false keeps'}`,
+      );
       continue;
     }
     ctx.buckets.redirections.push({ kind: 'add-alias', domain, name: alias.name, to: alias.to });
@@ -98,7 +122,13 @@ export function diffAliases(ctx: RedirectionContext): void {
     if (ctx.policy.prune || ctx.domain.users.has(live.name)) {
       ctx.buckets.removals.push({ kind: 'delete-alias', domain, name: live.name, before: live.to, file: live.file });
     } else {
-      ctx.unmanaged.push({ domain, kind: 'dot-qmail', name: live.name, file: live.file, reason: 'alias not declared (policy.prune is false)' });
+      ctx.unmanaged.push({
+        domain,
+        kind: 'dot-qmail',
+        name: live.name,
+        file: live.file,
+        reason: 'alias not declared (policy.prune is false)',
+      });
     }
   }
 }

@@ -23,7 +23,12 @@ export function diffRelay(desired: readonly DesiredRelay[] | undefined, live: Li
       continue;
     }
     if (!policy.prune) {
-      unmanaged.push({ kind: 'relay-rule', name: line.address, file: live.file, reason: 'not declared (policy.prune is false)' });
+      unmanaged.push({
+        kind: 'relay-rule',
+        name: line.address,
+        file: live.file,
+        reason: 'not declared (policy.prune is false)',
+      });
       continue;
     }
     // Also drops a second copy of a declared rule: the first record of a key wins in the cdb anyway.
@@ -33,6 +38,7 @@ export function diffRelay(desired: readonly DesiredRelay[] | undefined, live: Li
     if (!liveAddresses.has(relay.address)) changes.push({ kind: 'add-relay', address: relay.address });
   }
   if (changes.length > 0) changes.push({ kind: 'rebuild-tcp-smtp-cdb', reason: 'relay rules changed' });
-  else if (live.cdbStale) changes.push({ kind: 'rebuild-tcp-smtp-cdb', reason: 'tcp.smtp.cdb is missing or older than tcp.smtp' });
+  else if (live.cdbStale)
+    changes.push({ kind: 'rebuild-tcp-smtp-cdb', reason: 'tcp.smtp.cdb is missing or older than tcp.smtp' });
   return { changes, unmanaged };
 }

@@ -117,14 +117,26 @@ export function diffUsers(ctx: UserDiffContext): void {
       continue;
     }
     if (!ctx.policy.prune) {
-      ctx.unmanaged.push({ domain: ctx.domain.name, kind: 'user', name: live.name, file: live.dir, reason: 'not declared (policy.prune is false)' });
+      ctx.unmanaged.push({
+        domain: ctx.domain.name,
+        kind: 'user',
+        name: live.name,
+        file: live.dir,
+        reason: 'not declared (policy.prune is false)',
+      });
       continue;
     }
     // vdeluser and the files driver remove every line of the name, the unreadable one too.
     if (refuseMalformed(ctx, live.name)) continue;
     if (live.forward?.style === 'domain') {
       // vdeluser leaves .qmail-<user> behind, where it would turn into an alias: remove it first.
-      ctx.buckets.removals.push({ kind: 'delete-forward', domain: ctx.domain.name, name: live.name, before: forwardOf(live), file: live.forward.file });
+      ctx.buckets.removals.push({
+        kind: 'delete-forward',
+        domain: ctx.domain.name,
+        name: live.name,
+        before: forwardOf(live),
+        file: live.forward.file,
+      });
     }
     ctx.buckets.userDeletions.push({
       kind: 'delete-user',

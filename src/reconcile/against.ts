@@ -9,7 +9,7 @@ import { parseSnapshot } from '../snapshot/format.js';
 import { hashDigest, keyId, parseKey, readKeyFile } from '../snapshot/key.js';
 import { acceptDesired, loadDesiredFile, overridesFrom, type DesiredSource, type Report } from './desired.js';
 import { planChanges, type PlanRun } from './plan.js';
-import { Refused, staged, valueOf, type Staged } from './refusal.js';
+import { Refused, staged, unwrap, type Staged } from './refusal.js';
 
 /**
  * Plans made against something other than the server (`plan --live SNAPSHOT`, `plan --base REF`),
@@ -39,13 +39,18 @@ function snapshotKey(context: PlanContext, keyFile: string | undefined): Buffer 
     try {
       return readKeyFile(resolve(context.cwd, keyFile));
     } catch (error) {
-      throw (error as NodeJS.ErrnoException).code ? unreadable(`--key-file ${keyFile}`, error) : new Refused((error as Error).message);
+      throw (error as NodeJS.ErrnoException).code
+        ? unreadable(`--key-file ${keyFile}`, error)
+        : new Refused((error as Error).message);
     }
   }
   const hex = context.env.MAILSTATE_KEY;
   if (hex === undefined || hex === '') return undefined;
   const key = parseKey(hex);
-  if (!key) throw new Refused('MAILSTATE_KEY is not a mailstate key (64 hex digits, the content of ~vpopmail/etc/mailstate.key)');
+  if (!key)
+    throw new Refused(
+      'MAILSTATE_KEY is not a mailstate key (64 hex digits, the content of ~vpopmail/etc/mailstate.key)',
+    );
   return key;
 }
 
@@ -53,7 +58,13 @@ function snapshotKey(context: PlanContext, keyFile: string | undefined): Buffer 
  * The plan the server would make, from a snapshot of it. Secrets are not read (a digest cannot
  * check them); the homes are the snapshot's unless given on the command line.
  */
-export async function planAgainstSnapshot(context: PlanContext, source: DesiredSource, snapshotFile: string, keyFile: string | undefined, report: Report): Promise<Staged<PlanAgainst>> {
+export async function planAgainstSnapshot(
+  context: PlanContext,
+  source: DesiredSource,
+  snapshotFile: string,
+  keyFile: string | undefined,
+  report: Report,
+): Promise<Staged<PlanAgainst>> {
   return staged(async () => {
     let text: string;
     try {
@@ -74,17 +85,26 @@ export async function planAgainstSnapshot(context: PlanContext, source: DesiredS
       );
     }
     for (const d of snapshot.diagnostics) report(d);
-    const loaded = withUnreadSecrets(valueOf(await loadDesiredFile(source, context.cwd, report)));
+    const loaded = withUnreadSecrets(unwrap(await loadDesiredFile(source, context.cwd, report)));
     const desired: DesiredState = {
       ...loaded,
       vpopmailHome: source.vpopmailHome === undefined ? snapshot.vpopmailHome : loaded.vpopmailHome,
       qmailHome: source.qmailHome === undefined ? snapshot.qmailHome : loaded.qmailHome,
     };
     if (desired.vpopmailHome !== loaded.vpopmailHome || desired.qmailHome !== loaded.qmailHome) {
-      context.note(`the snapshot was read from ${snapshot.vpopmailHome} and ${snapshot.qmailHome}, not from the ${loaded.vpopmailHome} and ${loaded.qmailHome} of ${source.file}: the plan uses the snapshot's paths.`);
+      context.note(
+        `the snapshot was read from ${snapshot.vpopmailHome} and ${snapshot.qmailHome}, not from the ${loaded.vpopmailHome} and ${loaded.qmailHome} of ${source.file}: the plan uses the snapshot's paths.`,
+      );
     }
-    const plan = valueOf(planChanges(desired, live, report, { passwords: key ? { hashDigest: (hash) => hashDigest(key, hash) } : {} }));
-    return { desired, live, plan, against: `the snapshot ${basename(snapshotFile)} of ${snapshot.host} taken ${snapshot.createdAt}` };
+    const plan = unwrap(
+      planChanges(desired, live, report, { passwords: key ? { hashDigest: (hash) => hashDigest(key, hash) } : {} }),
+    );
+    return {
+      desired,
+      live,
+      plan,
+      against: `the snapshot ${basename(snapshotFile)} of ${snapshot.host} taken ${snapshot.createdAt}`,
+    };
   });
 }
 
@@ -98,10 +118,15 @@ function emptyState(like: DesiredState): DesiredState {
  * too), with no server. Passwords compare by reference (the same hash, the same env:/file:
  * source); secrets are not read.
  */
-export async function planAgainstBase(context: PlanContext, source: DesiredSource, ref: string, report: Report): Promise<Staged<PlanAgainst>> {
+export async function planAgainstBase(
+  context: PlanContext,
+  source: DesiredSource,
+  ref: string,
+  report: Report,
+): Promise<Staged<PlanAgainst>> {
   return staged(async () => {
     const file = resolve(context.cwd, source.file);
-    const working = withUnreadSecrets(valueOf(await loadDesiredFile(source, context.cwd, report)));
+    const working = withUnreadSecrets(unwrap(await loadDesiredFile(source, context.cwd, report)));
     let realFile: string;
     try {
       realFile = join(realpathSync(dirname(file)), basename(file));
@@ -123,7 +148,7 @@ export async function planAgainstBase(context: PlanContext, source: DesiredSourc
       } else {
         const result = await loadDesiredAtCommit(repo, commit, rel, overridesFrom(context.cwd, source));
         // Its warnings are the working tree's too, or stale: only what stops the comparison is shown.
-        base = valueOf(acceptDesired(result, `${source.file} at ${ref}`, (d) => d.severity === 'error' && report(d)));
+        base = unwrap(acceptDesired(result, `${source.file} at ${ref}`, (d) => d.severity === 'error' && report(d)));
       }
     } catch (error) {
       if (error instanceof RepoError) throw new Refused(`--base ${ref}: ${error.message}`);
@@ -131,7 +156,7 @@ export async function planAgainstBase(context: PlanContext, source: DesiredSourc
     }
     // The base is laid out under the working tree's homes: a path change is not what a review is about.
     const live = liveFromDesired({ ...base, vpopmailHome: working.vpopmailHome, qmailHome: working.qmailHome });
-    const plan = valueOf(planChanges(working, live, report));
+    const plan = unwrap(planChanges(working, live, report));
     return { desired: working, live, plan, against: `${ref} (${shortCommit(commit)}), without reading any server` };
   });
 }

@@ -13,7 +13,7 @@ import { renderJson } from '../render/json.js';
 import { renderThresholds } from '../render/text.js';
 import type { Report } from './desired.js';
 import { planAgainstServer } from './plan.js';
-import { Refused, staged, valueOf, type Refusal, type Staged } from './refusal.js';
+import { Refused, staged, unwrap, type Refusal, type Staged } from './refusal.js';
 
 export interface ApplyOptions {
   /** Loads, validates and resolves the desired state; called once, and its result reused under the lock. */
@@ -40,7 +40,14 @@ export interface ApplyOptions {
 
 export type ApplyRun =
   | { outcome: 'no-changes'; plan: Plan; digest: string }
-  | { outcome: 'applied'; plan: Plan; digest: string; driver: 'files' | 'vpopmail'; counters: ApplyCounters; done: Change[] }
+  | {
+      outcome: 'applied';
+      plan: Plan;
+      digest: string;
+      driver: 'files' | 'vpopmail';
+      counters: ApplyCounters;
+      done: Change[];
+    }
   /** `archived`: mailboxes and files moved before the failure, by a step that did not finish too. */
   | { outcome: 'failed'; plan: Plan; digest: string; error: ApplyStepError; done: Change[]; archived: string[] }
   /** Stopped before writing anything. */
@@ -56,7 +63,9 @@ function checkDigest(plan: Plan, expected: string | undefined, label: string): v
   if (expected === undefined) return;
   const actual = planDigest(plan);
   if (actual !== expected) {
-    throw new Refused(`the plan's digest is ${actual}, not the reviewed ${expected}: the live state or ${label} changed since the review. Run plan again; nothing was applied.`);
+    throw new Refused(
+      `the plan's digest is ${actual}, not the reviewed ${expected}: the live state or ${label} changed since the review. Run plan again; nothing was applied.`,
+    );
   }
 }
 
@@ -83,17 +92,22 @@ export async function applyWithLock(options: ApplyOptions): Promise<ApplyRun> {
 }
 
 async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { outcome: 'refused' }>> {
-  const desired = valueOf(await options.loadDesired());
+  const desired = unwrap(await options.loadDesired());
   const report = reportOnce(options.report);
-  const first = valueOf(await planAgainstServer(desired, report));
+  const first = unwrap(await planAgainstServer(desired, report));
   if (options.savedPlan && planFingerprint(options.savedPlan.json) !== planFingerprint(renderJson(first.plan))) {
-    throw new Refused(`${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`);
+    throw new Refused(
+      `${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`,
+    );
   }
   checkDigest(first.plan, options.expectDigest, options.label);
-  if (first.plan.changes.length === 0) return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
+  if (first.plan.changes.length === 0)
+    return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
   if (first.plan.thresholdBreaches.length > 0 && !options.force) {
     for (const line of renderThresholds(first.plan)) options.note(line);
-    throw new Refused('the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.');
+    throw new Refused(
+      'the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.',
+    );
   }
   if (options.confirm && !(await options.confirm(first.plan))) throw new Refused('not confirmed; nothing was applied.');
 
@@ -106,9 +120,11 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
   }
   try {
     // Under the lock, the live state is read again: what is applied is what was just checked.
-    const { live, plan } = valueOf(await planAgainstServer(desired, report));
+    const { live, plan } = unwrap(await planAgainstServer(desired, report));
     if (planFingerprint(renderJson(plan)) !== planFingerprint(renderJson(first.plan))) {
-      throw new Refused('the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.');
+      throw new Refused(
+        'the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.',
+      );
     }
     checkDigest(plan, options.expectDigest, options.label);
     const driver = await chooseDriver(options.driver, live);

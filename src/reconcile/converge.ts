@@ -38,7 +38,12 @@ export interface ConvergeResult {
   driftCheck: boolean;
 }
 
-const OUTCOME_OF: Record<RefusalKind, ConvergeOutcome> = { invalid: 'invalid', unreadable: 'refused', refused: 'refused', busy: 'busy' };
+const OUTCOME_OF: Record<RefusalKind, ConvergeOutcome> = {
+  invalid: 'invalid',
+  unreadable: 'refused',
+  refused: 'refused',
+  busy: 'busy',
+};
 
 /**
  * One commit through the ordinary pipeline — validate (from git) → plan → safety checks → apply,
@@ -51,8 +56,13 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
   const notes: string[] = [];
   const label = `${request.file} at ${shortCommit(request.commit)}`;
   let driftCheck = false;
-  const refused = (kind: RefusalKind, reason: string): ConvergeResult => ({ outcome: OUTCOME_OF[kind], reason: [...notes, reason].join(' '), diagnostics, driftCheck });
-  let loaded;
+  const refused = (kind: RefusalKind, reason: string): ConvergeResult => ({
+    outcome: OUTCOME_OF[kind],
+    reason: [...notes, reason].join(' '),
+    diagnostics,
+    driftCheck,
+  });
+  let loaded: Awaited<ReturnType<typeof loadDesiredAtCommit>>;
   try {
     loaded = await loadDesiredAtCommit(request.repo, request.commit, request.file, request.overrides);
   } catch (error) {
@@ -84,8 +94,17 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
     case 'refused':
       return refused(run.refusal.kind, run.refusal.reason);
     case 'failed': {
-      const done = run.done.length === 0 ? 'nothing had been applied before it' : `${run.done.length} change(s) had been applied before it`;
-      return { outcome: 'failed', plan: run.plan, reason: `${run.error.message}; ${done}; the next resync converges from there`, diagnostics, driftCheck };
+      const done =
+        run.done.length === 0
+          ? 'nothing had been applied before it'
+          : `${run.done.length} change(s) had been applied before it`;
+      return {
+        outcome: 'failed',
+        plan: run.plan,
+        reason: `${run.error.message}; ${done}; the next resync converges from there`,
+        diagnostics,
+        driftCheck,
+      };
     }
     case 'applied':
     case 'no-changes':

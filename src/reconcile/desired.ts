@@ -4,7 +4,7 @@ import type { Overrides } from '../desired/normalize.js';
 import { nodeSecretIo, resolveSecrets } from '../desired/secrets.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
-import { Refused, staged, stagedSync, valueOf, type Staged } from './refusal.js';
+import { Refused, staged, stagedSync, unwrap, type Staged } from './refusal.js';
 
 /** Where a stage sends the problems it found: standard error for commands, the log for the watcher. */
 export type Report = (diagnostic: Diagnostic) => void;
@@ -41,13 +41,24 @@ export function acceptDesired(result: Result<DesiredState>, label: string, repor
 }
 
 /** Loads and validates the desired state from disk, reporting every diagnostic; refused on any error. */
-export async function loadDesiredFile(source: DesiredSource, cwd: string, report: Report): Promise<Staged<DesiredState>> {
-  const result = await loadDesired(resolve(cwd, source.file), { overrides: overridesFrom(cwd, source), displayBase: cwd });
+export async function loadDesiredFile(
+  source: DesiredSource,
+  cwd: string,
+  report: Report,
+): Promise<Staged<DesiredState>> {
+  const result = await loadDesired(resolve(cwd, source.file), {
+    overrides: overridesFrom(cwd, source),
+    displayBase: cwd,
+  });
   return acceptDesired(result, source.file, report);
 }
 
 /** Reads the `{ env }`/`{ file }` passwords: apply and a plan against the server compare them. */
-export function resolveDesiredSecrets(desired: DesiredState, env: Record<string, string | undefined>, report: Report): Staged<DesiredState> {
+export function resolveDesiredSecrets(
+  desired: DesiredState,
+  env: Record<string, string | undefined>,
+  report: Report,
+): Staged<DesiredState> {
   return stagedSync(() => {
     const secrets = resolveSecrets(desired, () => true, nodeSecretIo(env));
     for (const d of secrets.diagnostics) report(d);
@@ -57,6 +68,13 @@ export function resolveDesiredSecrets(desired: DesiredState, env: Record<string,
 }
 
 /** The desired state apply and a server plan need: loaded, validated, its secrets read. */
-export async function loadDesiredWithSecrets(source: DesiredSource, cwd: string, env: Record<string, string | undefined>, report: Report): Promise<Staged<DesiredState>> {
-  return staged(async () => valueOf(resolveDesiredSecrets(valueOf(await loadDesiredFile(source, cwd, report)), env, report)));
+export async function loadDesiredWithSecrets(
+  source: DesiredSource,
+  cwd: string,
+  env: Record<string, string | undefined>,
+  report: Report,
+): Promise<Staged<DesiredState>> {
+  return staged(async () =>
+    unwrap(resolveDesiredSecrets(unwrap(await loadDesiredFile(source, cwd, report)), env, report)),
+  );
 }

@@ -6,7 +6,15 @@
 export { applyWithLock, type ApplyOptions, type ApplyRun } from './apply.js';
 export { planAgainstBase, planAgainstSnapshot, type PlanAgainst, type PlanContext } from './against.js';
 export { convergeCommit, type ConvergeOutcome, type ConvergeRequest, type ConvergeResult } from './converge.js';
-export { acceptDesired, loadDesiredFile, loadDesiredWithSecrets, overridesFrom, resolveDesiredSecrets, type DesiredSource, type Report } from './desired.js';
+export {
+  acceptDesired,
+  loadDesiredFile,
+  loadDesiredWithSecrets,
+  overridesFrom,
+  resolveDesiredSecrets,
+  type DesiredSource,
+  type Report,
+} from './desired.js';
 export { driftFromCommit, type DriftRequest } from './drift.js';
 export { planAgainstServer, planChanges, readLiveState, type LiveRead, type LiveSource, type PlanRun } from './plan.js';
 export type { Refusal, RefusalKind, Staged } from './refusal.js';

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { DesiredState, LiveState } from '../model/state.js';
 import { diffState, type PlanOptions } from '../plan/plan.js';
 import type { Report } from './desired.js';
-import { Refused, staged, stagedSync, valueOf, type Staged } from './refusal.js';
+import { Refused, staged, stagedSync, unwrap, type Staged } from './refusal.js';
 
 export interface PlanRun {
   desired: DesiredState;
@@ -35,13 +35,19 @@ export async function readLiveState(source: LiveSource, report: Report): Promise
       ...(source.domainBases ? { domainBases: source.domainBases } : {}),
     });
     for (const d of diagnostics) report(d);
-    if (diagnostics.some((d) => d.severity === 'error')) throw new Refused('the live state could not be read completely; nothing was planned or applied.', 'unreadable');
+    if (diagnostics.some((d) => d.severity === 'error'))
+      throw new Refused('the live state could not be read completely; nothing was planned or applied.', 'unreadable');
     return { live: state, diagnostics };
   });
 }
 
 /** The diff of desired and live, reporting its diagnostics; refused when it cannot be made safely. */
-export function planChanges(desired: DesiredState, live: LiveState, report: Report, options: PlanOptions = {}): Staged<Plan> {
+export function planChanges(
+  desired: DesiredState,
+  live: LiveState,
+  report: Report,
+  options: PlanOptions = {},
+): Staged<Plan> {
   return stagedSync(() => {
     const planned = diffState(desired, live, options);
     for (const d of planned.diagnostics) report(d);
@@ -53,7 +59,17 @@ export function planChanges(desired: DesiredState, live: LiveState, report: Repo
 /** Reads the server the desired state names (only its domains) and plans against it. */
 export async function planAgainstServer(desired: DesiredState, report: Report): Promise<Staged<PlanRun>> {
   return staged(async () => {
-    const { live } = valueOf(await readLiveState({ vpopmailHome: desired.vpopmailHome, qmailHome: desired.qmailHome, domains: [...desired.domains.keys()], domainBases: desired.domainBases }, report));
-    return { desired, live, plan: valueOf(planChanges(desired, live, report)) };
+    const { live } = unwrap(
+      await readLiveState(
+        {
+          vpopmailHome: desired.vpopmailHome,
+          qmailHome: desired.qmailHome,
+          domains: [...desired.domains.keys()],
+          domainBases: desired.domainBases,
+        },
+        report,
+      ),
+    );
+    return { desired, live, plan: unwrap(planChanges(desired, live, report)) };
   });
 }

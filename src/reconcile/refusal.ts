@@ -48,7 +48,7 @@ export function stagedSync<T>(steps: () => T): Staged<T> {
 }
 
 /** A stage's value, or its refusal thrown on to the stage that called it. */
-export function valueOf<T>(result: Staged<T>): T {
+export function unwrap<T>(result: Staged<T>): T {
   if (result.ok) return result.value;
   throw new Refused(result.refusal.reason, result.refusal.kind);
 }

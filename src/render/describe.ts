@@ -91,18 +91,27 @@ export function describeChange(change: Change): ChangeLines {
     case 'add-alias':
       return { symbol: '+', headline: `alias ${change.name} -> ${change.to.join(', ')}`, details: [] };
     case 'modify-alias':
-      return { symbol: '~', headline: `alias ${change.name}: ${targetDelta(change.before, change.after)}`, details: [] };
+      return {
+        symbol: '~',
+        headline: `alias ${change.name}: ${targetDelta(change.before, change.after)}`,
+        details: [],
+      };
     case 'delete-alias':
       return { symbol: '-', headline: `alias ${change.name} (was -> ${change.before.join(', ')})`, details: [] };
     case 'add-forward':
       return { symbol: '+', headline: `forward ${change.name} -> ${describeForward(change.after)}`, details: [] };
     case 'modify-forward': {
       const parts = [targetDelta(change.before.to, change.after.to)];
-      if (change.before.keepCopy !== change.after.keepCopy) parts.push(change.after.keepCopy ? 'now keeps a copy' : 'no longer keeps a copy');
+      if (change.before.keepCopy !== change.after.keepCopy)
+        parts.push(change.after.keepCopy ? 'now keeps a copy' : 'no longer keeps a copy');
       return { symbol: '~', headline: `forward ${change.name}: ${parts.filter(Boolean).join(', ')}`, details: [] };
     }
     case 'delete-forward':
-      return { symbol: '-', headline: `forward ${change.name} (was -> ${describeForward(change.before)})`, details: [] };
+      return {
+        symbol: '-',
+        headline: `forward ${change.name} (was -> ${describeForward(change.before)})`,
+        details: [],
+      };
     case 'add-relay':
       return { symbol: '+', headline: `relay ${change.address}`, details: [] };
     case 'delete-relay':

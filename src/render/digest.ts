@@ -10,7 +10,11 @@ import { PLAN_FORMAT_VERSION, redactChange } from './redact.js';
  * same digest.
  */
 export function digestInput(plan: Plan): string {
-  return JSON.stringify({ formatVersion: PLAN_FORMAT_VERSION, changes: plan.changes.map(redactChange), thresholdBreaches: plan.thresholdBreaches });
+  return JSON.stringify({
+    formatVersion: PLAN_FORMAT_VERSION,
+    changes: plan.changes.map(redactChange),
+    thresholdBreaches: plan.thresholdBreaches,
+  });
 }
 
 /** sha256 of `digestInput`, lowercase hex: `jq -cj '{formatVersion, changes, thresholdBreaches}' plan.json | sha256sum`. */
@@ -20,6 +24,9 @@ export function planDigest(plan: Plan): string {
 
 /** A digest as a user may give it: bare hex or `sha256:` followed by hex, any case. */
 export function normaliseDigest(text: string): string | undefined {
-  const hex = text.trim().replace(/^sha256:/i, '').toLowerCase();
+  const hex = text
+    .trim()
+    .replace(/^sha256:/i, '')
+    .toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
 }

@@ -18,5 +18,5 @@ export function planToJson(plan: Plan): object {
 }
 
 export function renderJson(plan: Plan): string {
-  return JSON.stringify(planToJson(plan), null, 2) + '\n';
+  return `${JSON.stringify(planToJson(plan), null, 2)}\n`;
 }

@@ -26,8 +26,13 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     lines.push(`**${summaryLine(plan.summary)}**`);
     const destructive = plan.changes.filter((change) => CHANGE_ACTION[change.kind] === 'delete');
     if (destructive.length > 0) {
-      lines.push('', '> [!CAUTION]', `> ${destructive.length} destructive change${destructive.length === 1 ? '' : 's'}:`);
-      for (const change of destructive) lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
+      lines.push(
+        '',
+        '> [!CAUTION]',
+        `> ${destructive.length} destructive change${destructive.length === 1 ? '' : 's'}:`,
+      );
+      for (const change of destructive)
+        lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
     }
   }
   for (const warning of renderThresholds(plan)) lines.push('', `> [!WARNING]`, `> ${warning}`);
@@ -47,12 +52,17 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     lines.push(fence, '', '</details>');
   }
   if (plan.unmanaged.length > 0 || plan.unmanagedDomains.length > 0) {
-    lines.push('', `<details><summary>Left alone (${plan.unmanaged.length + plan.unmanagedDomains.length} unmanaged)</summary>`, '');
-    if (plan.unmanagedDomains.length > 0) lines.push(`- domains not in the YAML: ${inert(plan.unmanagedDomains.join(', '))}`);
+    lines.push(
+      '',
+      `<details><summary>Left alone (${plan.unmanaged.length + plan.unmanagedDomains.length} unmanaged)</summary>`,
+      '',
+    );
+    if (plan.unmanagedDomains.length > 0)
+      lines.push(`- domains not in the YAML: ${inert(plan.unmanagedDomains.join(', '))}`);
     for (const object of plan.unmanaged) lines.push(`- ${inert(describeUnmanaged(object))}`);
     lines.push('', '</details>');
   }
   const against = options.against === undefined ? '' : `Planned against ${inert(options.against)}. `;
   lines.push('', `<sub>${against}Plan digest (sha256): <code>${planDigest(plan)}</code></sub>`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -7,11 +7,17 @@ export const PLAN_FORMAT_VERSION = 1;
 export function redactChange(change: Change): unknown {
   if (change.kind === 'add-user') {
     const { password, ...rest } = change;
-    return { ...rest, password: password.kind === 'hash' ? { kind: 'hash' } : { kind: 'clear', source: password.source } };
+    return {
+      ...rest,
+      password: password.kind === 'hash' ? { kind: 'hash' } : { kind: 'clear', source: password.source },
+    };
   }
   if (change.kind === 'modify-user' && change.password) {
     const { password, ...rest } = change;
-    return { ...rest, password: password.kind === 'hash' ? { kind: 'hash' } : { kind: 'clear', source: password.source } };
+    return {
+      ...rest,
+      password: password.kind === 'hash' ? { kind: 'hash' } : { kind: 'clear', source: password.source },
+    };
   }
   return change;
 }

@@ -44,7 +44,8 @@ export function renderThresholds(plan: Plan): string[] {
 function renderUnmanaged(plan: Plan): string[] {
   if (plan.unmanaged.length === 0 && plan.unmanagedDomains.length === 0) return [];
   const lines = ['Left alone (not managed by mailstate):'];
-  if (plan.unmanagedDomains.length > 0) lines.push(`  domains not in the YAML: ${plan.unmanagedDomains.map(inert).join(', ')}`);
+  if (plan.unmanagedDomains.length > 0)
+    lines.push(`  domains not in the YAML: ${plan.unmanagedDomains.map(inert).join(', ')}`);
   for (const object of plan.unmanaged.slice(0, UNMANAGED_LISTED)) lines.push(`  ${describeUnmanaged(object)}`);
   if (plan.unmanaged.length > UNMANAGED_LISTED) {
     lines.push(`  … and ${plan.unmanaged.length - UNMANAGED_LISTED} more (--format json lists them all)`);
@@ -60,5 +61,5 @@ export function renderText(plan: Plan): string {
   const thresholds = renderThresholds(plan);
   if (thresholds.length > 0) blocks.push(thresholds);
   blocks.push([plan.changes.length === 0 ? NO_CHANGES : summaryLine(plan.summary)]);
-  return blocks.map((block) => block.join('\n')).join('\n\n') + '\n';
+  return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 }

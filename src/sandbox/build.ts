@@ -41,7 +41,11 @@ const SANDBOX_MTIME = new Date('2026-01-01T00:00:00Z');
  *   `tcp.smtp.cdb` holds no paths and is copied byte for byte.
  * - Directories are created 0700 and files 0600, as vpopmail creates them.
  */
-export async function buildSandboxFromGolden(scenarioDir: string, targetRoot: string, options: SandboxOptions = {}): Promise<Sandbox> {
+export async function buildSandboxFromGolden(
+  scenarioDir: string,
+  targetRoot: string,
+  options: SandboxOptions = {},
+): Promise<Sandbox> {
   const vpopmailHome = join(targetRoot, 'home', 'vpopmail');
   const qmailHome = join(targetRoot, 'var', 'qmail');
   const rewrite = (data: Buffer): Buffer => rewriteGoldenPaths(data, targetRoot);
@@ -57,7 +61,8 @@ export async function buildSandboxFromGolden(scenarioDir: string, targetRoot: st
     written.push(target);
   };
 
-  const textRoot = options.snapshot === undefined ? join(scenarioDir, 'files') : join(scenarioDir, 'snapshots', options.snapshot);
+  const textRoot =
+    options.snapshot === undefined ? join(scenarioDir, 'files') : join(scenarioDir, 'snapshots', options.snapshot);
   const cdbRoot = options.snapshot === undefined ? join(scenarioDir, 'cdb') : textRoot;
   if (!(await isDirectory(textRoot))) throw new Error(`${textRoot} is not a golden scenario tree`);
 
@@ -112,7 +117,8 @@ export function parseCdbDump(dump: Uint8Array): Array<[Buffer, Buffer]> {
     const valueLength = Number(header[2]);
     const keyStart = pos + header[0].length;
     const arrow = keyStart + keyLength;
-    if (bytes.subarray(arrow, arrow + 2).toString('latin1') !== '->') throw new Error(`bad cdb dump record at byte ${pos}`);
+    if (bytes.subarray(arrow, arrow + 2).toString('latin1') !== '->')
+      throw new Error(`bad cdb dump record at byte ${pos}`);
     const valueStart = arrow + 2;
     const end = valueStart + valueLength;
     if (bytes[end] !== 0x0a) throw new Error(`cdb dump record at byte ${pos} does not end with a newline`);
@@ -135,7 +141,10 @@ export function rewriteGoldenPaths(data: Uint8Array, targetRoot: string): Buffer
   const vpopmail = latin1(join(targetRoot, 'home', 'vpopmail'));
   const qmail = latin1(join(targetRoot, 'var', 'qmail'));
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
-  return Buffer.from(text.replace(ORACLE_PATHS, (match) => (match.startsWith('/home') ? vpopmail : qmail)), 'latin1');
+  return Buffer.from(
+    text.replace(ORACLE_PATHS, (match) => (match.startsWith('/home') ? vpopmail : qmail)),
+    'latin1',
+  );
 }
 
 /** Maps stored names (`.qmail-john%3Adoe`) back to real ones using the scenario's ENCODED-NAMES.txt. */
@@ -212,12 +221,15 @@ async function domainsWithVpasswd(domainsDir: string): Promise<Array<{ name: str
 }
 
 function assignText(domains: ReadonlyArray<{ name: string; dir: string }>): string {
-  return domains.map((d) => `${formatAssignLine({ domain: d.name, realDomain: d.name, uid: ORACLE_UID, gid: ORACLE_GID, dir: d.dir })}\n`).join('') + '.\n';
+  return `${domains.map((d) => `${formatAssignLine({ domain: d.name, realDomain: d.name, uid: ORACLE_UID, gid: ORACLE_GID, dir: d.dir })}\n`).join('')}.\n`;
 }
 
 /** The records qmail-newu writes for those assign lines (golden 01: `!dom-` → `dom\0uid\0gid\0dir\0-\0`, then `""` → `-`). */
 function usersCdbRecords(domains: ReadonlyArray<{ name: string; dir: string }>): Array<[string, string]> {
-  const records: Array<[string, string]> = domains.map((d) => [`!${d.name}-`, `${d.name}\0${ORACLE_UID}\0${ORACLE_GID}\0${d.dir}\0-\0`]);
+  const records: Array<[string, string]> = domains.map((d) => [
+    `!${d.name}-`,
+    `${d.name}\0${ORACLE_UID}\0${ORACLE_GID}\0${d.dir}\0-\0`,
+  ]);
   records.push(['', domains.length > 0 ? '-' : '']);
   return records;
 }

@@ -21,7 +21,9 @@ function liveUsers(domain: DesiredDomain, dir: string): Map<string, LiveUser> {
       quotaRaw: user.quota,
       dir: userDir,
       line: ++line,
-      ...(user.forward ? { forward: { ...user.forward, style: 'domain' as const, file: `${dir}/${dotQmailFileName(user.name)}` } } : {}),
+      ...(user.forward
+        ? { forward: { ...user.forward, style: 'domain' as const, file: `${dir}/${dotQmailFileName(user.name)}` } }
+        : {}),
       passwordStandIn: { kind: 'spec', spec: user.password },
     });
   }
@@ -36,7 +38,12 @@ function liveDomain(domain: DesiredDomain, vpopmailHome: string): LiveDomain {
     uid: VPOPMAIL_ID,
     gid: VPOPMAIL_ID,
     users: liveUsers(domain, dir),
-    aliases: new Map([...domain.aliases.values()].map((alias) => [alias.name, { name: alias.name, to: alias.to, file: `${dir}/${dotQmailFileName(alias.name)}` }])),
+    aliases: new Map(
+      [...domain.aliases.values()].map((alias) => [
+        alias.name,
+        { name: alias.name, to: alias.to, file: `${dir}/${dotQmailFileName(alias.name)}` },
+      ]),
+    ),
     aliasDomains: [...domain.aliasDomains],
     clearPasswords: false,
     vpasswdExists: true,
@@ -84,7 +91,9 @@ export function liveFromDesired(base: DesiredState): LiveState {
 export function withUnreadSecrets(desired: DesiredState): DesiredState {
   const domains = new Map<string, DesiredDomain>();
   for (const [name, domain] of desired.domains) {
-    const users = new Map([...domain.users].map(([userName, user]) => [userName, { ...user, password: unread(user.password) }]));
+    const users = new Map(
+      [...domain.users].map(([userName, user]) => [userName, { ...user, password: unread(user.password) }]),
+    );
     domains.set(name, { ...domain, users });
   }
   return { ...desired, domains };

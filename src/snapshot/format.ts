@@ -1,5 +1,13 @@
 import type { Diagnostic, Result } from '../model/diagnostic.js';
-import type { LiveAlias, LiveDomain, LiveForward, LiveRelay, LiveState, LiveUser, UnmanagedObject } from '../model/state.js';
+import type {
+  LiveAlias,
+  LiveDomain,
+  LiveForward,
+  LiveRelay,
+  LiveState,
+  LiveUser,
+  UnmanagedObject,
+} from '../model/state.js';
 import { validateSnapshotShape } from './schema.js';
 
 /** Bumped on any incompatible change of the snapshot layout; documented in README. */
@@ -70,7 +78,12 @@ function snapshotUser(user: LiveUser, digest: (hash: string) => string): Snapsho
  * The live state as a snapshot: field by field, so nothing added to LiveUser later (the hash, the
  * clear text) can leak into it by accident.
  */
-export function snapshotFromLive(live: LiveState, diagnostics: readonly Diagnostic[], digest: (hash: string) => string, meta: SnapshotMeta): Snapshot {
+export function snapshotFromLive(
+  live: LiveState,
+  diagnostics: readonly Diagnostic[],
+  digest: (hash: string) => string,
+  meta: SnapshotMeta,
+): Snapshot {
   return {
     snapshotVersion: SNAPSHOT_VERSION,
     createdAt: meta.createdAt,
@@ -89,8 +102,12 @@ export function snapshotFromLive(live: LiveState, diagnostics: readonly Diagnost
       aliasDomains: domain.aliasDomains,
       clearPasswords: domain.clearPasswords,
       vpasswdExists: domain.vpasswdExists,
-      ...(domain.malformedVpasswdLines ? { malformedVpasswdLines: domain.malformedVpasswdLines.map(({ name, line }) => ({ name, line })) } : {}),
-      ...(domain.unsafeUsers ? { unsafeUsers: domain.unsafeUsers.map(({ name, line, reason }) => ({ name, line, reason })) } : {}),
+      ...(domain.malformedVpasswdLines
+        ? { malformedVpasswdLines: domain.malformedVpasswdLines.map(({ name, line }) => ({ name, line })) }
+        : {}),
+      ...(domain.unsafeUsers
+        ? { unsafeUsers: domain.unsafeUsers.map(({ name, line, reason }) => ({ name, line, reason })) }
+        : {}),
       cdb: domain.cdb,
       unmanaged: domain.unmanaged,
     })),
@@ -102,7 +119,7 @@ export function snapshotFromLive(live: LiveState, diagnostics: readonly Diagnost
 }
 
 export function renderSnapshot(snapshot: Snapshot): string {
-  return JSON.stringify(snapshot, null, 2) + '\n';
+  return `${JSON.stringify(snapshot, null, 2)}\n`;
 }
 
 function liveUser(user: SnapshotUser): LiveUser {
@@ -131,7 +148,10 @@ function liveDomain(domain: SnapshotDomain): LiveDomain {
 
 /** Parses a snapshot file back into a LiveState whose users carry digests instead of hashes. */
 export function parseSnapshot(text: string, file: string): Result<{ snapshot: Snapshot; live: LiveState }> {
-  const fail = (message: string): Result<never> => ({ ok: false, diagnostics: [{ severity: 'error', code: 'snapshot-invalid', message, file }] });
+  const fail = (message: string): Result<never> => ({
+    ok: false,
+    diagnostics: [{ severity: 'error', code: 'snapshot-invalid', message, file }],
+  });
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -139,8 +159,12 @@ export function parseSnapshot(text: string, file: string): Result<{ snapshot: Sn
     return fail(`not JSON: ${(error as Error).message}`);
   }
   const version = (data as { snapshotVersion?: unknown } | null)?.snapshotVersion;
-  if (typeof data !== 'object' || data === null || version === undefined) return fail('not a mailstate snapshot (no snapshotVersion): make one with "mailstate snapshot -o FILE"');
-  if (version !== SNAPSHOT_VERSION) return fail(`snapshotVersion ${JSON.stringify(version)} is not supported (this mailstate reads version ${SNAPSHOT_VERSION})`);
+  if (typeof data !== 'object' || data === null || version === undefined)
+    return fail('not a mailstate snapshot (no snapshotVersion): make one with "mailstate snapshot -o FILE"');
+  if (version !== SNAPSHOT_VERSION)
+    return fail(
+      `snapshotVersion ${JSON.stringify(version)} is not supported (this mailstate reads version ${SNAPSHOT_VERSION})`,
+    );
   const problems = validateSnapshotShape(data);
   if (problems.length > 0) return fail(`not a valid snapshot: ${problems.slice(0, 3).join('; ')}`);
   const snapshot = data as Snapshot;

@@ -8,10 +8,18 @@ const bool = { type: 'boolean' } as const;
 const strings = { type: 'array', items: str } as const;
 
 function object(properties: Record<string, object>, optional: readonly string[] = []): object {
-  return { type: 'object', properties, required: Object.keys(properties).filter((key) => !optional.includes(key)), additionalProperties: false };
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+    additionalProperties: false,
+  };
 }
 
-const unmanaged = object({ domain: str, kind: str, name: str, file: str, reason: str, deliversInto: strings }, ['domain', 'deliversInto']);
+const unmanaged = object({ domain: str, kind: str, name: str, file: str, reason: str, deliversInto: strings }, [
+  'domain',
+  'deliversInto',
+]);
 const forward = object({ to: strings, keepCopy: bool, style: { enum: ['domain', 'user'] }, file: str });
 const cdb = {
   type: 'object',
@@ -20,7 +28,18 @@ const cdb = {
   additionalProperties: false,
 };
 const user = object(
-  { name: str, hashDigest: { type: 'string', pattern: '^[0-9a-f]{64}$' }, apop: str, flags: int, comment: str, quota: str, quotaRaw: str, dir: str, line: int, forward },
+  {
+    name: str,
+    hashDigest: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    apop: str,
+    flags: int,
+    comment: str,
+    quota: str,
+    quotaRaw: str,
+    dir: str,
+    line: int,
+    forward,
+  },
   ['forward'],
 );
 const domain = object(
@@ -47,7 +66,17 @@ const relayLine = {
   required: ['kind', 'line', 'text'],
   additionalProperties: false,
 };
-const diagnostic = object({ severity: { enum: ['error', 'warning'] }, code: { enum: [...DIAGNOSTIC_CODES] }, message: str, file: str, line: int, col: int }, ['file', 'line', 'col']);
+const diagnostic = object(
+  {
+    severity: { enum: ['error', 'warning'] },
+    code: { enum: [...DIAGNOSTIC_CODES] },
+    message: str,
+    file: str,
+    line: int,
+    col: int,
+  },
+  ['file', 'line', 'col'],
+);
 
 /** The shape of a version-1 snapshot: what parseSnapshot relies on before it builds Maps from it. */
 export const SNAPSHOT_SCHEMA = object(

@@ -11,7 +11,11 @@ import { eventually } from '../support/budget.js';
 async function silentHolder(path: string) {
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', `import { openSync } from 'node:fs'; import { lock } from 'os-lock'; await lock(openSync(${JSON.stringify(path)}, 'r+'), { exclusive: true }); process.stdout.write('locked\\n'); process.stdin.resume();`],
+    [
+      '--input-type=module',
+      '-e',
+      `import { openSync } from 'node:fs'; import { lock } from 'os-lock'; await lock(openSync(${JSON.stringify(path)}, 'r+'), { exclusive: true }); process.stdout.write('locked\\n'); process.stdin.resume();`,
+    ],
     { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   let said = '';

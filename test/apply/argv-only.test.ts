@@ -12,7 +12,8 @@ const SRC = join(import.meta.dirname, '../../src');
 
 describe('a shell-looking name', () => {
   it('is refused at validation', () => {
-    const text = 'version: 1\ndomains:\n  example.com:\n    users:\n      "x;touch /tmp/pwned": {}\n      "$(touch /tmp/pwned)": {}\n      "x;id": {}\n      "`id`": {}\n';
+    const text =
+      'version: 1\ndomains:\n  example.com:\n    users:\n      "x;touch /tmp/pwned": {}\n      "$(touch /tmp/pwned)": {}\n      "x;id": {}\n      "`id`": {}\n';
     expect(lines(text)).toEqual([
       'mailstate.yaml:5:7: error: user "x;touch /tmp/pwned": name contains white space',
       'mailstate.yaml:6:7: error: user "$(touch /tmp/pwned)": name contains white space',
@@ -28,10 +29,26 @@ describe('a shell-looking name', () => {
     const name = `x;touch ${witness}/pwned`;
     const comment = `$(touch ${witness}/pwned2) \`touch ${witness}/pwned3\``;
     const desired = desiredFromLive(await live(srv));
-    desired.domains.get('example.com')!.users.set(name, { name, password: { kind: 'hash', hash: HASH_SECRET6 }, comment, quota: 'NOQUOTA', flags: 0, source: { file: 'test.yaml' } });
+    desired.domains.get('example.com')!.users.set(name, {
+      name,
+      password: { kind: 'hash', hash: HASH_SECRET6 },
+      comment,
+      quota: 'NOQUOTA',
+      flags: 0,
+      source: { file: 'test.yaml' },
+    });
     // The stand-in, like vadduser, may refuse the name; either way nothing may have run.
     await applyDesired(desired, srv, vpopmailDriver).catch(() => undefined);
-    expect(readStandinCalls(srv.vpopmailHome)[0]).toEqual(['vadduser', '-q', 'NOQUOTA', '-c', comment, '-e', HASH_SECRET6, `${name}@example.com`]);
+    expect(readStandinCalls(srv.vpopmailHome)[0]).toEqual([
+      'vadduser',
+      '-q',
+      'NOQUOTA',
+      '-c',
+      comment,
+      '-e',
+      HASH_SECRET6,
+      `${name}@example.com`,
+    ]);
     expect(readdirSync(witness)).toEqual([]);
   });
 
@@ -44,7 +61,8 @@ describe('a shell-looking name', () => {
         else if (/\.ts$/.test(entry.name)) {
           const text = readFileSync(path, 'utf8');
           const imported = /import\s*\{([^}]*)\}\s*from\s*'(?:node:)?child_process'/.exec(text)?.[1] ?? '';
-          if (/shell\s*:/.test(text) || /\b(exec|execSync)\b/.test(imported) || /child_process'\)?\.exec/.test(text)) offenders.push(path);
+          if (/shell\s*:/.test(text) || /\b(exec|execSync)\b/.test(imported) || /child_process'\)?\.exec/.test(text))
+            offenders.push(path);
         }
       }
     };

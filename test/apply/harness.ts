@@ -66,10 +66,20 @@ export function desiredFromLive(state: LiveState, policy = { prune: true, maxCha
         source: { file: 'test.yaml' },
       });
     }
-    const aliases = new Map([...domain.aliases.values()].map((a) => [a.name, { name: a.name, to: [...a.to], source: { file: 'test.yaml' } }]));
-    domains.set(domain.name, { name: domain.name, users, aliases, aliasDomains: [...domain.aliasDomains], source: { file: 'test.yaml' } });
+    const aliases = new Map(
+      [...domain.aliases.values()].map((a) => [a.name, { name: a.name, to: [...a.to], source: { file: 'test.yaml' } }]),
+    );
+    domains.set(domain.name, {
+      name: domain.name,
+      users,
+      aliases,
+      aliasDomains: [...domain.aliasDomains],
+      source: { file: 'test.yaml' },
+    });
   }
-  const relay = state.relay.lines.flatMap((l) => (l.kind === 'relay' ? [{ address: l.address, source: { file: 'test.yaml' } }] : []));
+  const relay = state.relay.lines.flatMap((l) =>
+    l.kind === 'relay' ? [{ address: l.address, source: { file: 'test.yaml' } }] : [],
+  );
   return { vpopmailHome: state.vpopmailHome, qmailHome: state.qmailHome, policy, relay, domains, files: ['test.yaml'] };
 }
 
@@ -79,7 +89,12 @@ export function planOf(desired: DesiredState, state: LiveState): Plan {
   return result.value;
 }
 
-export async function applyDesired(desired: DesiredState, srv: TestServer, driver: Driver = filesDriver, fault: (point: string) => void = () => {}): Promise<{ plan: Plan; counters: ApplyCounters }> {
+export async function applyDesired(
+  desired: DesiredState,
+  srv: TestServer,
+  driver: Driver = filesDriver,
+  fault: (point: string) => void = () => {},
+): Promise<{ plan: Plan; counters: ApplyCounters }> {
   const state = await live(srv);
   const plan = planOf(desired, state);
   const counters = newCounters();
@@ -161,7 +176,8 @@ export async function maildirMessages(srv: TestServer): Promise<Map<string, stri
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path, inMaildir);
-      else if (/\/Maildir\/(new|cur|tmp)\/[^/]+$/.test(path) || (inMaildir && /\/(new|cur)\/[^/]+$/.test(path))) found.set(entry.name, readFileSync(path, 'latin1'));
+      else if (/\/Maildir\/(new|cur|tmp)\/[^/]+$/.test(path) || (inMaildir && /\/(new|cur)\/[^/]+$/.test(path)))
+        found.set(entry.name, readFileSync(path, 'latin1'));
     }
   };
   const { state } = await readLive({ vpopmailHome: srv.vpopmailHome, qmailHome: srv.qmailHome });
@@ -185,7 +201,11 @@ export function lostMessages(before: Map<string, string>, after: Map<string, str
  * gives them, as vsetuserquota keeps them together: no file for NOQUOTA, else the quota as its
  * first line. A crash must never leave the two apart for good.
  */
-export async function maildirsizeMismatches(srv: TestServer, domain: string, names: readonly string[]): Promise<string[]> {
+export async function maildirsizeMismatches(
+  srv: TestServer,
+  domain: string,
+  names: readonly string[],
+): Promise<string[]> {
   const users = (await live(srv)).domains.get(domain)!.users;
   const wrong: string[] = [];
   for (const name of names) {
@@ -225,10 +245,12 @@ export function qmailRoutingProblems(srv: TestServer, domains: readonly string[]
     } catch {
       found = undefined;
     }
-    if (found !== expected) problems.push(`${domain}: users/cdb has ${JSON.stringify(found)}, not ${JSON.stringify(expected)}`);
+    if (found !== expected)
+      problems.push(`${domain}: users/cdb has ${JSON.stringify(found)}, not ${JSON.stringify(expected)}`);
     if (!rcpthosts.includes(domain)) problems.push(`${domain}: not in control/rcpthosts`);
     const real = line.split(':')[1];
-    if (real === domain && !virtualdomains.includes(`${domain}:${domain}`)) problems.push(`${domain}: not in control/virtualdomains`);
+    if (real === domain && !virtualdomains.includes(`${domain}:${domain}`))
+      problems.push(`${domain}: not in control/virtualdomains`);
   }
   return problems;
 }

@@ -30,9 +30,15 @@ describe.each(['files', 'vpopmail'])('modes and owners after an apply as root (%
     doc.setIn(['domains', 'example.com', 'users', 'alice', 'flags'], doc.createNode(['no_pop']));
     doc.setIn(['domains', 'example.com', 'users', 'alice', 'comment'], 'Alice Changed');
     doc.setIn(['domains', 'example.com', 'users', 'alice', 'quota'], '20M');
-    doc.setIn(['domains', 'example.com', 'users', 'carol'], doc.createNode({ password: HASH_SECRET6, forward: { to: ['c@example.net'], keepCopy: true } }));
+    doc.setIn(
+      ['domains', 'example.com', 'users', 'carol'],
+      doc.createNode({ password: HASH_SECRET6, forward: { to: ['c@example.net'], keepCopy: true } }),
+    );
     doc.setIn(['domains', 'example.com', 'aliases', 'sales'], doc.createNode(['carol@example.com']));
-    doc.setIn(['domains', 'modes.test'], doc.createNode({ users: { postmaster: { password: HASH_SECRET6 }, dora: { password: HASH_SECRET6 } } }));
+    doc.setIn(
+      ['domains', 'modes.test'],
+      doc.createNode({ users: { postmaster: { password: HASH_SECRET6 }, dora: { password: HASH_SECRET6 } } }),
+    );
     doc.setIn(['relay'], doc.createNode(['127.', '10.7.']));
     writeFileSync(file, doc.toString());
     const assignBefore = readFileSync(join(srv.qmailHome, 'users/assign'), 'utf8');
@@ -46,7 +52,9 @@ describe.each(['files', 'vpopmail'])('modes and owners after an apply as root (%
     // Created or replaced by the apply: an inode that was not in the tree before. Renamed entries
     // (archived mailboxes) and directories whose mtime moved keep the owner they had.
     const inodesBefore = new Set([...before.values()].map((print) => print.split(' ')[1]));
-    const touched = [...treeFingerprint(srv.root)].filter(([, print]) => !inodesBefore.has(print.split(' ')[1])).map(([path]) => path);
+    const touched = [...treeFingerprint(srv.root)]
+      .filter(([, print]) => !inodesBefore.has(print.split(' ')[1]))
+      .map(([path]) => path);
     const wrong: string[] = [];
     for (const path of touched) {
       const rel = relative(srv.root, path);
@@ -54,12 +62,15 @@ describe.each(['files', 'vpopmail'])('modes and owners after an apply as root (%
       const info = lstatSync(path);
       const mode = (info.mode & 0o7777).toString(8);
       const expected = info.isDirectory() ? '700' : '600';
-      if (mode !== expected || String(info.uid) !== uid || String(info.gid) !== gid) wrong.push(`${rel}: ${mode} ${info.uid}:${info.gid}`);
+      if (mode !== expected || String(info.uid) !== uid || String(info.gid) !== gid)
+        wrong.push(`${rel}: ${mode} ${info.uid}:${info.gid}`);
     }
     expect(touched.length).toBeGreaterThan(20);
     expect(wrong).toEqual([]);
     // A new user's forward that keeps a copy points at the mailbox the driver made.
-    expect(readFileSync(join(srv.vpopmailHome, 'domains/example.com/.qmail-carol'), 'utf8')).toBe(`&c@example.net\n${srv.vpopmailHome}/domains/example.com/carol/Maildir/\n`);
+    expect(readFileSync(join(srv.vpopmailHome, 'domains/example.com/.qmail-carol'), 'utf8')).toBe(
+      `&c@example.net\n${srv.vpopmailHome}/domains/example.com/carol/Maildir/\n`,
+    );
     for (const domain of ['example.com', 'modes.test']) {
       const vpasswd = lstatSync(join(srv.vpopmailHome, 'domains', domain, 'vpasswd'));
       expect(`${(vpasswd.mode & 0o777).toString(8)} ${vpasswd.uid}:${vpasswd.gid}`).toBe(`600 ${uid}:${gid}`);

@@ -10,7 +10,18 @@ import { ApplyStepError } from '../../src/apply/types.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { mailstate } from '../cli/run.js';
 import { eventually } from '../support/budget.js';
-import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, planOf, server, treeFingerprint, type TestServer } from './harness.js';
+import {
+  EXAMPLE_SANDBOX,
+  applyDesired,
+  desiredFromLive,
+  live,
+  lostMessages,
+  maildirMessages,
+  planOf,
+  server,
+  treeFingerprint,
+  type TestServer,
+} from './harness.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };
@@ -20,11 +31,26 @@ async function busyDesired(srv: TestServer) {
   const desired = desiredFromLive(await live(srv));
   const domain = desired.domains.get(D)!;
   domain.users.delete('bob');
-  Object.assign(domain.users.get('alice')!, { quota: '1048576S', flags: FLAG_BITS.no_pop, forward: { to: ['a@example.net'], keepCopy: true } });
-  for (const name of ['carol', 'dave']) domain.users.set(name, { name, password: { kind: 'hash', hash: HASH_SECRET6 }, comment: name, quota: '2048S', flags: 0, source: src });
+  Object.assign(domain.users.get('alice')!, {
+    quota: '1048576S',
+    flags: FLAG_BITS.no_pop,
+    forward: { to: ['a@example.net'], keepCopy: true },
+  });
+  for (const name of ['carol', 'dave'])
+    domain.users.set(name, {
+      name,
+      password: { kind: 'hash', hash: HASH_SECRET6 },
+      comment: name,
+      quota: '2048S',
+      flags: 0,
+      source: src,
+    });
   domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
   domain.aliases.delete('info');
-  desired.relay = [{ address: '127.', source: src }, { address: '10.1.2.', source: src }];
+  desired.relay = [
+    { address: '127.', source: src },
+    { address: '10.1.2.', source: src },
+  ];
   return desired;
 }
 
@@ -46,7 +72,10 @@ describe('crashes mid-apply', () => {
         const code = codes[k % codes.length];
         if (++reached === k) throw Object.assign(new Error(`injected at ${point}`), code ? { code } : {});
       };
-      await expect(applyDesired(desired, srv, undefined, fault), `fault ${k} (${points[k - 1]})`).rejects.toBeInstanceOf(ApplyStepError);
+      await expect(
+        applyDesired(desired, srv, undefined, fault),
+        `fault ${k} (${points[k - 1]})`,
+      ).rejects.toBeInstanceOf(ApplyStepError);
       expect(lostMessages(before, await maildirMessages(srv)), `messages lost after fault ${k}`).toEqual([]);
       await applyDesired(desired, srv);
       expect(planOf(desired, await live(srv)).changes, `not converged after fault ${k} (${points[k - 1]})`).toEqual([]);
@@ -55,24 +84,28 @@ describe('crashes mid-apply', () => {
   });
 });
 
-describe('a foreign holder of vpopmail\'s .vpasswd.lock', () => {
+describe("a foreign holder of vpopmail's .vpasswd.lock", () => {
   it('makes apply wait until it lets go, instead of writing vpasswd under it', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const domainDir = join(srv.vpopmailHome, 'domains', D);
     const lockPath = join(domainDir, '.vpasswd.lock');
     const vpasswd = join(domainDir, 'vpasswd');
     // The holder keeps the lock until the test closes its standard input: no clock decides.
-    const holder = spawn(process.execPath, [
-      '--input-type=module',
-      '-e',
-      `import { openSync } from 'node:fs';
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { openSync } from 'node:fs';
        import { lock, unlock } from 'os-lock';
        const fd = openSync(${JSON.stringify(lockPath)}, 'a');
        await lock(fd, { exclusive: true });
        process.stdout.write('locked\\n');
        process.stdin.resume();
        process.stdin.on('end', async () => { await unlock(fd); process.stdout.write('released\\n'); });`,
-    ], { cwd: join(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'] });
+      ],
+      { cwd: join(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     let holderSaid = '';
     holder.stdout.setEncoding('utf8').on('data', (chunk: string) => (holderSaid += chunk));
     await eventually(() => holderSaid.includes('locked\n'), 'the holder to take the lock');
@@ -112,7 +145,15 @@ describe('policy.maxChangePercent', () => {
   it('refuses a plan that deletes most of a domain unless --force, writing nothing', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const seed = desiredFromLive(await live(srv));
-    for (let i = 0; i < 12; i++) seed.domains.get(D)!.users.set(`user${i}`, { name: `user${i}`, password: { kind: 'hash', hash: HASH_SECRET6 }, comment: `user${i}`, quota: 'NOQUOTA', flags: 0, source: src });
+    for (let i = 0; i < 12; i++)
+      seed.domains.get(D)!.users.set(`user${i}`, {
+        name: `user${i}`,
+        password: { kind: 'hash', hash: HASH_SECRET6 },
+        comment: `user${i}`,
+        quota: 'NOQUOTA',
+        flags: 0,
+        source: src,
+      });
     await applyDesired(seed, srv);
 
     const dir = mkdtempSync(join(tmpdir(), 'mailstate-threshold-'));

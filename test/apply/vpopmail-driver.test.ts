@@ -5,7 +5,17 @@ import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import { HASH_SECRET1, HASH_SECRET6 } from '../builders.js';
 import { installStandinBin, readStandinCalls } from '../standin/install.js';
-import { EXAMPLE_SANDBOX, applyDesired, cdbDump, desiredFromLive, expectedVpasswdRecords, filesBelow, live, planOf, server } from './harness.js';
+import {
+  EXAMPLE_SANDBOX,
+  applyDesired,
+  cdbDump,
+  desiredFromLive,
+  expectedVpasswdRecords,
+  filesBelow,
+  live,
+  planOf,
+  server,
+} from './harness.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };
@@ -24,10 +34,32 @@ describe('vpopmail driver against the stand-in binaries', () => {
     const bobDir = (await live(srv)).domains.get(D)!.users.get('bob')!.dir;
     const bobMail = filesBelow(bobDir);
     domain.users.delete('bob');
-    Object.assign(domain.users.get('alice')!, { comment: 'Alice Smith', quota: '1073741824S', flags: FLAG_BITS.no_imap, password: { kind: 'hash', hash: HASH_SECRET1 } });
-    Object.assign(domain.users.get('john.doe')!, { flags: FLAG_BITS.no_pop, password: { kind: 'clear', clear: 'n3w pass:word', source: 'env:JD' } });
-    domain.users.set('carol', { name: 'carol', password: { kind: 'clear', clear: 'secret6', source: 'env:CAROL' }, comment: 'Carol', quota: '524288000S', flags: FLAG_BITS.no_smtp, source: src });
-    domain.users.set('dave', { name: 'dave', password: { kind: 'hash', hash: HASH_SECRET6 }, comment: 'dave', quota: 'NOQUOTA', flags: 0, source: src });
+    Object.assign(domain.users.get('alice')!, {
+      comment: 'Alice Smith',
+      quota: '1073741824S',
+      flags: FLAG_BITS.no_imap,
+      password: { kind: 'hash', hash: HASH_SECRET1 },
+    });
+    Object.assign(domain.users.get('john.doe')!, {
+      flags: FLAG_BITS.no_pop,
+      password: { kind: 'clear', clear: 'n3w pass:word', source: 'env:JD' },
+    });
+    domain.users.set('carol', {
+      name: 'carol',
+      password: { kind: 'clear', clear: 'secret6', source: 'env:CAROL' },
+      comment: 'Carol',
+      quota: '524288000S',
+      flags: FLAG_BITS.no_smtp,
+      source: src,
+    });
+    domain.users.set('dave', {
+      name: 'dave',
+      password: { kind: 'hash', hash: HASH_SECRET6 },
+      comment: 'dave',
+      quota: 'NOQUOTA',
+      flags: 0,
+      source: src,
+    });
 
     const { counters } = await applyDesired(desired, srv, vpopmailDriver);
     expect(readStandinCalls(srv.vpopmailHome)).toEqual([
@@ -62,9 +94,25 @@ describe('vpopmail driver against the stand-in binaries', () => {
     const srv = await standinServer();
     const desired = desiredFromLive(await live(srv));
     const users = new Map([
-      ['postmaster', { name: 'postmaster', password: { kind: 'hash' as const, hash: HASH_SECRET6 }, comment: 'Postmaster', quota: 'NOQUOTA', flags: 0, source: src }],
+      [
+        'postmaster',
+        {
+          name: 'postmaster',
+          password: { kind: 'hash' as const, hash: HASH_SECRET6 },
+          comment: 'Postmaster',
+          quota: 'NOQUOTA',
+          flags: 0,
+          source: src,
+        },
+      ],
     ]);
-    desired.domains.set('new.test', { name: 'new.test', users, aliases: new Map(), aliasDomains: ['alias.test'], source: src });
+    desired.domains.set('new.test', {
+      name: 'new.test',
+      users,
+      aliases: new Map(),
+      aliasDomains: ['alias.test'],
+      source: src,
+    });
     await applyDesired(desired, srv, vpopmailDriver);
     expect(readStandinCalls(srv.vpopmailHome)).toEqual([
       ['vadddomain', '-r', 'new.test'],
@@ -74,7 +122,9 @@ describe('vpopmail driver against the stand-in binaries', () => {
     ]);
     const after = await live(srv);
     expect(planOf(desired, after).changes).toEqual([]);
-    expect(readFileSync(join(after.domains.get('new.test')!.dir, 'vpasswd'), 'utf8')).toMatch(/^postmaster:\$6\$abcdefgh\$[^:]+:1:0:Postmaster:[^:]+:NOQUOTA:\n$/);
+    expect(readFileSync(join(after.domains.get('new.test')!.dir, 'vpasswd'), 'utf8')).toMatch(
+      /^postmaster:\$6\$abcdefgh\$[^:]+:1:0:Postmaster:[^:]+:NOQUOTA:\n$/,
+    );
   });
 
   it('keeps flag bits vpopmail does not know when vmoduser -x clears the others', async () => {
@@ -82,7 +132,10 @@ describe('vpopmail driver against the stand-in binaries', () => {
     const vpasswd = join((await live(srv)).domains.get(D)!.dir, 'vpasswd');
     const foreign = 0x100000;
     // alice: no_pop plus a bit from a newer or patched vpopmail.
-    writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replace(/^(alice:[^:]*:[^:]*:)\d+:/m, `$1${foreign | FLAG_BITS.no_pop}:`));
+    writeFileSync(
+      vpasswd,
+      readFileSync(vpasswd, 'utf8').replace(/^(alice:[^:]*:[^:]*:)\d+:/m, `$1${foreign | FLAG_BITS.no_pop}:`),
+    );
     const desired = desiredFromLive(await live(srv));
     desired.domains.get(D)!.users.get('alice')!.flags = foreign | FLAG_BITS.no_imap;
     await applyDesired(desired, srv, vpopmailDriver);
@@ -101,10 +154,19 @@ describe('vpopmail driver against the stand-in binaries', () => {
     mkdirSync(join(leftover, 'Maildir/new'), { recursive: true });
     writeFileSync(join(leftover, 'Maildir/new/1795600000.1.vm'), 'Subject: early\n\nhi\n');
     const desired = desiredFromLive(await live(srv));
-    desired.domains.get(D)!.users.set('carol', { name: 'carol', password: { kind: 'hash', hash: HASH_SECRET6 }, comment: 'carol', quota: 'NOQUOTA', flags: 0, source: src });
+    desired.domains.get(D)!.users.set('carol', {
+      name: 'carol',
+      password: { kind: 'hash', hash: HASH_SECRET6 },
+      comment: 'carol',
+      quota: 'NOQUOTA',
+      flags: 0,
+      source: src,
+    });
     const { counters } = await applyDesired(desired, srv, vpopmailDriver);
     expect(counters.archived).toEqual([join(srv.vpopmailHome, 'archive', D, 'carol-20261125T120000Z')]);
-    expect(readFileSync(join(counters.archived[0]!, 'Maildir/new/1795600000.1.vm'), 'utf8')).toBe('Subject: early\n\nhi\n');
+    expect(readFileSync(join(counters.archived[0]!, 'Maildir/new/1795600000.1.vm'), 'utf8')).toBe(
+      'Subject: early\n\nhi\n',
+    );
     expect(planOf(desired, await live(srv)).changes).toEqual([]);
   });
 

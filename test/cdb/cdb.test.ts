@@ -11,7 +11,7 @@ const golden = join(import.meta.dirname, '../fixtures/golden');
 
 function tinycdbBuild(records: Array<[string, string]>): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'mailstate-cdb-'));
-  const input = records.map(([k, v]) => `+${Buffer.byteLength(k)},${Buffer.byteLength(v)}:${k}->${v}\n`).join('') + '\n';
+  const input = `${records.map(([k, v]) => `+${Buffer.byteLength(k)},${Buffer.byteLength(v)}:${k}->${v}\n`).join('')}\n`;
   execFileSync('cdb', ['-c', join(dir, 'out.cdb')], { input });
   return readFileSync(join(dir, 'out.cdb'));
 }
@@ -19,13 +19,16 @@ function tinycdbBuild(records: Array<[string, string]>): Buffer {
 describe('cdb writer', () => {
   it('is byte-identical to tinycdb cdb -c, with colliding buckets and duplicate keys', () => {
     const records: Array<[string, string]> = [];
-    for (let i = 0; i < 3000; i++) records.push([`user${i}`, `$6$salt$hash:1:0:user${i}:/home/vpopmail/domains/x/user${i}:NOQUOTA`]);
+    for (let i = 0; i < 3000; i++)
+      records.push([`user${i}`, `$6$salt$hash:1:0:user${i}:/home/vpopmail/domains/x/user${i}:NOQUOTA`]);
     records.push(['user7', 'duplicate wins second'], ['', 'empty key'], ['ünï', 'cödé']);
     expect(buildCdb(records).equals(tinycdbBuild(records))).toBe(true);
   });
 
   it('builds vpasswd.cdb straight from the vpasswd bytes, as from its records', () => {
-    const vpasswd = Buffer.from('alice:$1$x$y:1:0:Alice:/d/alice:NOQUOTA\nno colon here\nbob::1:0::/d/bob:1048576S:clear:with:colons\nünï:x:1:0:ü:/d/u:NOQUOTA\nlast:without:newline');
+    const vpasswd = Buffer.from(
+      'alice:$1$x$y:1:0:Alice:/d/alice:NOQUOTA\nno colon here\nbob::1:0::/d/bob:1048576S:clear:with:colons\nünï:x:1:0:ü:/d/u:NOQUOTA\nlast:without:newline',
+    );
     const records = cdbRecordsFromVpasswdText(vpasswd);
     expect(records.map(([k]) => k.toString())).toEqual(['alice', 'bob', 'ünï']);
     const fromRanges = buildCdbFromRanges(cdbRangesFromVpasswd(vpasswd));
@@ -38,7 +41,9 @@ describe('cdb writer', () => {
   });
 
   it('reproduces the vpasswd.cdb real vpopmail wrote (golden scenario 18)', () => {
-    const real = readFileSync(join(golden, '18-file-modes-and-cdb-bytes/cdb/home/vpopmail/domains/example.com/vpasswd.cdb'));
+    const real = readFileSync(
+      join(golden, '18-file-modes-and-cdb-bytes/cdb/home/vpopmail/domains/example.com/vpasswd.cdb'),
+    );
     const records = readCdbRecords(real).map((r) => [r.key, r.value] as const);
     expect(records.length).toBeGreaterThan(0);
     expect(buildCdb(records).equals(real)).toBe(true);
@@ -49,14 +54,18 @@ describe('cdb reader', () => {
   it('returns the records cdb -d prints, in file order', () => {
     const file = join(golden, '18-file-modes-and-cdb-bytes/cdb/home/vpopmail/domains/example.com/vpasswd.cdb');
     const dump = execFileSync('cdb', ['-d', file]).toString('utf8');
-    const ours = readCdbRecords(readFileSync(file))
+    const ours = `${readCdbRecords(readFileSync(file))
       .map((r) => `+${r.key.length},${r.value.length}:${r.key.toString('utf8')}->${r.value.toString('utf8')}\n`)
-      .join('') + '\n';
+      .join('')}\n`;
     expect(ours).toBe(dump);
   });
 
   it('finds the first record of a key like cdb -q -n 1', () => {
-    const records: Array<[string, string]> = [['a', '1'], ['b', '2'], ['a', '3']];
+    const records: Array<[string, string]> = [
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+    ];
     const dir = mkdtempSync(join(tmpdir(), 'mailstate-cdb-'));
     const file = join(dir, 'x.cdb');
     writeFileSync(file, buildCdb(records));

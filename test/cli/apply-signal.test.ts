@@ -15,7 +15,17 @@ const EXAMPLE_YAML = join(REPO, 'mailstate.yaml');
 
 it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was applied; a re-run converges', async () => {
   const srv = await server(EXAMPLE_SANDBOX);
-  const args = ['apply', '--yes', '--force', '-f', EXAMPLE_YAML, '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];
+  const args = [
+    'apply',
+    '--yes',
+    '--force',
+    '-f',
+    EXAMPLE_YAML,
+    '--vpopmail-home',
+    srv.vpopmailHome,
+    '--qmail-home',
+    srv.qmailHome,
+  ];
   const child = spawn(process.execPath, [join(REPO, 'dist/cli/bin.js'), ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MAILSTATE_FAULT_DELAY_MS: '150' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,22 +44,45 @@ it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was appl
   expect(await exited).toBe(130);
   expect(stderr).toMatch(/^Apply failed: stopped by SIGINT before /m);
   expect(stderr).toMatch(/^Already applied \(\d+\):$/m);
-  expect(stderr).toMatch(/^Moved to the archive \(\d+\):\n( {2}.*\n)* {2}.*\/archive\/example\.com\/bob-\d{8}T\d{6}Z\n/m);
+  expect(stderr).toMatch(
+    /^Moved to the archive \(\d+\):\n( {2}.*\n)* {2}.*\/archive\/example\.com\/bob-\d{8}T\d{6}Z\n/m,
+  );
   expect(mailstate(args).code).toBe(0);
   expect(mailstate(['plan', '--detailed-exitcode', ...args.slice(3)]).code).toBe(0);
 });
 
-it('a user step that fails after archiving a mailbox says where the mailbox went', async () => {
-  // Fail each write point of the example's apply in turn until one fails the user step of
-  // example.com after bob's mailbox was moved (bounded: the apply has fewer than 40 points).
-  let failed: { stderr: string; args: string[] } | undefined;
-  for (let at = 1; at < 40 && !failed; at++) {
-    const srv = await server(EXAMPLE_SANDBOX);
-    const args = ['apply', '--yes', '--force', '-f', EXAMPLE_YAML, '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];
-    const run = mailstate(args, { env: { MAILSTATE_FAULT_AT: String(at) } });
-    if (run.code === 1 && /^Apply failed: the \d+ user changes of example\.com failed/m.test(run.stderr) && /\/archive\/example\.com\/bob-/.test(run.stderr)) failed = { stderr: run.stderr, args };
-  }
-  expect(failed?.stderr).toMatch(/^Moved to the archive \(\d+\):\n( {2}.*\n)* {2}.*\/archive\/example\.com\/bob-\d{8}T\d{6}Z\n/m);
-  expect(mailstate(failed!.args).code).toBe(0);
-  expect(mailstate(['plan', '--detailed-exitcode', ...failed!.args.slice(3)]).code).toBe(0);
-}, COUNTED_WORK); // at most 40 CLI runs (test/support/budget.ts)
+it(
+  'a user step that fails after archiving a mailbox says where the mailbox went',
+  async () => {
+    // Fail each write point of the example's apply in turn until one fails the user step of
+    // example.com after bob's mailbox was moved (bounded: the apply has fewer than 40 points).
+    let failed: { stderr: string; args: string[] } | undefined;
+    for (let at = 1; at < 40 && !failed; at++) {
+      const srv = await server(EXAMPLE_SANDBOX);
+      const args = [
+        'apply',
+        '--yes',
+        '--force',
+        '-f',
+        EXAMPLE_YAML,
+        '--vpopmail-home',
+        srv.vpopmailHome,
+        '--qmail-home',
+        srv.qmailHome,
+      ];
+      const run = mailstate(args, { env: { MAILSTATE_FAULT_AT: String(at) } });
+      if (
+        run.code === 1 &&
+        /^Apply failed: the \d+ user changes of example\.com failed/m.test(run.stderr) &&
+        /\/archive\/example\.com\/bob-/.test(run.stderr)
+      )
+        failed = { stderr: run.stderr, args };
+    }
+    expect(failed?.stderr).toMatch(
+      /^Moved to the archive \(\d+\):\n( {2}.*\n)* {2}.*\/archive\/example\.com\/bob-\d{8}T\d{6}Z\n/m,
+    );
+    expect(mailstate(failed!.args).code).toBe(0);
+    expect(mailstate(['plan', '--detailed-exitcode', ...failed!.args.slice(3)]).code).toBe(0);
+  },
+  COUNTED_WORK,
+); // at most 40 CLI runs (test/support/budget.ts)

@@ -28,7 +28,9 @@ function twoCommits() {
   const base = repo.commit({ 'mailstate.yaml': MAIN, 'domains/example.org.yaml': ORG }, 'base');
   const head = repo.commit(
     {
-      'mailstate.yaml': MAIN.replace('quota: 1G', 'quota: 2G').replace('{ file: secrets/bob }', '{ env: BOB_PASSWORD }').replace('relay: ["127."]', 'relay: ["127.", "10.0.0."]'),
+      'mailstate.yaml': MAIN.replace('quota: 1G', 'quota: 2G')
+        .replace('{ file: secrets/bob }', '{ env: BOB_PASSWORD }')
+        .replace('relay: ["127."]', 'relay: ["127.", "10.0.0."]'),
       'domains/example.org.yaml': `${ORG}      carol: { password: "${HASH_SECRET1}" }\n`,
     },
     'pull request',
@@ -68,7 +70,11 @@ describe('mailstate plan --base', () => {
       ].join('\n'),
     );
     const md = mailstate(['plan', '--base', base, '--format', 'markdown'], { cwd: repo.dir }).stdout;
-    expect(md).toMatch(new RegExp(`<sub>Planned against ${base} \\(${base.slice(0, 12)}\\), without reading any server\\. Plan digest \\(sha256\\): <code>[0-9a-f]{64}</code></sub>\\n$`));
+    expect(md).toMatch(
+      new RegExp(
+        `<sub>Planned against ${base} \\(${base.slice(0, 12)}\\), without reading any server\\. Plan digest \\(sha256\\): <code>[0-9a-f]{64}</code></sub>\\n$`,
+      ),
+    );
   });
 
   it('finds nothing against the same commit; sees uncommitted edits; a file new in the branch is all additions', () => {
@@ -79,14 +85,22 @@ describe('mailstate plan --base', () => {
     repo.write({ 'mailstate.yaml': repo.read('mailstate.yaml').replace('      info: [alice@example.com]\n', '') });
     const dirty = mailstate(['plan', '--base', 'HEAD', '--detailed-exitcode'], { cwd: repo.dir });
     expect(dirty.code).toBe(2);
-    expect(dirty.stdout).toBe('example.com\n  - alias info (was -> alice@example.com)\n\nPlan: 0 to add, 0 to change, 1 to delete, 0 CDB rebuilds.\n');
+    expect(dirty.stdout).toBe(
+      'example.com\n  - alias info (was -> alice@example.com)\n\nPlan: 0 to add, 0 to change, 1 to delete, 0 CDB rebuilds.\n',
+    );
 
     const fresh = new TestRepo();
-    fresh.commit({ 'README': 'config repo\n' });
+    fresh.commit({ README: 'config repo\n' });
     fresh.write({ 'mailstate.yaml': ORG.replace('domains:\n', 'version: 1\ndomains:\n') });
     const added = mailstate(['plan', '--base', 'HEAD'], { cwd: fresh.dir });
-    expect(added.stderr).toMatch(/^note: mailstate\.yaml does not exist at HEAD \([0-9a-f]{12}\): everything it declares is new\.\n$/);
-    expect(added.stdout.split('\n').slice(0, 3)).toEqual(['example.org', '  + domain example.org (/home/vpopmail/domains/example.org)', '  + user postmaster']);
+    expect(added.stderr).toMatch(
+      /^note: mailstate\.yaml does not exist at HEAD \([0-9a-f]{12}\): everything it declares is new\.\n$/,
+    );
+    expect(added.stdout.split('\n').slice(0, 3)).toEqual([
+      'example.org',
+      '  + domain example.org (/home/vpopmail/domains/example.org)',
+      '  + user postmaster',
+    ]);
   });
 
   it('fails clearly on an unknown ref and on a base that does not validate', () => {

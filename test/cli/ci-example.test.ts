@@ -13,9 +13,18 @@ function planPr(cwd: string, env: Record<string, string>) {
   const run = spawnSync('bash', [SCRIPT], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MAILSTATE: `${process.execPath} ${join(REPO, 'dist/cli/bin.js')}`, ...env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      MAILSTATE: `${process.execPath} ${join(REPO, 'dist/cli/bin.js')}`,
+      ...env,
+    },
   });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, md: () => readFileSync(join(cwd, 'plan.md'), 'utf8') };
+  return {
+    code: run.status,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    md: () => readFileSync(join(cwd, 'plan.md'), 'utf8'),
+  };
 }
 
 describe('examples/ci/plan-pr.sh', () => {
@@ -26,7 +35,11 @@ describe('examples/ci/plan-pr.sh', () => {
     const run = planPr(repo.dir, { BASE_REF: 'HEAD~1' });
     expect(run.stderr).toBe('mailstate.yaml is valid: 2 domains, 6 users, 4 aliases, 4 relay rules.\n');
     expect(run).toMatchObject({ code: 0, stdout: 'changes=yes\n' });
-    expect(run.md().split('\n').slice(0, 3)).toEqual(['## mailstate plan', '', '**Plan: 1 to add, 0 to change, 0 to delete, 1 CDB rebuild.**']);
+    expect(run.md().split('\n').slice(0, 3)).toEqual([
+      '## mailstate plan',
+      '',
+      '**Plan: 1 to add, 0 to change, 0 to delete, 1 CDB rebuild.**',
+    ]);
     expect(run.md()).toMatch(/<sub>Planned against HEAD~1 \([0-9a-f]{12}\), without reading any server\. Plan digest/);
     expect(JSON.parse(readFileSync(join(repo.dir, 'plan.json'), 'utf8')).digest).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -42,7 +55,9 @@ describe('examples/ci/plan-pr.sh', () => {
     expect(run).toMatchObject({ code: 0, stdout: 'changes=yes\n' });
     expect(run.md()).toContain('Planned against the snapshot live.json of ');
     const digest = JSON.parse(readFileSync(join(repo.dir, 'plan.json'), 'utf8')).digest;
-    const onServer = JSON.parse(mailstate(['plan', '-f', join(repo.dir, 'mailstate.yaml'), '--format', 'json', ...homes(srv)]).stdout);
+    const onServer = JSON.parse(
+      mailstate(['plan', '-f', join(repo.dir, 'mailstate.yaml'), '--format', 'json', ...homes(srv)]).stdout,
+    );
     expect(onServer.digest).toBe(digest);
   });
 

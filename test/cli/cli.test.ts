@@ -13,14 +13,26 @@ function homes(srv: { vpopmailHome: string; qmailHome: string }): string[] {
 describe('mailstate validate', () => {
   it('accepts the bundled example with a one-line summary', () => {
     const run = mailstate(['validate']);
-    expect(run).toEqual({ code: 0, stdout: 'mailstate.yaml is valid: 2 domains, 5 users, 5 aliases, 3 relay rules.\n', stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout: 'mailstate.yaml is valid: 2 domains, 5 users, 5 aliases, 3 relay rules.\n',
+      stderr: '',
+    });
   });
 
   it('reports every problem with file, line and column, and exits 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailstate-cli-'));
     writeFileSync(
       join(dir, 'bad.yaml'),
-      ['version: 1', 'domains:', '  example.com:', '    users:', '      Alice: {}', '      bob: { forward: { to: ["|/bin/sh"] } }', ''].join('\n'),
+      [
+        'version: 1',
+        'domains:',
+        '  example.com:',
+        '    users:',
+        '      Alice: {}',
+        '      bob: { forward: { to: ["|/bin/sh"] } }',
+        '',
+      ].join('\n'),
     );
     const run = mailstate(['validate', '-f', 'bad.yaml'], { cwd: dir });
     expect(run.code).toBe(1);
@@ -41,14 +53,18 @@ describe('mailstate plan and apply on the bundled example', () => {
     expect(plan.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain('  - user bob (mailbox ');
-    expect(plan.stdout).toContain('  ~ user alice\n      comment:  "alice" -> "Alice Smith"\n      quota:    none -> 1G\n      flags:    +no_webmail +no_imap\n');
+    expect(plan.stdout).toContain(
+      '  ~ user alice\n      comment:  "alice" -> "Alice Smith"\n      quota:    none -> 1G\n      flags:    +no_webmail +no_imap\n',
+    );
     expect(plan.stdout.trimEnd().split('\n').at(-1)).toBe('Plan: 2 to add, 2 to change, 3 to delete, 2 CDB rebuilds.');
     expect(mailstate(['plan', ...homes(srv)]).code).toBe(0);
 
     const before = treeFingerprint(srv.root);
     const refused = mailstate(['apply', ...homes(srv)]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\nError: apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.\n`);
+    expect(refused.stderr).toBe(
+      `${bob2Warning(srv.vpopmailHome)}\nError: apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.\n`,
+    );
     expect(treeFingerprint(srv.root)).toEqual(before);
 
     const applied = mailstate(['apply', '--yes', ...homes(srv)]);
@@ -71,7 +87,11 @@ describe('mailstate plan and apply on the bundled example', () => {
   it('renders markdown and a JSON plan without secrets, and refuses a saved plan that went stale', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const md = mailstate(['plan', '--format', 'markdown', ...homes(srv)]);
-    expect(md.stdout.split('\n').slice(0, 3)).toEqual(['## mailstate plan', '', '**Plan: 2 to add, 2 to change, 3 to delete, 2 CDB rebuilds.**']);
+    expect(md.stdout.split('\n').slice(0, 3)).toEqual([
+      '## mailstate plan',
+      '',
+      '**Plan: 2 to add, 2 to change, 3 to delete, 2 CDB rebuilds.**',
+    ]);
     const dir = mkdtempSync(join(tmpdir(), 'mailstate-cli-'));
     const out = join(dir, 'plan.json');
     const json = mailstate(['plan', '--format', 'json', '--out', out, ...homes(srv)]);
@@ -103,7 +123,9 @@ describe('mailstate plan and apply on the bundled example', () => {
     await unlock(holder);
     closeSync(holder);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\nError: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`);
+    expect(run.stderr).toBe(
+      `${bob2Warning(srv.vpopmailHome)}\nError: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`,
+    );
     expect(treeFingerprint(join(srv.vpopmailHome, 'domains'))).toEqual(before);
     // A lock file left by a dead process (nobody holds its fcntl lock) is taken over.
     writeFileSync(join(srv.vpopmailHome, 'etc/mailstate.lock'), '999999999\n');
@@ -113,7 +135,9 @@ describe('mailstate plan and apply on the bundled example', () => {
 
   it('stops at an injected fault, says what was applied, and the next apply converges', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
-    const failed = mailstate(['apply', '--yes', ...homes(srv)], { env: { MAILSTATE_FAULT_AT: '6', MAILSTATE_FAULT_CODE: 'ENOSPC' } });
+    const failed = mailstate(['apply', '--yes', ...homes(srv)], {
+      env: { MAILSTATE_FAULT_AT: '6', MAILSTATE_FAULT_CODE: 'ENOSPC' },
+    });
     expect(failed.code).toBe(1);
     expect(failed.stderr.startsWith(`${bob2Warning(srv.vpopmailHome)}\nApply failed: `)).toBe(true);
     expect(failed.stderr).toMatch(/\nApply failed: .* failed: injected fault at write point 6 /);
@@ -146,6 +170,7 @@ describe('mailstate import', () => {
     expect(help.stdout).toContain('Exit codes:');
     // Without a command, the help is printed as usage, and the exit says nothing was done.
     expect({ stdout: bare.stdout, stderr: bare.stderr }).toEqual({ stdout: help.stdout, stderr: '' });
-    for (const command of ['validate', 'plan', 'apply', 'import', 'snapshot', 'watch', 'status']) expect(help.stdout).toMatch(new RegExp(`^  mailstate ${command} `, 'm'));
+    for (const command of ['validate', 'plan', 'apply', 'import', 'snapshot', 'watch', 'status'])
+      expect(help.stdout).toMatch(new RegExp(`^  mailstate ${command} `, 'm'));
   });
 });

@@ -34,7 +34,9 @@ describe('the plan digest', () => {
     const [warning, refusal] = refused.stderr.split(/(?<=\n)/);
     expect(warning).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(refusal).toMatch(
-      new RegExp(`^Error: the plan's digest is [0-9a-f]{64}, not the reviewed ${digest}: the live state or mailstate\\.yaml changed since the review\\. Run plan again; nothing was applied\\.\\n$`),
+      new RegExp(
+        `^Error: the plan's digest is [0-9a-f]{64}, not the reviewed ${digest}: the live state or mailstate\\.yaml changed since the review\\. Run plan again; nothing was applied\\.\\n$`,
+      ),
     );
     expect(treeFingerprint(srv.root)).toEqual(before);
     expect(existsSync(join(srv.vpopmailHome, 'etc/mailstate.lock'))).toBe(false);
@@ -42,7 +44,9 @@ describe('the plan digest', () => {
     const current = JSON.parse(mailstate(['plan', '--format', 'json', ...homes(srv)]).stdout).digest;
     const applied = mailstate(['apply', '--yes', '--expect-digest', current, ...homes(srv)]);
     expect(applied.code).toBe(0);
-    expect(applied.stdout.split('\n')[0]).toBe('Apply complete (files driver): 2 added, 3 changed, 3 deleted; vpasswd.cdb rebuilt for example.com; tcp.smtp.cdb rebuilt.');
+    expect(applied.stdout.split('\n')[0]).toBe(
+      'Apply complete (files driver): 2 added, 3 changed, 3 deleted; vpasswd.cdb rebuilt for example.com; tcp.smtp.cdb rebuilt.',
+    );
     expect(mailstate(['apply', '--yes', '--expect-digest', 'xyz', ...homes(srv)]).stderr).toBe(
       'Error: mailstate apply: --expect-digest "xyz" is not a sha256 digest (64 hex digits, optionally after "sha256:")\n',
     );
@@ -53,7 +57,9 @@ describe('the plan digest', () => {
     const live = join(tempDir(), 'live.json');
     expect(mailstate(['snapshot', '-o', live, ...homes(srv)]).code).toBe(0);
     const key = readFileSync(join(srv.vpopmailHome, 'etc/mailstate.key'), 'utf8').trim();
-    const { digest } = JSON.parse(mailstate(['plan', '--format', 'json', '--live', live], { env: { MAILSTATE_KEY: key } }).stdout);
+    const { digest } = JSON.parse(
+      mailstate(['plan', '--format', 'json', '--live', live], { env: { MAILSTATE_KEY: key } }).stdout,
+    );
     const applied = mailstate(['apply', '--yes', '--expect-digest', digest, ...homes(srv)]);
     expect(applied.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
     expect(applied.code).toBe(0);

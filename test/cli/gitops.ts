@@ -10,7 +10,6 @@ import { EVENT_DEADLINE_MS } from '../support/budget.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
 
-
 /**
  * The bundled sandbox (examples/sandbox) as `mailstate import` describes it, without the homes
  * (tests pass --vpopmail-home and --qmail-home): planning it against a fresh sandbox finds nothing.
@@ -44,7 +43,10 @@ domains:
 
 /** The YAML with one more user in example.com (password `secret6`). */
 export function withUser(yaml: string, name: string, extra = ''): string {
-  return yaml.replace('  example.com:\n    users:\n', `  example.com:\n    users:\n      ${name}: { password: "${HASH_SECRET6}"${extra} }\n`);
+  return yaml.replace(
+    '  example.com:\n    users:\n',
+    `  example.com:\n    users:\n      ${name}: { password: "${HASH_SECRET6}"${extra} }\n`,
+  );
 }
 
 const dirs: string[] = [];
@@ -72,7 +74,11 @@ export class TestRepo {
   }
 
   git(...args: string[]): string {
-    return execFileSync('git', args, { cwd: this.dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+    return execFileSync('git', args, {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+    });
   }
 
   write(files: Record<string, string>): void {
@@ -146,14 +152,19 @@ export class WatchProcess {
         clearTimeout(timer);
         this.listeners.delete(check);
         if (failure === undefined) return;
-        reject(new Error(`${failure} (exit ${this.child.exitCode}).\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`));
+        reject(
+          new Error(
+            `${failure} (exit ${this.child.exitCode}).\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`,
+          ),
+        );
       };
       const check = (): void => {
         const found = this.lines.find(test);
         if (found !== undefined) {
           settle();
           resolve(found);
-        } else if (this.child.exitCode !== null || this.child.signalCode !== null) settle(`the watcher exited before logging ${what}`);
+        } else if (this.child.exitCode !== null || this.child.signalCode !== null)
+          settle(`the watcher exited before logging ${what}`);
       };
       this.listeners.add(check);
       check();
@@ -170,7 +181,10 @@ export class WatchProcess {
     this.child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`watch did not exit within ${timeoutMs / 1000} s of ${signal}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`watch did not exit within ${timeoutMs / 1000} s of ${signal}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.exited, deadline]);
@@ -178,7 +192,6 @@ export class WatchProcess {
       clearTimeout(timer);
     }
   }
-
 }
 
 const running = new Set<WatchProcess>();
@@ -193,7 +206,10 @@ afterEach(async () => {
   }
   running.clear();
   // Every watch log of the suite is also checked for password hashes and clear texts.
-  if (leaks.length > 0) throw new Error(`mailstate watch logged a secret: ${leaks.map((s) => JSON.stringify(s.slice(0, 12) + '…')).join(', ')}`);
+  if (leaks.length > 0)
+    throw new Error(
+      `mailstate watch logged a secret: ${leaks.map((s) => JSON.stringify(`${s.slice(0, 12)}…`)).join(', ')}`,
+    );
 });
 
 export { eventually } from '../support/budget.js';

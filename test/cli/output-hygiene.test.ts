@@ -1,5 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +46,9 @@ describe('output files (-o, --out) are regular files only', () => {
       const run = mailstate(['plan', '--out', target, ...homes(srv)]);
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toBe(`Error: refusing to write ${target}: it is ${kind}, not a regular file; nothing was written.\n`);
+      expect(run.stderr).toBe(
+        `Error: refusing to write ${target}: it is ${kind}, not a regular file; nothing was written.\n`,
+      );
     }
     expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
     expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
@@ -71,7 +85,9 @@ describe('output files (-o, --out) are regular files only', () => {
         const run = mailstate([command, '-o', target, ...homes(srv)], { cwd: dir });
         expect(run.code).toBe(1);
         expect(run.stdout).toBe('');
-        expect(run.stderr).toBe(`Error: refusing to write ${target}: it is ${kind}, not a regular file; nothing was written.\n`);
+        expect(run.stderr).toBe(
+          `Error: refusing to write ${target}: it is ${kind}, not a regular file; nothing was written.\n`,
+        );
       }
     }
     expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
@@ -108,7 +124,9 @@ describe('apply PLAN that is not a saved plan', () => {
       const run = mailstate(['apply', '--yes', plan, ...homes(srv)], { cwd: dir });
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toBe(`Error: ${plan} is not a saved plan (mailstate plan --out): ${why}; nothing was applied.\n`);
+      expect(run.stderr).toBe(
+        `Error: ${plan} is not a saved plan (mailstate plan --out): ${why}; nothing was applied.\n`,
+      );
     }
     expect(treeFingerprint(srv.root)).toEqual(before);
   });
@@ -117,8 +135,10 @@ describe('apply PLAN that is not a saved plan', () => {
 describe('stray positional arguments', () => {
   it('every command refuses arguments it does not take', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
-    const withFile = (command: string) => `Error: mailstate ${command}: unexpected argument "other.yaml" (the file is given with -f FILE)\n`;
-    const optionsOnly = (command: string) => `Error: mailstate ${command}: unexpected argument "other.yaml" (mailstate ${command} takes options only)\n`;
+    const withFile = (command: string) =>
+      `Error: mailstate ${command}: unexpected argument "other.yaml" (the file is given with -f FILE)\n`;
+    const optionsOnly = (command: string) =>
+      `Error: mailstate ${command}: unexpected argument "other.yaml" (mailstate ${command} takes options only)\n`;
     const cases: Array<[string[], string]> = [
       [['plan', 'other.yaml', ...homes(srv)], withFile('plan')],
       [['validate', 'other.yaml'], withFile('validate')],
@@ -151,7 +171,9 @@ describe('standard output errors', () => {
         encoding: 'utf8',
       });
       expect(result.status).toBe(1);
-      expect(result.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\nmailstate: cannot write standard output: ENOSPC: no space left on device, write\n`);
+      expect(result.stderr).toBe(
+        `${bob2Warning(srv.vpopmailHome)}\nmailstate: cannot write standard output: ENOSPC: no space left on device, write\n`,
+      );
     } finally {
       closeSync(full);
     }

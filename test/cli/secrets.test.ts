@@ -14,14 +14,19 @@ const NEW_HASH = sha512Crypt('Zq8-hashed-clear-text-9d2e', 'uniqsalt');
 
 describe('the secrecy check on every CLI run of the suite', () => {
   it('knows the hashes and clear texts of the golden corpus and the bundled example', () => {
-    const sandboxVpasswd = readFileSync(join(EXAMPLE_SANDBOX, 'files/home/vpopmail/domains/example.com/vpasswd'), 'utf8');
+    const sandboxVpasswd = readFileSync(
+      join(EXAMPLE_SANDBOX, 'files/home/vpopmail/domains/example.com/vpasswd'),
+      'utf8',
+    );
     for (const line of sandboxVpasswd.split('\n').filter(Boolean)) expect(KNOWN_SECRETS).toContain(line.split(':')[1]);
     expect(KNOWN_SECRETS.length).toBeGreaterThan(40);
   });
 
   it('fails a run whose output carries one', () => {
     const hash = KNOWN_SECRETS.find((s) => s.startsWith('$6$'))!;
-    expect(() => mailstate(['validate', '-f', join(tmpdir(), 'no-such-dir', hash)])).toThrow(/printed a secret: "\$6\$/);
+    expect(() => mailstate(['validate', '-f', join(tmpdir(), 'no-such-dir', hash)])).toThrow(
+      /printed a secret: "\$6\$/,
+    );
   });
 });
 
@@ -58,7 +63,8 @@ describe('no password in any output', () => {
     };
 
     expect(run(['validate', '-f', file]).code).toBe(0);
-    for (const format of ['text', 'markdown', 'json']) expect(run(['plan', '--detailed-exitcode', '--format', format, '-f', file, ...homes]).code).toBe(2);
+    for (const format of ['text', 'markdown', 'json'])
+      expect(run(['plan', '--detailed-exitcode', '--format', format, '-f', file, ...homes]).code).toBe(2);
     const snapshot = join(dir, 'live.json');
     expect(run(['snapshot', '-o', snapshot, ...homes]).code).toBe(0);
     outputs.push(readFileSync(snapshot, 'utf8'));
@@ -71,8 +77,14 @@ describe('no password in any output', () => {
     expect(vpopmail.code, vpopmail.stderr).toBe(0);
     expect(run(['plan', '--detailed-exitcode', '-f', file, ...homes]).code).toBe(0);
     // Then a new user and a new clear text for alice, through the files driver: failed once, then applied.
-    writeFileSync(file, yaml.replace(/\n {4}users:\n/, `\n    users:\n      frank:\n        password: { env: ALICE_PW }\n`));
-    const failed = run(['apply', '--yes', '--force', '--driver', 'files', '-f', file, ...homes], { MAILSTATE_FAULT_AT: '3', MAILSTATE_FAULT_CODE: 'ENOSPC' });
+    writeFileSync(
+      file,
+      yaml.replace(/\n {4}users:\n/, `\n    users:\n      frank:\n        password: { env: ALICE_PW }\n`),
+    );
+    const failed = run(['apply', '--yes', '--force', '--driver', 'files', '-f', file, ...homes], {
+      MAILSTATE_FAULT_AT: '3',
+      MAILSTATE_FAULT_CODE: 'ENOSPC',
+    });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^Apply failed: /);
     expect(run(['apply', '--yes', '--force', '--driver', 'files', '-f', file, ...homes]).code).toBe(0);
@@ -80,14 +92,20 @@ describe('no password in any output', () => {
 
     // Errors that quote a password's line: a hash with ":" and an unreadable secret file.
     const broken = join(dir, 'broken.yaml');
-    writeFileSync(broken, `version: 1\ndomains:\n  example.com:\n    users:\n      dave: { password: "${NEW_HASH}:0:0" }\n      erin: { password: { env: ALICE_PW } }\n`);
+    writeFileSync(
+      broken,
+      `version: 1\ndomains:\n  example.com:\n    users:\n      dave: { password: "${NEW_HASH}:0:0" }\n      erin: { password: { env: ALICE_PW } }\n`,
+    );
     expect(run(['validate', '-f', broken]).code).toBe(1);
     chmodSync(join(dir, 'secrets/bob'), 0o000);
     run(['plan', '-f', file, ...homes]);
 
     expect(outputs.length).toBe(16);
     expect(outputs.filter((o) => o.length > 0)).toHaveLength(outputs.length);
-    const liveHashes = readFileSync(join(srv.vpopmailHome, 'domains/example.com/vpasswd'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(':')[1]!);
+    const liveHashes = readFileSync(join(srv.vpopmailHome, 'domains/example.com/vpasswd'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(':')[1]!);
     expect(liveHashes).toContain(NEW_HASH);
     expect(outputs.flatMap((output) => leakedSecrets(output, [...secrets, ...liveHashes]))).toEqual([]);
   });

@@ -9,15 +9,24 @@ import { mailstate } from './run.js';
 import { SANDBOX_YAML, TestRepo, WatchProcess, eventually, homes, tempDir, withUser, type LogEvent } from './gitops.js';
 
 const vpasswdOf = (srv: TestServer) => readFileSync(join(srv.vpopmailHome, 'domains/example.com/vpasswd'), 'utf8');
-const users = (srv: TestServer) => vpasswdOf(srv).split('\n').filter(Boolean).map((line) => line.split(':')[0]);
-const watchState = (srv: TestServer) => JSON.parse(readFileSync(join(srv.vpopmailHome, 'etc/mailstate-watch.json'), 'utf8'));
+const users = (srv: TestServer) =>
+  vpasswdOf(srv)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(':')[0]);
+const watchState = (srv: TestServer) =>
+  JSON.parse(readFileSync(join(srv.vpopmailHome, 'etc/mailstate-watch.json'), 'utf8'));
 const reconciles = (watch: WatchProcess) => watch.events().filter((e) => e.event === 'reconcile');
-const is = (commit: string, outcome: string) => (e: LogEvent) => e.event === 'reconcile' && e.commit === commit && e.outcome === outcome;
+const is = (commit: string, outcome: string) => (e: LogEvent) =>
+  e.event === 'reconcile' && e.commit === commit && e.outcome === outcome;
 
 async function started(srv: TestServer, extra: string[] = [], env: Record<string, string> = {}, yaml = SANDBOX_YAML) {
   const repo = new TestRepo();
   const first = repo.commit({ 'mailstate.yaml': yaml }, 'import');
-  const watch = new WatchProcess(['--repo', repo.dir, '--log-format', 'json', '--debounce', '0.3', ...homes(srv), ...extra], { cwd: repo.dir, env });
+  const watch = new WatchProcess(
+    ['--repo', repo.dir, '--log-format', 'json', '--debounce', '0.3', ...homes(srv), ...extra],
+    { cwd: repo.dir, env },
+  );
   await watch.waitFor(is(first, 'no-changes'), 'the first reconcile');
   return { repo, watch, first };
 }
@@ -26,7 +35,14 @@ describe('mailstate watch', () => {
   it('applies a committed change when it is committed, never the working tree, and records the commit', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const { repo, watch, first } = await started(srv, ['--record-notes']);
-    expect(watch.events()[0]).toMatchObject({ event: 'start', repo: repo.dir, branch: 'main', file: 'mailstate.yaml', resyncSeconds: 600, selfHeal: true });
+    expect(watch.events()[0]).toMatchObject({
+      event: 'start',
+      repo: repo.dir,
+      branch: 'main',
+      file: 'mailstate.yaml',
+      resyncSeconds: 600,
+      selfHeal: true,
+    });
 
     // An edit that is not committed is noticed, said to be ignored, and not applied.
     repo.write({ 'mailstate.yaml': withUser(SANDBOX_YAML, 'dirty') });
@@ -47,18 +63,34 @@ describe('mailstate watch', () => {
     expect(users(srv)).not.toContain('dirty');
 
     const state = watchState(srv);
-    expect(state).toMatchObject({ stateVersion: 1, repo: repo.dir, branch: 'main', file: 'mailstate.yaml', vpopmailHome: srv.vpopmailHome });
-    expect(state.lastApplied).toMatchObject({ commit: second, outcome: 'applied', trigger: 'commit', counts: { add: 1 } });
+    expect(state).toMatchObject({
+      stateVersion: 1,
+      repo: repo.dir,
+      branch: 'main',
+      file: 'mailstate.yaml',
+      vpopmailHome: srv.vpopmailHome,
+    });
+    expect(state.lastApplied).toMatchObject({
+      commit: second,
+      outcome: 'applied',
+      trigger: 'commit',
+      counts: { add: 1 },
+    });
     expect(state.lastAttempt).toBeUndefined();
     await watch.waitFor((e) => e.event === 'note' && e.commit === second && e.outcome === 'recorded', 'the git note');
     expect(repo.git('notes', '--ref', notesRef(hostname()), 'show', second)).toMatch(
-      new RegExp(`^mailstate: applied \\(1 added, 0 changed, 0 deleted\\) on .+ at .+Z; plan digest ${applied.digest}\\n$`),
+      new RegExp(
+        `^mailstate: applied \\(1 added, 0 changed, 0 deleted\\) on .+ at .+Z; plan digest ${applied.digest}\\n$`,
+      ),
     );
 
     const status = mailstate(['status', ...homes(srv)]);
     expect(status.code).toBe(0);
     expect(status.stdout.split('\n')).toEqual(
-      expect.arrayContaining([`Branch tip:   ${second.slice(0, 12)} (applied)`, `Drift:        none: the live state matches ${second.slice(0, 12)}`]),
+      expect.arrayContaining([
+        `Branch tip:   ${second.slice(0, 12)} (applied)`,
+        `Drift:        none: the live state matches ${second.slice(0, 12)}`,
+      ]),
     );
 
     expect(await watch.stop('SIGTERM')).toBe(0);
@@ -90,7 +122,11 @@ describe('mailstate watch', () => {
 
     const fix = repo.commit({ 'mailstate.yaml': withUser(SANDBOX_YAML, 'eve') }, 'fix');
     const applied = await watch.waitForLine(line(`applied ${fix.slice(0, 12)}`), 'the fix');
-    expect(applied).toMatch(new RegExp(`Z applied ${fix.slice(0, 12)} \\(commit\\) in \\d+ ms: 1 to add, 0 to change, 0 to delete, 1 CDB rebuild$`));
+    expect(applied).toMatch(
+      new RegExp(
+        `Z applied ${fix.slice(0, 12)} \\(commit\\) in \\d+ ms: 1 to add, 0 to change, 0 to delete, 1 CDB rebuild$`,
+      ),
+    );
     expect(users(srv)).toContain('eve');
     expect(mailstate(['status', ...homes(srv)]).code).toBe(0);
     expect(await watch.stop('SIGINT')).toBe(0);
@@ -102,11 +138,21 @@ describe('mailstate watch', () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const { repo, watch } = await started(srv, ['--resync-interval', '1']);
     const blackhole = join(srv.vpopmailHome, 'domains/example.com/.qmail-blackhole');
-    const target = repo.commit({ 'mailstate.yaml': SANDBOX_YAML.replace('    aliases:\n', '    aliases:\n      blackhole: [x@example.net]\n') }, 'alias over a blackhole');
+    const target = repo.commit(
+      { 'mailstate.yaml': SANDBOX_YAML.replace('    aliases:\n', '    aliases:\n      blackhole: [x@example.net]\n') },
+      'alias over a blackhole',
+    );
     const refused = await watch.waitFor(is(target, 'refused'), 'the refusal');
-    expect(refused).toMatchObject({ trigger: 'commit', reason: 'the plan cannot be made safely; nothing was applied.' });
+    expect(refused).toMatchObject({
+      trigger: 'commit',
+      reason: 'the plan cannot be made safely; nothing was applied.',
+    });
     expect(refused.diagnostics).toEqual([
-      expect.stringMatching(new RegExp(`^mailstate\\.yaml:\\d+:\\d+: error: alias "blackhole@example\\.com": ${blackhole.replace(/[.]/g, '\\.')} exists and is not managed by mailstate \\(`)),
+      expect.stringMatching(
+        new RegExp(
+          `^mailstate\\.yaml:\\d+:\\d+: error: alias "blackhole@example\\.com": ${blackhole.replace(/[.]/g, '\\.')} exists and is not managed by mailstate \\(`,
+        ),
+      ),
     ]);
     expect(readFileSync(blackhole, 'utf8')).toBe('#\n');
 
@@ -116,7 +162,10 @@ describe('mailstate watch', () => {
     writeSync(holder, `${process.pid}\n`);
     rmSync(blackhole);
     const busy = await watch.waitFor(is(target, 'busy'), 'the busy lock');
-    expect(busy).toMatchObject({ trigger: 'resync', reason: `another mailstate apply is running (pid ${process.pid}, lock ${srv.vpopmailHome}/etc/mailstate.lock); nothing was applied.` });
+    expect(busy).toMatchObject({
+      trigger: 'resync',
+      reason: `another mailstate apply is running (pid ${process.pid}, lock ${srv.vpopmailHome}/etc/mailstate.lock); nothing was applied.`,
+    });
     await unlock(holder);
     closeSync(holder);
     await watch.waitFor(is(target, 'applied'), 'the apply after the lock is free');
@@ -128,8 +177,12 @@ describe('mailstate watch', () => {
     const dir = tempDir();
     const watch = mailstate(['watch', '--repo', dir, ...homes(srv)]);
     expect(watch.code).toBe(1);
-    expect(watch.stderr).toBe(`Error: mailstate watch: ${dir} is not a git working copy: not a git repository (or any of the parent directories): .git\n`);
-    expect(mailstate(['watch', '--resync-interval', '0', '--repo', dir]).stderr).toBe('Error: mailstate watch: --resync-interval takes a number of seconds above 0, not "0"\n');
+    expect(watch.stderr).toBe(
+      `Error: mailstate watch: ${dir} is not a git working copy: not a git repository (or any of the parent directories): .git\n`,
+    );
+    expect(mailstate(['watch', '--resync-interval', '0', '--repo', dir]).stderr).toBe(
+      'Error: mailstate watch: --resync-interval takes a number of seconds above 0, not "0"\n',
+    );
     expect(mailstate(['status', ...homes(srv)])).toEqual({
       code: 1,
       stdout: '',
@@ -154,23 +207,48 @@ describe('mailstate watch', () => {
   it('repairs drift on resync, or only reports it with --no-self-heal', async () => {
     const healing = await server(EXAMPLE_SANDBOX);
     const reporting = await server(EXAMPLE_SANDBOX);
-    const [heal, report] = await Promise.all([started(healing, ['--resync-interval', '0.5']), started(reporting, ['--resync-interval', '0.5', '--no-self-heal'])]);
+    const [heal, report] = await Promise.all([
+      started(healing, ['--resync-interval', '0.5']),
+      started(reporting, ['--resync-interval', '0.5', '--no-self-heal']),
+    ]);
     // Someone ran vadduser by hand on both servers.
     for (const srv of [healing, reporting]) {
       const vpasswd = join(srv.vpopmailHome, 'domains/example.com/vpasswd');
-      writeFileSync(vpasswd, vpasswdOf(srv) + `intruder:x:1:0:intruder:${srv.vpopmailHome}/domains/example.com/intruder:NOQUOTA:pw\n`);
+      writeFileSync(
+        vpasswd,
+        `${vpasswdOf(srv)}intruder:x:1:0:intruder:${srv.vpopmailHome}/domains/example.com/intruder:NOQUOTA:pw\n`,
+      );
     }
-    const repaired = await heal.watch.waitFor((e) => e.event === 'reconcile' && e.trigger === 'resync' && e.outcome === 'applied', 'the drift repair');
-    expect(repaired).toMatchObject({ commit: heal.first, drift: true, counts: { add: 0, change: 0, delete: 1, cdbRebuilds: 1 } });
+    const repaired = await heal.watch.waitFor(
+      (e) => e.event === 'reconcile' && e.trigger === 'resync' && e.outcome === 'applied',
+      'the drift repair',
+    );
+    expect(repaired).toMatchObject({
+      commit: heal.first,
+      drift: true,
+      counts: { add: 0, change: 0, delete: 1, cdbRebuilds: 1 },
+    });
     expect(users(healing)).not.toContain('intruder');
-    await heal.watch.waitFor((e) => e.event === 'reconcile' && e.trigger === 'resync' && e.outcome === 'no-changes' && e.time! > (repaired.time as string), 'a quiet resync after the repair');
+    await heal.watch.waitFor(
+      (e) =>
+        e.event === 'reconcile' &&
+        e.trigger === 'resync' &&
+        e.outcome === 'no-changes' &&
+        e.time! > (repaired.time as string),
+      'a quiet resync after the repair',
+    );
 
-    const drift = await report.watch.waitFor((e) => e.event === 'reconcile' && e.outcome === 'drift', 'the drift report');
+    const drift = await report.watch.waitFor(
+      (e) => e.event === 'reconcile' && e.outcome === 'drift',
+      'the drift report',
+    );
     expect(drift).toMatchObject({ commit: report.first, trigger: 'resync', counts: { delete: 1 } });
     expect(users(reporting)).toContain('intruder');
     const status = mailstate(['status', ...homes(reporting)]);
     expect(status.code).toBe(2);
-    expect(status.stdout).toContain(`Drift:        the live state differs from ${report.first.slice(0, 12)}; converging again would do:`);
+    expect(status.stdout).toContain(
+      `Drift:        the live state differs from ${report.first.slice(0, 12)}; converging again would do:`,
+    );
     expect(status.stdout).toContain('  - user intruder (mailbox ');
   });
 
@@ -209,11 +287,17 @@ describe('mailstate watch', () => {
     const cloneDir = join(tempDir(), 'clone');
     origin.git('clone', '--quiet', origin.dir, cloneDir);
     const clone = new TestRepo(cloneDir, false);
-    const watch = new WatchProcess(['--repo', clone.dir, '--log-format', 'json', '--debounce', '0.2', '--pull-interval', '0.5', ...homes(srv)], { cwd: clone.dir });
+    const watch = new WatchProcess(
+      ['--repo', clone.dir, '--log-format', 'json', '--debounce', '0.2', '--pull-interval', '0.5', ...homes(srv)],
+      { cwd: clone.dir },
+    );
     await watch.waitFor((e) => e.event === 'reconcile' && e.outcome === 'no-changes', 'the first reconcile');
 
     const merged = origin.commit({ 'mailstate.yaml': withUser(SANDBOX_YAML, 'pulled') }, 'merged pull request');
-    await watch.waitFor((e) => e.event === 'pull' && e.outcome === 'fast-forwarded' && e.to === merged, 'the fast-forward');
+    await watch.waitFor(
+      (e) => e.event === 'pull' && e.outcome === 'fast-forwarded' && e.to === merged,
+      'the fast-forward',
+    );
     await watch.waitFor(is(merged, 'applied'), 'the pulled commit');
     expect(users(srv)).toContain('pulled');
     expect(clone.head()).toBe(merged);
@@ -223,6 +307,8 @@ describe('mailstate watch', () => {
     clone.commit({ 'local.txt': 'x' }, 'local commit');
     origin.commit({ 'other.txt': 'y' }, 'upstream commit');
     const refused = await watch.waitFor((e) => e.event === 'pull' && e.outcome === 'refused', 'the diverged pull');
-    expect(refused.reason).toMatch(/^main \([0-9a-f]{12}\) has diverged from origin\/main \([0-9a-f]{12}\): only fast-forwards are pulled$/);
+    expect(refused.reason).toMatch(
+      /^main \([0-9a-f]{12}\) has diverged from origin\/main \([0-9a-f]{12}\): only fast-forwards are pulled$/,
+    );
   });
 });

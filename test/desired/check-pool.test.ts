@@ -10,11 +10,15 @@ import { HASH1, HASH6, yaml } from './helpers.js';
 // The worker runs compiled code: the test suite's setup builds dist/ first.
 const WORKER = new URL('../../dist/desired/check-worker.js', import.meta.url);
 
-const main = parseYaml(yaml`
+const main = parseYaml(
+  yaml`
   version: 1
   defaults: { quota: 50M }
   include: ["domains/*.yaml"]
-`, 'mailstate.yaml', 'main');
+`,
+  'mailstate.yaml',
+  'main',
+);
 
 /** Included files that exercise every kind of outcome: clean, YAML errors, schema and rule problems, secrets. */
 const inputs: IncludeInput[] = [
@@ -68,6 +72,8 @@ describe('checkIncludes', () => {
   it('checks everything here when there is no compiled worker', async () => {
     const shared = sharedContext(main, '/repo');
     const missing = new URL('./no-such-worker.js', WORKER);
-    expect(await checkIncludes(inputs, shared, { threads: 2, minBytes: 0, workerUrl: missing })).toEqual(await checkIncludes(inputs, shared, { threads: 1 }));
+    expect(await checkIncludes(inputs, shared, { threads: 2, minBytes: 0, workerUrl: missing })).toEqual(
+      await checkIncludes(inputs, shared, { threads: 1 }),
+    );
   });
 });

@@ -6,13 +6,23 @@ const cases: Array<[string, string, string[]]> = [
   // --- YAML itself
   ['empty file', '', ['mailstate.yaml:1:1: error: the file is empty (write at least version: 1)']],
   ['comments only', '# nothing here\n', ['mailstate.yaml:1:1: error: the file is empty (write at least version: 1)']],
-  ['a list instead of a map', '- a\n- b\n', ['mailstate.yaml:1:1: error: the file must be a map of settings (version: 1, domains: …), not a list']],
+  [
+    'a list instead of a map',
+    '- a\n- b\n',
+    ['mailstate.yaml:1:1: error: the file must be a map of settings (version: 1, domains: …), not a list'],
+  ],
   [
     'unclosed flow list',
     'version: 1\nrelay: ["127.",\n',
-    ['mailstate.yaml:3:1: error: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    [
+      'mailstate.yaml:3:1: error: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
   ],
-  ['tab indentation', 'version: 1\ndomains:\n\texample.com: {}\n', ['mailstate.yaml:3:1: error: YAML: Tabs are not allowed as indentation']],
+  [
+    'tab indentation',
+    'version: 1\ndomains:\n\texample.com: {}\n',
+    ['mailstate.yaml:3:1: error: YAML: Tabs are not allowed as indentation'],
+  ],
   [
     'two documents',
     'version: 1\n---\nversion: 1\n',
@@ -49,13 +59,19 @@ const cases: Array<[string, string, string[]]> = [
     ['mailstate.yaml:3:8: error: YAML aliases: Excessive alias count indicates a resource exhaustion attack'],
   ],
   // --- schema
-  ['version missing', 'domains: {}\n', ['mailstate.yaml:1:1: error: missing required key "version" (write version: 1 at the top of the file)']],
+  [
+    'version missing',
+    'domains: {}\n',
+    ['mailstate.yaml:1:1: error: missing required key "version" (write version: 1 at the top of the file)'],
+  ],
   ['version 2', 'version: 2\n', ['mailstate.yaml:1:10: error: version: must be 1, not 2']],
   ['version as a string', 'version: "1"\n', ['mailstate.yaml:1:10: error: version: must be 1, not "1"']],
   [
     'unknown top-level key',
     'version: 1\ndomain: {}\n',
-    ['mailstate.yaml:2:1: error: unknown key "domain" in the top level (allowed: version, vpopmail, qmail, defaults, policy, relay, include, domains)'],
+    [
+      'mailstate.yaml:2:1: error: unknown key "domain" in the top level (allowed: version, vpopmail, qmail, defaults, policy, relay, include, domains)',
+    ],
   ],
   [
     'unknown user key',
@@ -67,12 +83,16 @@ const cases: Array<[string, string, string[]]> = [
             alice:
               quta: 1G
     `,
-    ['mailstate.yaml:6:9: error: unknown key "quta" in user "alice" (allowed: password, quota, comment, flags, forward)'],
+    [
+      'mailstate.yaml:6:9: error: unknown key "quta" in user "alice" (allowed: password, quota, comment, flags, forward)',
+    ],
   ],
   [
     'unknown domain key',
     'version: 1\ndomains:\n  example.com:\n    user: {}\n',
-    ['mailstate.yaml:4:5: error: unknown key "user" in domain "example.com" (allowed: defaults, aliasDomains, users, aliases)'],
+    [
+      'mailstate.yaml:4:5: error: unknown key "user" in domain "example.com" (allowed: defaults, aliasDomains, users, aliases)',
+    ],
   ],
   [
     'unknown forward key',
@@ -108,16 +128,26 @@ const cases: Array<[string, string, string[]]> = [
       'mailstate.yaml:2:41: error: maxChangePercent: must be from 0 to 100, not 130',
     ],
   ],
-  ['maxChangePercent fraction', 'version: 1\npolicy: { maxChangePercent: 12.5 }\n', ['mailstate.yaml:2:29: error: maxChangePercent: must be a whole number, not 12.5']],
+  [
+    'maxChangePercent fraction',
+    'version: 1\npolicy: { maxChangePercent: 12.5 }\n',
+    ['mailstate.yaml:2:29: error: maxChangePercent: must be a whole number, not 12.5'],
+  ],
   [
     'relay: with nothing',
     'version: 1\nrelay:\n',
-    ['mailstate.yaml:2:1: error: relay: must be a list, not empty (write relay: [] to manage tcp.smtp with no relays, or leave the key out to leave tcp.smtp alone)'],
+    [
+      'mailstate.yaml:2:1: error: relay: must be a list, not empty (write relay: [] to manage tcp.smtp with no relays, or leave the key out to leave tcp.smtp alone)',
+    ],
   ],
-  ['relay prefix read as a number', 'version: 1\nrelay: [127., 10.]\n', [
-    'mailstate.yaml:2:9: error: relay: must be a string, not 127 (write it in quotes: "127.")',
-    'mailstate.yaml:2:15: error: relay: must be a string, not 10 (write it in quotes: "10.")',
-  ]],
+  [
+    'relay prefix read as a number',
+    'version: 1\nrelay: [127., 10.]\n',
+    [
+      'mailstate.yaml:2:9: error: relay: must be a string, not 127 (write it in quotes: "127.")',
+      'mailstate.yaml:2:15: error: relay: must be a string, not 10 (write it in quotes: "10.")',
+    ],
+  ],
   [
     'comment read as a number',
     'version: 1\ndomains:\n  example.com:\n    users:\n      alice: { comment: 2024 }\n',
@@ -141,7 +171,10 @@ const cases: Array<[string, string, string[]]> = [
   [
     'empty forward and alias lists',
     'version: 1\ndomains:\n  example.com:\n    users:\n      alice: { forward: { to: [] } }\n    aliases:\n      sales: []\n',
-    ['mailstate.yaml:5:31: error: to: must not be empty', 'mailstate.yaml:7:14: error: alias "sales": must not be empty'],
+    [
+      'mailstate.yaml:5:31: error: to: must not be empty',
+      'mailstate.yaml:7:14: error: alias "sales": must not be empty',
+    ],
   ],
   [
     'too many forward targets',
@@ -191,9 +224,11 @@ const cases: Array<[string, string, string[]]> = [
     ],
   ],
   [
-    'alias with a user\'s name',
+    "alias with a user's name",
     'version: 1\ndomains:\n  example.com:\n    users:\n      bob: {}\n    aliases:\n      bob: [x@example.org]\n',
-    ['mailstate.yaml:7:7: error: alias "bob" has the same name as a user of domain "example.com" (the alias would shadow the mailbox)'],
+    [
+      'mailstate.yaml:7:7: error: alias "bob" has the same name as a user of domain "example.com" (the alias would shadow the mailbox)',
+    ],
   ],
   [
     'catch-all alias names',

@@ -11,8 +11,13 @@ import type { DesiredState } from '../../src/model/state.js';
  */
 export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
   const text = strings.raw.reduce((out, part, i) => out + part + (i < values.length ? String(values[i]) : ''), '');
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '\n').split('\n');
-  const indent = Math.min(...lines.filter((line) => line.trim() !== '').map((line) => line.length - line.trimStart().length));
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '\n')
+    .split('\n');
+  const indent = Math.min(
+    ...lines.filter((line) => line.trim() !== '').map((line) => line.length - line.trimStart().length),
+  );
   return lines.map((line) => line.slice(indent)).join('\n');
 }
 
@@ -34,6 +39,7 @@ export function state(text: string, options: ParseTextOptions = {}): DesiredStat
   return result.value;
 }
 
-export const HASH6 = '$6$abcdefgh$N0v5eprOrPGdoyXDOIoz40jJlrUYMDTy0uqSaoQwOFKjmFmYIlNmQB45TrJBBlT7RMSBAajgBTfLbWof6NGji.';
+export const HASH6 =
+  '$6$abcdefgh$N0v5eprOrPGdoyXDOIoz40jJlrUYMDTy0uqSaoQwOFKjmFmYIlNmQB45TrJBBlT7RMSBAajgBTfLbWof6NGji.';
 export const HASH5 = '$5$abcdefgh$sI6g8tHKrJ6RX7w.YoN9B7a/5wK5jYEOMmMnt3tPl0/';
 export const HASH1 = '$1$abcdefgh$znAnv9M.XU2pRYfmSs46h/';

@@ -64,7 +64,8 @@ function readCases(): Case[] {
     .sort()
     .map((slug) => {
       const source = join(CORPUS, slug);
-      const optional = (name: string): number | undefined => (existsSync(join(source, name)) ? Number(readFileSync(join(source, name), 'utf8').trim()) : undefined);
+      const optional = (name: string): number | undefined =>
+        existsSync(join(source, name)) ? Number(readFileSync(join(source, name), 'utf8').trim()) : undefined;
       const maxMs = optional('max-ms');
       return {
         slug,
@@ -157,7 +158,8 @@ afterAll(() => {
 
 /** Characters no message may print raw: C0 (but the newline ending each line), DEL, C1, invisible and text-direction characters. */
 // eslint-disable-next-line no-control-regex
-const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
+const RAW_CONTROL =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
 /** A crypt hash: $1$, $5$, $6$ or $2y$ with its salt. */
 const CRYPT_HASH = /\$(1|5|6|2[aby])\$[./0-9A-Za-z]{2,}\$/;
 
@@ -171,16 +173,29 @@ describe('hostile-input corpus (test/fixtures/hostile)', () => {
 
   it.each(cases.map((c) => [c.slug, c] as const))('%s', (_slug, c) => {
     const { validate, apply } = outcomes.get(c.slug)!;
-    for (const [name, r] of [['validate', validate], ['apply', apply]] as const) {
-      expect(r.hung, `${name} was killed after ${HANG_MS / 1000} s: it waited (e.g. on a FIFO) instead of refusing`).toBe(false);
+    for (const [name, r] of [
+      ['validate', validate],
+      ['apply', apply],
+    ] as const) {
+      expect(
+        r.hung,
+        `${name} was killed after ${HANG_MS / 1000} s: it waited (e.g. on a FIFO) instead of refusing`,
+      ).toBe(false);
     }
-    expect({ code: validate.code, signal: validate.signal, stderr: validate.stderr }).toEqual({ code: c.exitCode, signal: null, stderr: c.expected });
+    expect({ code: validate.code, signal: validate.signal, stderr: validate.stderr }).toEqual({
+      code: c.exitCode,
+      signal: null,
+      stderr: c.expected,
+    });
     expect(validate.stderr).not.toMatch(RAW_CONTROL);
     expect(validate.stderr).not.toMatch(CRYPT_HASH);
     if (c.maxMs !== undefined) {
       // CPU time, not wall time (max-ms in test/fixtures/hostile/README.md): a loaded machine stretches the latter only.
       expect(validate.cpuMs, 'validate wrote no CPU time report').toBeTypeOf('number');
-      expect(validate.cpuMs!, `validate used ${Math.round(validate.cpuMs!)} ms of CPU time, more than max-ms (${c.maxMs} ms of CPU time)`).toBeLessThan(c.maxMs);
+      expect(
+        validate.cpuMs!,
+        `validate used ${Math.round(validate.cpuMs!)} ms of CPU time, more than max-ms (${c.maxMs} ms of CPU time)`,
+      ).toBeLessThan(c.maxMs);
     }
     if (c.exitCode === 1) {
       expect({ code: apply.code, stderr: apply.stderr }).toEqual({ code: 1, stderr: c.expected });
@@ -205,7 +220,14 @@ describe('reading YAML bytes: what the corpus cannot show', () => {
   };
 
   it('accepts every well-formed UTF-8 sequence, U+FFFD itself included', () => {
-    for (const bytes of [[0x41], [0xc3, 0xa9], [0xe4, 0xb8, 0xad], [0xef, 0xbf, 0xbd], [0xf0, 0x9f, 0x98, 0x80], [0xf4, 0x8f, 0xbf, 0xbf]]) {
+    for (const bytes of [
+      [0x41],
+      [0xc3, 0xa9],
+      [0xe4, 0xb8, 0xad],
+      [0xef, 0xbf, 0xbd],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xf4, 0x8f, 0xbf, 0xbf],
+    ]) {
       expect(at(bytes), bytes.join(',')).toBe('valid');
     }
   });
@@ -225,18 +247,29 @@ describe('reading YAML bytes: what the corpus cannot show', () => {
   });
 
   it('drops a byte order mark, so that columns on line 1 are those an editor shows', async () => {
-    const files: Record<string, Uint8Array> = { '/r/mailstate.yaml': Buffer.from('\ufeffversion: 1\ndomains:\n  example.com:\n    users:\n      bob: { comment: "Renée 中 😀" }\n') };
-    const result = await loadDesired('/r/mailstate.yaml', { readFile: async (path) => files[path]!, readDir: async () => [] });
+    const files: Record<string, Uint8Array> = {
+      '/r/mailstate.yaml': Buffer.from(
+        '\ufeffversion: 1\ndomains:\n  example.com:\n    users:\n      bob: { comment: "Renée 中 😀" }\n',
+      ),
+    };
+    const result = await loadDesired('/r/mailstate.yaml', {
+      readFile: async (path) => files[path]!,
+      readDir: async () => [],
+    });
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
     expect(result.ok && result.value.domains.get('example.com')!.users.get('bob')!.comment).toBe('Renée 中 😀');
     files['/r/mailstate.yaml'] = Buffer.from('\ufeffversion: 2\n');
-    expect((await loadDesired('/r/mailstate.yaml', { readFile: async (path) => files[path]!, readDir: async () => [] })).diagnostics.map(formatDiagnostic)).toEqual([
-      '/r/mailstate.yaml:1:10: error: version: must be 1, not 2',
-    ]);
+    expect(
+      (
+        await loadDesired('/r/mailstate.yaml', { readFile: async (path) => files[path]!, readDir: async () => [] })
+      ).diagnostics.map(formatDiagnostic),
+    ).toEqual(['/r/mailstate.yaml:1:10: error: version: must be 1, not 2']);
   });
 
   it('refuses more than MAX_YAML_BYTES however the text arrives, and accepts exactly that much', () => {
-    expect(() => decodeYaml(new Uint8Array(MAX_YAML_BYTES + 1))).toThrow(`it is larger than 32 MiB (${MAX_YAML_BYTES + 1} bytes)`);
+    expect(() => decodeYaml(new Uint8Array(MAX_YAML_BYTES + 1))).toThrow(
+      `it is larger than 32 MiB (${MAX_YAML_BYTES + 1} bytes)`,
+    );
     expect(() => decodeYaml('#'.repeat(MAX_YAML_BYTES + 1))).toThrow('it is larger than 32 MiB');
     expect(decodeYaml(new Uint8Array(MAX_YAML_BYTES).fill(0x23))).toHaveProperty('text');
   });

@@ -76,7 +76,8 @@ describe('hostile inputs', () => {
   });
 
   it('refuses open or malformed relay rules', () => {
-    const text = 'version: 1\nrelay: ["", "0-255.", "1.2.3.4:allow,X=1", "10.0.0.0/8", "host.example.com", "::1", " 10.0.0.1"]\n';
+    const text =
+      'version: 1\nrelay: ["", "0-255.", "1.2.3.4:allow,X=1", "10.0.0.0/8", "host.example.com", "::1", " 10.0.0.1"]\n';
     expect(lines(text)).toEqual([
       'mailstate.yaml:2:9: error: relay: "" is refused: an empty relay prefix matches every client: that is an open relay',
       'mailstate.yaml:2:13: error: relay: "0-255." is refused: a range in the first octet is too wide for a relay rule',
@@ -89,7 +90,8 @@ describe('hostile inputs', () => {
   });
 
   it('refuses environment names and secret paths that could be abused', () => {
-    const text = 'version: 1\ndomains:\n  example.com:\n    users:\n      alice: { password: { env: "PATH; rm -rf /" } }\n      bob: { password: { file: "x\\ny" } }\n';
+    const text =
+      'version: 1\ndomains:\n  example.com:\n    users:\n      alice: { password: { env: "PATH; rm -rf /" } }\n      bob: { password: { file: "x\\ny" } }\n';
     expect(lines(text)).toEqual([
       'mailstate.yaml:5:33: error: env: the value is not an environment variable name (letters, digits and _, not starting with a digit); it is not shown, in case it is a password',
       'mailstate.yaml:6:32: error: file: the path contains a control character',
@@ -98,25 +100,39 @@ describe('hostile inputs', () => {
 
   it('fails fast on an alias bomb', () => {
     let text = 'version: 1\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
-    for (let i = 1; i < 12; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 12; i++)
+      text += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     // CPU time, not wall time (test/support/cpu-time.ts): expanded, the bomb would be 9^12 nodes.
-    expect(withinCpuTime(2000, () => lines(text))).toEqual(['mailstate.yaml:3:10: error: YAML aliases: Excessive alias count indicates a resource exhaustion attack']);
+    expect(withinCpuTime(2000, () => lines(text))).toEqual([
+      'mailstate.yaml:3:10: error: YAML aliases: Excessive alias count indicates a resource exhaustion attack',
+    ]);
   });
 
   it('refuses absurdly deep nesting without overflowing the stack', () => {
-    expect(lines(`version: 1\nx: ${'['.repeat(150)}${']'.repeat(150)}\n`)).toEqual(['mailstate.yaml:2:103: error: YAML: nested more than 100 levels deep']);
-    expect(lines(`version: 1\nx: ${'['.repeat(200_000)}\n`)).toEqual(['mailstate.yaml:1:1: error: YAML: the document is nested too deeply']);
-    expect(lines(`version: 1\nx: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`)).toEqual(['mailstate.yaml:1:1: error: YAML: the document is nested too deeply']);
+    expect(lines(`version: 1\nx: ${'['.repeat(150)}${']'.repeat(150)}\n`)).toEqual([
+      'mailstate.yaml:2:103: error: YAML: nested more than 100 levels deep',
+    ]);
+    expect(lines(`version: 1\nx: ${'['.repeat(200_000)}\n`)).toEqual([
+      'mailstate.yaml:1:1: error: YAML: the document is nested too deeply',
+    ]);
+    expect(lines(`version: 1\nx: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`)).toEqual([
+      'mailstate.yaml:1:1: error: YAML: the document is nested too deeply',
+    ]);
   });
 
   it('reads CRLF files like LF files', () => {
     const text = `version: 1\ndomains:\n  example.com:\n    users:\n      bob: { comment: Bob B }\n      Eve: {}\n`;
     expect(lines(text.replace(/\n/g, '\r\n'))).toEqual(lines(text));
-    expect(lines(text)).toEqual(['mailstate.yaml:6:7: error: user "Eve": name must be lowercase (vpopmail lowercases it): write "eve"']);
+    expect(lines(text)).toEqual([
+      'mailstate.yaml:6:7: error: user "Eve": name must be lowercase (vpopmail lowercases it): write "eve"',
+    ]);
   });
 
   it('does not let __proto__ or constructor keys change objects', () => {
-    const text = 'version: 1\n__proto__: { polluted: true }\ndomains:\n  example.com:\n    users:\n      constructor: { comment: c }\n';
+    const text =
+      'version: 1\n__proto__: { polluted: true }\ndomains:\n  example.com:\n    users:\n      constructor: { comment: c }\n';
     expect(lines(text)).toEqual([
       'mailstate.yaml:2:1: error: unknown key "__proto__" in the top level (allowed: version, vpopmail, qmail, defaults, policy, relay, include, domains)',
     ]);

@@ -7,7 +7,8 @@ import { loadDesired } from '../../src/desired/load.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { lines, state } from './helpers.js';
 
-const domainFile = (name: string, user = 'postmaster'): string => `domains:\n  ${name}:\n    users:\n      ${user}: {}\n`;
+const domainFile = (name: string, user = 'postmaster'): string =>
+  `domains:\n  ${name}:\n    users:\n      ${user}: {}\n`;
 
 function tempTree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'mailstate-include-'));
@@ -31,7 +32,11 @@ describe('include', () => {
     });
     expect(desired.files).toEqual(['mailstate.yaml', 'domains/a.yaml', 'domains/b.yaml']);
     expect([...desired.domains.keys()]).toEqual(['main.example', 'a.example', 'b.example']);
-    expect(desired.domains.get('a.example')!.users.get('postmaster')!.source).toEqual({ file: 'domains/a.yaml', line: 4, col: 7 });
+    expect(desired.domains.get('a.example')!.users.get('postmaster')!.source).toEqual({
+      file: 'domains/a.yaml',
+      line: 4,
+      col: 7,
+    });
   });
 
   it('matches ** at any depth and ? within a segment, never the main file itself', () => {
@@ -64,14 +69,19 @@ describe('include', () => {
       lines('version: 1\ninclude: [other.yaml]\ndomains:\n  example.com:\n    aliasDomains: [example.net]\n', {
         includes: { 'other.yaml': domainFile('example.net') },
       }),
-    ).toEqual(['mailstate.yaml:5:20: error: aliasDomains: "example.net" is also declared as a domain (in other.yaml at line 2)']);
+    ).toEqual([
+      'mailstate.yaml:5:20: error: aliasDomains: "example.net" is also declared as a domain (in other.yaml at line 2)',
+    ]);
   });
 
   it('refuses patterns that match nothing or leave the directory', () => {
     expect(
-      lines('version: 1\ninclude: ["domains/*.yaml", "../shared/*.yaml", "/etc/*.yaml", "a/../b.yaml", "{a,b}.yaml", "a**.yaml"]\n', {
-        includes: { '../shared/x.yaml': domainFile('x.example') },
-      }),
+      lines(
+        'version: 1\ninclude: ["domains/*.yaml", "../shared/*.yaml", "/etc/*.yaml", "a/../b.yaml", "{a,b}.yaml", "a**.yaml"]\n',
+        {
+          includes: { '../shared/x.yaml': domainFile('x.example') },
+        },
+      ),
     ).toEqual([
       'mailstate.yaml:2:11: error: include: "domains/*.yaml" matches no file',
       'mailstate.yaml:2:29: error: include: "../shared/*.yaml" points outside the directory of the main file ("..")',
@@ -86,7 +96,8 @@ describe('include', () => {
     expect(
       lines('version: 1\ninclude: ["d/*.yaml"]\n', {
         includes: {
-          'd/a.yaml': '# yaml-language-server: $schema=../schema/mailstate.schema.json\ninclude: [more.yaml]\ndomains: {}\n',
+          'd/a.yaml':
+            '# yaml-language-server: $schema=../schema/mailstate.schema.json\ninclude: [more.yaml]\ndomains: {}\n',
           'd/b.yaml': 'version: 1\nrelay: []\ndomains: {}\n',
           'd/c.yaml': 'users: {}\n',
           'd/d.yaml': '',
@@ -128,8 +139,10 @@ describe('include', () => {
 describe('loadDesired on disk', () => {
   it('reads the main file and its includes, relative to the main file', async () => {
     const root = tempTree({
-      'config/mailstate.yaml': 'version: 1\ninclude: ["domains/*.yaml"]\ndomains:\n  main.example:\n    users:\n      bob: { password: { file: secrets/bob } }\n',
-      'config/domains/a.yaml': 'domains:\n  a.example:\n    users:\n      carol: { password: { file: ../secrets/carol } }\n',
+      'config/mailstate.yaml':
+        'version: 1\ninclude: ["domains/*.yaml"]\ndomains:\n  main.example:\n    users:\n      bob: { password: { file: secrets/bob } }\n',
+      'config/domains/a.yaml':
+        'domains:\n  a.example:\n    users:\n      carol: { password: { file: ../secrets/carol } }\n',
       'config/domains/.b.yaml': domainFile('b.example'),
       'config/domains/notes.txt': 'not yaml',
     });
@@ -168,14 +181,22 @@ describe('loadDesired on disk', () => {
     const missing = await loadDesired(join(root, 'nope.yaml'), { displayBase: root });
     expect(missing.diagnostics.map(formatDiagnostic)).toEqual(['nope.yaml: error: cannot read the file: no such file']);
     const noMatch = await loadDesired(join(root, 'mailstate.yaml'), { displayBase: root });
-    expect(noMatch.diagnostics.map(formatDiagnostic)).toEqual(['mailstate.yaml:2:11: error: include: "domains/*.yaml" matches no file']);
+    expect(noMatch.diagnostics.map(formatDiagnostic)).toEqual([
+      'mailstate.yaml:2:11: error: include: "domains/*.yaml" matches no file',
+    ]);
   });
 
   it('uses the injected readFile', async () => {
-    const files: Record<string, string> = { '/repo/mailstate.yaml': 'version: 1\ninclude: [x.yaml]\n', '/repo/x.yaml': domainFile('x.example') };
+    const files: Record<string, string> = {
+      '/repo/mailstate.yaml': 'version: 1\ninclude: [x.yaml]\n',
+      '/repo/x.yaml': domainFile('x.example'),
+    };
     const result = await loadDesired('/repo/mailstate.yaml', {
       readFile: async (path) => files[path] ?? Promise.reject(Object.assign(new Error('nope'), { code: 'ENOENT' })),
-      readDir: async () => [{ name: 'mailstate.yaml', kind: 'file' }, { name: 'x.yaml', kind: 'file' }],
+      readDir: async () => [
+        { name: 'mailstate.yaml', kind: 'file' },
+        { name: 'x.yaml', kind: 'file' },
+      ],
     });
     expect(result.ok && [...result.value.domains.keys()]).toEqual(['x.example']);
   });

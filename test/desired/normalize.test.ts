@@ -146,13 +146,17 @@ describe('normalisation', () => {
   });
 
   it('accepts null, {} and absent users, aliases and domains', () => {
-    const desired = state('version: 1\ndomains:\n  a.example:\n  b.example: {}\n  c.example:\n    users:\n    aliases:\n');
+    const desired = state(
+      'version: 1\ndomains:\n  a.example:\n  b.example: {}\n  c.example:\n    users:\n    aliases:\n',
+    );
     expect([...desired.domains.keys()]).toEqual(['a.example', 'b.example', 'c.example']);
     expect(state('version: 1\ndomains:\n').domains.size).toBe(0);
   });
 
   it('takes names literally: keys are never numbers, null or inherited properties', () => {
-    const desired = state(`version: 1\ndomains:\n  example.com:\n    users:\n      0123: {}\n      null: {}\n      constructor: {}\n      __proto__: { comment: P }\n      "007": {}\n`);
+    const desired = state(
+      `version: 1\ndomains:\n  example.com:\n    users:\n      0123: {}\n      null: {}\n      constructor: {}\n      __proto__: { comment: P }\n      "007": {}\n`,
+    );
     const users = desired.domains.get('example.com')!.users;
     expect([...users.keys()]).toEqual(['0123', 'null', 'constructor', '__proto__', '007']);
     expect(users.get('__proto__')!.comment).toBe('P');
@@ -160,8 +164,14 @@ describe('normalisation', () => {
   });
 
   it('accepts every hash format vpopmail can verify', () => {
-    const desired = state(`version: 1\ndomains:\n  example.com:\n    users:\n      a1: { password: "${HASH5}" }\n      a2: { password: "$1$abcdefgh$znAnv9M.XU2pRYfmSs46h/" }\n      a3: { password: abJnggxhB/yWI }\n`);
-    expect([...desired.domains.get('example.com')!.users.values()].map((u) => u.password.kind)).toEqual(['hash', 'hash', 'hash']);
+    const desired = state(
+      `version: 1\ndomains:\n  example.com:\n    users:\n      a1: { password: "${HASH5}" }\n      a2: { password: "$1$abcdefgh$znAnv9M.XU2pRYfmSs46h/" }\n      a3: { password: abJnggxhB/yWI }\n`,
+    );
+    expect([...desired.domains.get('example.com')!.users.values()].map((u) => u.password.kind)).toEqual([
+      'hash',
+      'hash',
+      'hash',
+    ]);
   });
 
   it('supports YAML anchors and aliases (sources point at the anchor)', () => {
@@ -174,12 +184,20 @@ describe('normalisation', () => {
             bob: *staff
     `);
     const users = desired.domains.get('example.com')!.users;
-    expect([users.get('alice')!.quota, users.get('bob')!.quota, users.get('bob')!.flags]).toEqual(['1073741824S', '1073741824S', FLAG_BITS.no_pop]);
+    expect([users.get('alice')!.quota, users.get('bob')!.quota, users.get('bob')!.flags]).toEqual([
+      '1073741824S',
+      '1073741824S',
+      FLAG_BITS.no_pop,
+    ]);
     expect(users.get('bob')!.source).toEqual({ file: 'mailstate.yaml', line: 6, col: 7 });
   });
 
   it('reports a warning without failing', () => {
-    const result = lines('version: 1\ndomains:\n  example.com:\n    users:\n      bob: { password: { file: /run/secrets/bob } }\n');
-    expect(result).toEqual(['mailstate.yaml:5:32: warning: file: "/run/secrets/bob" is outside the directory of mailstate.yaml']);
+    const result = lines(
+      'version: 1\ndomains:\n  example.com:\n    users:\n      bob: { password: { file: /run/secrets/bob } }\n',
+    );
+    expect(result).toEqual([
+      'mailstate.yaml:5:32: warning: file: "/run/secrets/bob" is outside the directory of mailstate.yaml',
+    ]);
   });
 });

@@ -36,8 +36,14 @@ describe('quota forms', () => {
   });
 
   it.each([
-    ['0', `mailstate.yaml:5:23: error: quota: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M`],
-    ['0M', `mailstate.yaml:5:23: error: quota: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M`],
+    [
+      '0',
+      `mailstate.yaml:5:23: error: quota: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M`,
+    ],
+    [
+      '0M',
+      `mailstate.yaml:5:23: error: quota: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M`,
+    ],
     ['-5', `mailstate.yaml:5:23: error: quota: -5 is not a size (allowed: ${SIZES})`],
     ['1.5', `mailstate.yaml:5:23: error: quota: 1.5 is not a size (allowed: ${SIZES})`],
     ['1.5G', `mailstate.yaml:5:23: error: quota: "1.5G" is not a size (allowed: ${SIZES})`],
@@ -49,17 +55,35 @@ describe('quota forms', () => {
     ['noquota', `mailstate.yaml:5:23: error: quota: "noquota" is not a quota (allowed: ${FORMS})`],
     ['true', `mailstate.yaml:5:23: error: quota: must be ${FORMS}, not true`],
     ['[1G]', `mailstate.yaml:5:23: error: quota: must be ${FORMS}, not a list`],
-    ['2000000G', 'mailstate.yaml:5:23: error: quota: "2000000G" is larger than the largest size mailstate accepts (1048576G)'],
-    ['1125899906842625', 'mailstate.yaml:5:23: error: quota: 1125899906842625 is larger than the largest size mailstate accepts (1048576G)'],
-    ['99999999999999999999999', 'mailstate.yaml:5:23: error: quota: 1e+23 is larger than the largest size mailstate accepts (1048576G)'],
+    [
+      '2000000G',
+      'mailstate.yaml:5:23: error: quota: "2000000G" is larger than the largest size mailstate accepts (1048576G)',
+    ],
+    [
+      '1125899906842625',
+      'mailstate.yaml:5:23: error: quota: 1125899906842625 is larger than the largest size mailstate accepts (1048576G)',
+    ],
+    [
+      '99999999999999999999999',
+      'mailstate.yaml:5:23: error: quota: 1e+23 is larger than the largest size mailstate accepts (1048576G)',
+    ],
     ['{}', 'mailstate.yaml:5:23: error: quota: give size, messages or both (write none for no limit)'],
     ['{ sise: 1G }', 'mailstate.yaml:5:25: error: unknown key "sise" in quota (allowed: size, messages)'],
-    ['{ size: 0 }', 'mailstate.yaml:5:31: error: size: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M'],
+    [
+      '{ size: 0 }',
+      'mailstate.yaml:5:31: error: size: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M',
+    ],
     ['{ size: none }', `mailstate.yaml:5:31: error: size: "none" is not a size (allowed: ${SIZES})`],
     ['{ messages: 0 }', 'mailstate.yaml:5:35: error: messages: must be a whole number from 1 to 1000000000, not 0'],
     ['{ messages: 1.5 }', 'mailstate.yaml:5:35: error: messages: must be a whole number from 1 to 1000000000, not 1.5'],
-    ['{ messages: "10" }', 'mailstate.yaml:5:35: error: messages: must be a whole number from 1 to 1000000000, not "10"'],
-    ['{ messages: 1000000001 }', 'mailstate.yaml:5:35: error: messages: must be a whole number from 1 to 1000000000, not 1000000001'],
+    [
+      '{ messages: "10" }',
+      'mailstate.yaml:5:35: error: messages: must be a whole number from 1 to 1000000000, not "10"',
+    ],
+    [
+      '{ messages: 1000000001 }',
+      'mailstate.yaml:5:35: error: messages: must be a whole number from 1 to 1000000000, not 1000000001',
+    ],
   ])('refuses %s', (written, expected) => {
     expect(quotaError(written)).toEqual([expected]);
   });
@@ -89,15 +113,19 @@ domains:
     users:
       blank: {}
 `);
-    const quota = (domain: string, user: string): string | undefined => desired.domains.get(domain)?.users.get(user)?.quota;
-    expect([quota('a.example', 'own'), quota('a.example', 'domain'), quota('a.example', 'off'), quota('b.example', 'top'), quota('c.example', 'blank')]).toEqual([
-      '1073741824S',
-      '52428800S',
-      'NOQUOTA',
-      '104857600S',
-      '',
-    ]);
-    expect(state('version: 1\ndomains:\n  a.example:\n    users:\n      bob:\n').domains.get('a.example')?.users.get('bob')?.quota).toBe('NOQUOTA');
+    const quota = (domain: string, user: string): string | undefined =>
+      desired.domains.get(domain)?.users.get(user)?.quota;
+    expect([
+      quota('a.example', 'own'),
+      quota('a.example', 'domain'),
+      quota('a.example', 'off'),
+      quota('b.example', 'top'),
+      quota('c.example', 'blank'),
+    ]).toEqual(['1073741824S', '52428800S', 'NOQUOTA', '104857600S', '']);
+    expect(
+      state('version: 1\ndomains:\n  a.example:\n    users:\n      bob:\n').domains.get('a.example')?.users.get('bob')
+        ?.quota,
+    ).toBe('NOQUOTA');
   });
 
   it('checks defaults quotas too', () => {

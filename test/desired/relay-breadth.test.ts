@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { relayBreadthWarning } from '../../src/model/relay.js';
 import { lines, load } from './helpers.js';
 
-const relay = (...addresses: string[]) => `version: 1\nrelay: [${addresses.map((a) => JSON.stringify(a)).join(', ')}]\n`;
+const relay = (...addresses: string[]) =>
+  `version: 1\nrelay: [${addresses.map((a) => JSON.stringify(a)).join(', ')}]\n`;
 
 describe('relay rules wider than a /24 of public space', () => {
   it('warns on a public /8 and /16, at the rule, and still loads', () => {
@@ -24,11 +25,41 @@ describe('relay rules wider than a /24 of public space', () => {
   });
 
   it('accepts private, loopback, link-local and shared space of any width, and /24s or less of public space', () => {
-    expect(lines(relay('10.', '127.', '192.168.', '172.16.', '172.16-31.', '172.31.', '169.254.', '100.64.', '100.64-127.', '10.1-9.', '8.8.8.', '8.8.8.8', '8.8.8.1-200'))).toEqual([]);
+    expect(
+      lines(
+        relay(
+          '10.',
+          '127.',
+          '192.168.',
+          '172.16.',
+          '172.16-31.',
+          '172.31.',
+          '169.254.',
+          '100.64.',
+          '100.64-127.',
+          '10.1-9.',
+          '8.8.8.',
+          '8.8.8.8',
+          '8.8.8.1-200',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('warns where the private space ends', () => {
-    for (const address of ['192.', '172.', '172.15.', '172.32.', '172.15-16.', '169.', '100.', '100.63.', '100.64-128.', '192.169.', '11.']) {
+    for (const address of [
+      '192.',
+      '172.',
+      '172.15.',
+      '172.32.',
+      '172.15-16.',
+      '169.',
+      '100.',
+      '100.63.',
+      '100.64-128.',
+      '192.169.',
+      '11.',
+    ]) {
       expect(relayBreadthWarning(address), address).toBeDefined();
     }
   });

@@ -31,11 +31,14 @@ describe('schema', () => {
     expect(defs.quota.anyOf[2].properties.messages.maximum).toBe(MAX_QUOTA_MESSAGES);
   });
 
-  it.each(readdirSync(examples).filter((name) => name.endsWith('.yaml')))('examples/%s loads without any diagnostic', async (name) => {
-    const result = await loadDesired(join(examples, name), { displayBase: root });
-    expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
-    expect(result.ok).toBe(true);
-  });
+  it.each(readdirSync(examples).filter((name) => name.endsWith('.yaml')))(
+    'examples/%s loads without any diagnostic',
+    async (name) => {
+      const result = await loadDesired(join(examples, name), { displayBase: root });
+      expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
+      expect(result.ok).toBe(true);
+    },
+  );
 
   it('the full example uses every feature', async () => {
     const result = await loadDesired(join(examples, 'mailstate.full.yaml'));
@@ -47,16 +50,50 @@ describe('schema', () => {
     expect(new Set(users.map((u) => u.password.kind))).toEqual(new Set(['hash', 'secret', 'unmanaged']));
     expect(users.some((u) => u.forward?.keepCopy)).toBe(true);
     expect(users.some((u) => u.flags !== 0)).toBe(true);
-    expect(new Set(users.map((u) => u.quota.replace(/\d+/g, 'n')))).toEqual(new Set(['nS', 'NOQUOTA', 'nS,nC', 'nC', '']));
+    expect(new Set(users.map((u) => u.quota.replace(/\d+/g, 'n')))).toEqual(
+      new Set(['nS', 'NOQUOTA', 'nS,nC', 'nC', '']),
+    );
     expect([...desired.domains.values()].some((d) => d.aliasDomains.length > 0 && d.aliases.size > 0)).toBe(true);
   });
 
   it('accepts and refuses the same quota forms as the loader (apart from ranges a pattern cannot express)', () => {
     const main = createAjv().compile(readSchema());
     const samples: unknown[] = [
-      'none', 'NOQUOTA', 'empty', 'noquota', 'None', '', 1, 0, -1, 1.5, '1', '0', '00', '100K', '100M', '2G', '1T', '100m', '1.5G',
-      '100 M', true, null, [], {}, { size: '1G' }, { messages: 1 }, { size: 1, messages: 1 }, { messages: 0 }, { size: 0 },
-      { size: 'none' }, { sise: 1 }, { messages: 1.5 }, MAX_QUOTA_BYTES, MAX_QUOTA_BYTES + 1, { messages: MAX_QUOTA_MESSAGES + 1 },
+      'none',
+      'NOQUOTA',
+      'empty',
+      'noquota',
+      'None',
+      '',
+      1,
+      0,
+      -1,
+      1.5,
+      '1',
+      '0',
+      '00',
+      '100K',
+      '100M',
+      '2G',
+      '1T',
+      '100m',
+      '1.5G',
+      '100 M',
+      true,
+      null,
+      [],
+      {},
+      { size: '1G' },
+      { messages: 1 },
+      { size: 1, messages: 1 },
+      { messages: 0 },
+      { size: 0 },
+      { size: 'none' },
+      { sise: 1 },
+      { messages: 1.5 },
+      MAX_QUOTA_BYTES,
+      MAX_QUOTA_BYTES + 1,
+      { messages: MAX_QUOTA_MESSAGES + 1 },
     ];
     for (const quota of samples) {
       const bySchema = main({ version: 1, defaults: { quota } });

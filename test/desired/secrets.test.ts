@@ -30,11 +30,16 @@ function fakeIo(env: Record<string, string | undefined>, files: Record<string, s
   };
 }
 
-const passwords = (desired: DesiredState): unknown[] => [...desired.domains.get('example.com')!.users.values()].map((u) => u.password);
+const passwords = (desired: DesiredState): unknown[] =>
+  [...desired.domains.get('example.com')!.users.values()].map((u) => u.password);
 
 describe('resolveSecrets', () => {
   it('reads env and file secrets, dropping one trailing newline', () => {
-    const result = resolveSecrets(state(TEXT), () => true, fakeIo({ ALICE_PW: 'S3cret pass' }, { 'secrets/bob': 'b0b:pw\n' }));
+    const result = resolveSecrets(
+      state(TEXT),
+      () => true,
+      fakeIo({ ALICE_PW: 'S3cret pass' }, { 'secrets/bob': 'b0b:pw\n' }),
+    );
     expect(result.diagnostics).toEqual([]);
     expect(result.ok && passwords(result.value)).toEqual([
       { kind: 'clear', clear: 'S3cret pass', source: 'env:ALICE_PW' },
@@ -46,7 +51,11 @@ describe('resolveSecrets', () => {
 
   it('reads only what is needed and leaves the input state alone', () => {
     const desired = state(TEXT);
-    const result = resolveSecrets(desired, (domain, user) => domain === 'example.com' && user === 'alice', fakeIo({ ALICE_PW: 'x' }, {}));
+    const result = resolveSecrets(
+      desired,
+      (domain, user) => domain === 'example.com' && user === 'alice',
+      fakeIo({ ALICE_PW: 'x' }, {}),
+    );
     expect(result.ok && passwords(result.value).slice(0, 2)).toEqual([
       { kind: 'clear', clear: 'x', source: 'env:ALICE_PW' },
       { kind: 'secret', ref: { file: 'secrets/bob' }, source: 'file:secrets/bob' },
@@ -66,7 +75,11 @@ describe('resolveSecrets', () => {
       'mailstate.yaml:5:7: error: user "alice@example.com": password: env:ALICE_PW is empty',
       'mailstate.yaml:6:7: error: user "bob@example.com": password: file:secrets/bob is empty',
     ]);
-    const odd = resolveSecrets(state(TEXT), () => true, fakeIo({ ALICE_PW: 'SEKRIT\tX' }, { 'secrets/bob': 'SEKRIT1\nSEKRIT2\n' }));
+    const odd = resolveSecrets(
+      state(TEXT),
+      () => true,
+      fakeIo({ ALICE_PW: 'SEKRIT\tX' }, { 'secrets/bob': 'SEKRIT1\nSEKRIT2\n' }),
+    );
     expect(odd.diagnostics.map(formatDiagnostic)).toEqual([
       'mailstate.yaml:5:7: error: user "alice@example.com": password: env:ALICE_PW contains a control character',
       'mailstate.yaml:6:7: error: user "bob@example.com": password: file:secrets/bob holds more than one line',
@@ -85,7 +98,11 @@ describe('resolveSecrets', () => {
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
       'mailstate.yaml:6:7: warning: user "bob@example.com": password: password file bob.pw can be read by every user (chmod o-r)',
     ]);
-    expect(result.ok && passwords(result.value)[1]).toEqual({ kind: 'clear', clear: 'from-file', source: 'file:bob.pw' });
+    expect(result.ok && passwords(result.value)[1]).toEqual({
+      kind: 'clear',
+      clear: 'from-file',
+      source: 'file:bob.pw',
+    });
     chmodSync(join(root, 'bob.pw'), 0o600);
     expect(resolveSecrets(loaded.value, () => true, nodeSecretIo({ ALICE_PW: 'a' })).diagnostics).toEqual([]);
   });

@@ -11,7 +11,25 @@ const require = createRequire(import.meta.url);
 const fs = require('node:fs') as Record<string, unknown>;
 const childProcess = require('node:child_process') as Record<string, unknown>;
 
-const FS_MUTATORS = ['writeSync', 'writeFileSync', 'fsyncSync', 'renameSync', 'mkdirSync', 'chownSync', 'fchownSync', 'lchownSync', 'fchmodSync', 'chmodSync', 'unlinkSync', 'rmSync', 'symlinkSync', 'linkSync', 'copyFileSync', 'cpSync', 'utimesSync'];
+const FS_MUTATORS = [
+  'writeSync',
+  'writeFileSync',
+  'fsyncSync',
+  'renameSync',
+  'mkdirSync',
+  'chownSync',
+  'fchownSync',
+  'lchownSync',
+  'fchmodSync',
+  'chmodSync',
+  'unlinkSync',
+  'rmSync',
+  'symlinkSync',
+  'linkSync',
+  'copyFileSync',
+  'cpSync',
+  'utimesSync',
+];
 const PROGRAM_RUNNERS = ['execFileSync', 'spawnSync'];
 
 function opensForWriting(args: unknown[]): boolean {
@@ -34,11 +52,17 @@ export interface SyscallCall {
 export type FaultPolicy = (call: SyscallCall) => Error | undefined;
 
 export function errnoError(code: string, call: SyscallCall): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: injected failure in ${call.name} ${call.target} (call ${call.index})`), { code, syscall: call.name });
+  return Object.assign(new Error(`${code}: injected failure in ${call.name} ${call.target} (call ${call.index})`), {
+    code,
+    syscall: call.name,
+  });
 }
 
 /** Runs `work` with every mutating fs call and program run passed through `policy`; restores them after. */
-export async function withSyscallFaults<T>(policy: FaultPolicy, work: () => Promise<T>): Promise<{ result: T | undefined; error: unknown; calls: SyscallCall[] }> {
+export async function withSyscallFaults<T>(
+  policy: FaultPolicy,
+  work: () => Promise<T>,
+): Promise<{ result: T | undefined; error: unknown; calls: SyscallCall[] }> {
   const calls: SyscallCall[] = [];
   const saved = new Map<Record<string, unknown>, Map<string, unknown>>();
   const wrap = (module: Record<string, unknown>, name: string, counts: (args: unknown[]) => boolean) => {
@@ -52,7 +76,8 @@ export async function withSyscallFaults<T>(policy: FaultPolicy, work: () => Prom
         calls.push(call);
         const failure = policy(call);
         // spawnSync reports a failed program in its result rather than by throwing.
-        if (failure && name === 'spawnSync') return { pid: 0, status: 1, signal: null, output: [], stdout: '', stderr: `${failure.message}\n` };
+        if (failure && name === 'spawnSync')
+          return { pid: 0, status: 1, signal: null, output: [], stdout: '', stderr: `${failure.message}\n` };
         if (failure) throw failure;
       }
       return original.apply(this, args);

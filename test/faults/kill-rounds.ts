@@ -35,7 +35,10 @@ export async function buildKillScenario(): Promise<KillScenario> {
   await applyDesired(seed, server);
   for (const user of (await live(server)).domains.get(D)!.users.values()) {
     if (!user.name.startsWith('old')) continue;
-    writeFileSync(join(user.dir, 'Maildir/new', `1795600000.${user.name}.vm,S=20`), `Subject: to ${user.name}\n\nhello\n`);
+    writeFileSync(
+      join(user.dir, 'Maildir/new', `1795600000.${user.name}.vm,S=20`),
+      `Subject: to ${user.name}\n\nhello\n`,
+    );
   }
 
   const yamlFile = join(base, 'mailstate.yaml');
@@ -49,7 +52,8 @@ export async function buildKillScenario(): Promise<KillScenario> {
     doc.setIn(['domains', D, 'users', `old${i}`, 'quota'], '50M');
     doc.setIn(['domains', D, 'users', `old${i}`, 'comment'], `Changed ${i}`);
   }
-  for (let i = 0; i < 300; i++) doc.setIn(['domains', D, 'users', `new${i}`], doc.createNode({ password: HASH_SECRET6, quota: '1G' }));
+  for (let i = 0; i < 300; i++)
+    doc.setIn(['domains', D, 'users', `new${i}`], doc.createNode({ password: HASH_SECRET6, quota: '1G' }));
   const fresh: Record<string, unknown> = { postmaster: { password: HASH_SECRET6 } };
   for (let i = 0; i < 40; i++) fresh[`u${i}`] = { password: HASH_SECRET6 };
   doc.setIn(['domains', 'kill.test'], doc.createNode({ users: fresh, aliases: { sales: ['u1@kill.test'] } }));
@@ -68,16 +72,25 @@ export function restore(scenario: KillScenario): void {
 }
 
 /** The users whose quota the scenario sets: 60 changed to 50M, 300 new at 1G. */
-export const QUOTA_USERS = [...Array.from({ length: 60 }, (_, i) => `old${i + 60}`), ...Array.from({ length: 300 }, (_, i) => `new${i}`)];
+export const QUOTA_USERS = [
+  ...Array.from({ length: 60 }, (_, i) => `old${i + 60}`),
+  ...Array.from({ length: 300 }, (_, i) => `new${i}`),
+];
 
 export function homes(scenario: KillScenario): string[] {
   return ['--vpopmail-home', scenario.server.vpopmailHome, '--qmail-home', scenario.server.qmailHome];
 }
 
 /** Runs `mailstate apply` and SIGKILLs it after `killAfterMs`; resolves with how it ended. */
-export function applyKilledAfter(scenario: KillScenario, killAfterMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function applyKilledAfter(
+  scenario: KillScenario,
+  killAfterMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'apply', '--yes', '-f', scenario.yamlFile, ...homes(scenario)], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn(process.execPath, [BIN, 'apply', '--yes', '-f', scenario.yamlFile, ...homes(scenario)], {
+      stdio: 'ignore',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -86,7 +99,6 @@ export function applyKilledAfter(scenario: KillScenario, killAfterMs: number): P
     });
   });
 }
-
 
 /** Deterministic per-seed random numbers (bench's mulberry32), so a failing round can be replayed. */
 export { random as randomSource } from '../../bench/site.js';

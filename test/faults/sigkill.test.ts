@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { lostMessages, maildirMessages, maildirsizeMismatches, qmailRoutingProblems, strayTempFiles } from '../apply/harness.js';
+import {
+  lostMessages,
+  maildirMessages,
+  maildirsizeMismatches,
+  qmailRoutingProblems,
+  strayTempFiles,
+} from '../apply/harness.js';
 import { mailstate } from '../cli/run.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { QUOTA_USERS, applyKilledAfter, buildKillScenario, homes, randomSource, restore } from './kill-rounds.js';
@@ -14,7 +20,9 @@ const MAX_ATTEMPTS = ROUNDS * 4;
 const FULL_RUN_HANG_MS = 10 * 60_000;
 
 describe('SIGKILL at a random moment of a large apply (400 adds, 60 archives, 60 changes, a new domain)', () => {
-  it(`converges on the next apply and loses no message (${ROUNDS} rounds, seed ${SEED})`, { timeout: COUNTED_WORK }, async () => {
+  it(`converges on the next apply and loses no message (${ROUNDS} rounds, seed ${SEED})`, {
+    timeout: COUNTED_WORK,
+  }, async () => {
     const scenario = await buildKillScenario();
     expect(scenario.messagesBefore.size).toBeGreaterThanOrEqual(200);
 
@@ -37,20 +45,37 @@ describe('SIGKILL at a random moment of a large apply (400 adds, 60 archives, 60
       else fullRunMs = Date.now() - started;
       const where = `attempt ${attempts} (seed ${SEED}), killed after ${killAfterMs} ms of a ${fullRunMs} ms apply`;
       await watchedStep(where, async () => {
-        expect(lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)), `${where}: messages lost`).toEqual([]);
+        expect(
+          lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)),
+          `${where}: messages lost`,
+        ).toEqual([]);
 
         const rerun = mailstate(['apply', '--yes', '-f', scenario.yamlFile, ...homes(scenario)]);
         expect(rerun.stderr.replace(/^Warning: .*\n/gm, ''), where).toBe('');
         expect(rerun.code, where).toBe(0);
         const plan = mailstate(['plan', '--detailed-exitcode', '-f', scenario.yamlFile, ...homes(scenario)]);
-        expect({ code: plan.code, last: plan.stdout.trim().split('\n').at(-1) }, `${where}: not converged`).toEqual({ code: 0, last: 'No changes. The live state matches mailstate.yaml.' });
-        expect(lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)), `${where}: messages lost after the re-run`).toEqual([]);
+        expect({ code: plan.code, last: plan.stdout.trim().split('\n').at(-1) }, `${where}: not converged`).toEqual({
+          code: 0,
+          last: 'No changes. The live state matches mailstate.yaml.',
+        });
+        expect(
+          lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)),
+          `${where}: messages lost after the re-run`,
+        ).toEqual([]);
         expect(strayTempFiles(scenario.root), `${where}: temp files of the killed run left behind`).toEqual([]);
-        expect(await maildirsizeMismatches(scenario.server, 'example.com', QUOTA_USERS), `${where}: maildirsize and vpasswd disagree`).toEqual([]);
-        expect(qmailRoutingProblems(scenario.server, ['kill.test', 'example.com']), `${where}: qmail does not route a domain`).toEqual([]);
+        expect(
+          await maildirsizeMismatches(scenario.server, 'example.com', QUOTA_USERS),
+          `${where}: maildirsize and vpasswd disagree`,
+        ).toEqual([]);
+        expect(
+          qmailRoutingProblems(scenario.server, ['kill.test', 'example.com']),
+          `${where}: qmail does not route a domain`,
+        ).toEqual([]);
       });
     }
-    console.log(`SIGKILL rounds: ${killed} killed mid-apply in ${attempts} attempts, seed ${SEED}, full apply ${fullRunMs} ms`);
+    console.log(
+      `SIGKILL rounds: ${killed} killed mid-apply in ${attempts} attempts, seed ${SEED}, full apply ${fullRunMs} ms`,
+    );
     expect(killed, `only ${killed} of ${attempts} attempts were killed mid-apply`).toBe(ROUNDS);
   });
 });

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { ApplyStepError } from '../../src/apply/types.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState } from '../../src/model/state.js';
-import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, maildirsizeMismatches, planOf, qmailRoutingProblems, server, strayTempFiles, type TestServer } from '../apply/harness.js';
+import {
+  EXAMPLE_SANDBOX,
+  applyDesired,
+  desiredFromLive,
+  live,
+  lostMessages,
+  maildirMessages,
+  maildirsizeMismatches,
+  planOf,
+  qmailRoutingProblems,
+  server,
+  strayTempFiles,
+  type TestServer,
+} from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
@@ -18,19 +31,60 @@ async function everythingDesired(srv: TestServer): Promise<DesiredState> {
   const desired = desiredFromLive(await live(srv));
   const domain = desired.domains.get(D)!;
   domain.users.delete('bob');
-  Object.assign(domain.users.get('alice')!, { quota: '1048576S', flags: FLAG_BITS.no_pop, comment: 'Alice A', forward: { to: ['a@example.net'], keepCopy: true } });
-  for (const name of ['carol', 'dave']) domain.users.set(name, { name, password: { kind: 'hash', hash: HASH_SECRET6 }, comment: name, quota: '2048S', flags: 0, source: src });
+  Object.assign(domain.users.get('alice')!, {
+    quota: '1048576S',
+    flags: FLAG_BITS.no_pop,
+    comment: 'Alice A',
+    forward: { to: ['a@example.net'], keepCopy: true },
+  });
+  for (const name of ['carol', 'dave'])
+    domain.users.set(name, {
+      name,
+      password: { kind: 'hash', hash: HASH_SECRET6 },
+      comment: name,
+      quota: '2048S',
+      flags: 0,
+      source: src,
+    });
   domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
   domain.aliases.delete('info');
-  desired.relay = [{ address: '127.', source: src }, { address: '10.1.2.', source: src }];
+  desired.relay = [
+    { address: '127.', source: src },
+    { address: '10.1.2.', source: src },
+  ];
   const users = new Map([
-    ['postmaster', { name: 'postmaster', password: { kind: 'hash' as const, hash: HASH_SECRET6 }, comment: 'Postmaster', quota: 'NOQUOTA', flags: 0, source: src }],
-    ['erin', { name: 'erin', password: { kind: 'hash' as const, hash: HASH_SECRET6 }, comment: 'erin', quota: 'NOQUOTA', flags: 0, source: src }],
+    [
+      'postmaster',
+      {
+        name: 'postmaster',
+        password: { kind: 'hash' as const, hash: HASH_SECRET6 },
+        comment: 'Postmaster',
+        quota: 'NOQUOTA',
+        flags: 0,
+        source: src,
+      },
+    ],
+    [
+      'erin',
+      {
+        name: 'erin',
+        password: { kind: 'hash' as const, hash: HASH_SECRET6 },
+        comment: 'erin',
+        quota: 'NOQUOTA',
+        flags: 0,
+        source: src,
+      },
+    ],
   ]);
-  desired.domains.set('new.test', { name: 'new.test', users, aliases: new Map(), aliasDomains: ['alias.test'], source: src });
+  desired.domains.set('new.test', {
+    name: 'new.test',
+    users,
+    aliases: new Map(),
+    aliasDomains: ['alias.test'],
+    source: src,
+  });
   return desired;
 }
-
 
 /**
  * Fails the k-th disk-changing call (or program run) of a busy apply, for every k, then re-runs
@@ -41,7 +95,10 @@ describe('a failure at every system call of a busy apply (files driver)', () => 
   // A sweep of ~200 faulted applies, bounded by its count (test/support/budget.ts).
   it('converges after each one and never loses a message', { timeout: COUNTED_WORK }, async () => {
     const probe = await server(EXAMPLE_SANDBOX);
-    const probed = await withSyscallFaults(() => undefined, async () => applyDesired(await everythingDesired(probe), probe));
+    const probed = await withSyscallFaults(
+      () => undefined,
+      async () => applyDesired(await everythingDesired(probe), probe),
+    );
     expect(probed.error).toBeUndefined();
     const total = probed.calls.length;
     expect(total).toBeGreaterThan(100);
@@ -59,7 +116,11 @@ describe('a failure at every system call of a busy apply (files driver)', () => 
         expect(before.size).toBeGreaterThanOrEqual(3);
         let failed: SyscallCall | undefined;
         const run = await withSyscallFaults(
-          (call) => (call.index === k ? ((failed = call), errnoError(code, call)) : undefined),
+          (call) => {
+            if (call.index !== k) return undefined;
+            failed = call;
+            return errnoError(code, call);
+          },
           () => applyDesired(desired, srv),
         );
         const where = `fault ${k}/${total} (${code}) in ${failed?.name} ${failed?.target}`;
@@ -67,16 +128,27 @@ describe('a failure at every system call of a busy apply (files driver)', () => 
           expect(run.error, where).toBeInstanceOf(ApplyStepError);
           failedRuns++;
         } else {
-          expect(planOf(desired, await live(srv)).changes, `${where}: apply reported success but did not converge`).toEqual([]);
+          expect(
+            planOf(desired, await live(srv)).changes,
+            `${where}: apply reported success but did not converge`,
+          ).toEqual([]);
         }
         expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost`).toEqual([]);
         expect(strayTempFiles(srv.root), where).toEqual([]);
 
         await applyDesired(desired, srv);
         expect(planOf(desired, await live(srv)).changes, `${where}: not converged by the next apply`).toEqual([]);
-        expect(await maildirsizeMismatches(srv, D, ['alice', 'carol', 'dave']), `${where}: maildirsize left behind vpasswd`).toEqual([]);
-        expect(qmailRoutingProblems(srv, ['new.test', 'alias.test', D]), `${where}: qmail does not route a domain`).toEqual([]);
-        expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost after the re-run`).toEqual([]);
+        expect(
+          await maildirsizeMismatches(srv, D, ['alice', 'carol', 'dave']),
+          `${where}: maildirsize left behind vpasswd`,
+        ).toEqual([]);
+        expect(
+          qmailRoutingProblems(srv, ['new.test', 'alias.test', D]),
+          `${where}: qmail does not route a domain`,
+        ).toEqual([]);
+        expect(lostMessages(before, await maildirMessages(srv)), `${where}: messages lost after the re-run`).toEqual(
+          [],
+        );
       });
     }
     console.log(`syscall faults: ${injected} injected over ${total} calls, ${failedRuns} stopped the apply`);

@@ -3,7 +3,17 @@ import { ApplyStepError } from '../../src/apply/types.js';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState } from '../../src/model/state.js';
-import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, lostMessages, maildirMessages, planOf, server, type TestServer } from '../apply/harness.js';
+import {
+  EXAMPLE_SANDBOX,
+  applyDesired,
+  desiredFromLive,
+  live,
+  lostMessages,
+  maildirMessages,
+  planOf,
+  server,
+  type TestServer,
+} from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { installStandinBin } from '../standin/install.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
@@ -23,8 +33,20 @@ async function busyDesired(srv: TestServer): Promise<DesiredState> {
   const desired = desiredFromLive(await live(srv));
   const domain = desired.domains.get(D)!;
   domain.users.delete('bob');
-  Object.assign(domain.users.get('alice')!, { quota: '1048576S', flags: FLAG_BITS.no_pop, comment: 'Alice A', forward: { to: ['a@example.net'], keepCopy: true } });
-  domain.users.set('carol', { name: 'carol', password: { kind: 'hash', hash: HASH_SECRET6 }, comment: 'carol', quota: '2048S', flags: 0, source: src });
+  Object.assign(domain.users.get('alice')!, {
+    quota: '1048576S',
+    flags: FLAG_BITS.no_pop,
+    comment: 'Alice A',
+    forward: { to: ['a@example.net'], keepCopy: true },
+  });
+  domain.users.set('carol', {
+    name: 'carol',
+    password: { kind: 'hash', hash: HASH_SECRET6 },
+    comment: 'carol',
+    quota: '2048S',
+    flags: 0,
+    source: src,
+  });
   domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
   return desired;
 }
@@ -37,7 +59,10 @@ describe('a failure at every step of the vpopmail driver (stand-in binaries)', (
   // One faulted apply per step of the driver, bounded by their count (test/support/budget.ts).
   it('converges after each one and never loses a message', { timeout: COUNTED_WORK }, async () => {
     const probe = await standinServer();
-    const probed = await withSyscallFaults(() => undefined, async () => applyDesired(await busyDesired(probe), probe, vpopmailDriver));
+    const probed = await withSyscallFaults(
+      () => undefined,
+      async () => applyDesired(await busyDesired(probe), probe, vpopmailDriver),
+    );
     expect(probed.error).toBeUndefined();
     const total = probed.calls.length;
     expect(probed.calls.filter((c) => c.name === 'spawnSync').length).toBeGreaterThanOrEqual(5);
@@ -47,9 +72,13 @@ describe('a failure at every step of the vpopmail driver (stand-in binaries)', (
         const srv = await standinServer();
         const desired = await busyDesired(srv);
         const before = await maildirMessages(srv);
-        const run = await withSyscallFaults((call) => (call.index === k ? errnoError(k % 2 ? 'EIO' : 'ENOSPC', call) : undefined), () => applyDesired(desired, srv, vpopmailDriver));
+        const run = await withSyscallFaults(
+          (call) => (call.index === k ? errnoError(k % 2 ? 'EIO' : 'ENOSPC', call) : undefined),
+          () => applyDesired(desired, srv, vpopmailDriver),
+        );
         const where = `fault ${k}/${total} at ${probed.calls[k - 1]!.name} ${probed.calls[k - 1]!.target}`;
-        if (run.error === undefined) expect(planOf(desired, await live(srv)).changes, `${where}: success claimed without convergence`).toEqual([]);
+        if (run.error === undefined)
+          expect(planOf(desired, await live(srv)).changes, `${where}: success claimed without convergence`).toEqual([]);
         else expect(run.error, where).toBeInstanceOf(ApplyStepError);
         expect(lostMessages(before, await maildirMessages(srv)), where).toEqual([]);
         await applyDesired(desired, srv, vpopmailDriver);

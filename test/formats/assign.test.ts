@@ -16,9 +16,33 @@ describe('parseAssign', () => {
     const parsed = parseAssign(goldenFile('01-vadddomain', FILE), FILE);
     expect(parsed.diagnostics).toEqual([]);
     expect(parsed.entries).toEqual([
-      { domain: 'aaa.test', realDomain: 'aaa.test', uid: 89, gid: 89, dir: '/home/vpopmail/domains/aaa.test', line: 1, usersCdbValue: 'aaa.test\x0089\x0089\x00/home/vpopmail/domains/aaa.test\x00-\x00' },
-      { domain: 'example.com', realDomain: 'example.com', uid: 89, gid: 89, dir: '/home/vpopmail/domains/example.com', line: 2, usersCdbValue: 'example.com\x0089\x0089\x00/home/vpopmail/domains/example.com\x00-\x00' },
-      { domain: 'example.org', realDomain: 'example.org', uid: 89, gid: 89, dir: '/home/vpopmail/domains/example.org', line: 3, usersCdbValue: 'example.org\x0089\x0089\x00/home/vpopmail/domains/example.org\x00-\x00' },
+      {
+        domain: 'aaa.test',
+        realDomain: 'aaa.test',
+        uid: 89,
+        gid: 89,
+        dir: '/home/vpopmail/domains/aaa.test',
+        line: 1,
+        usersCdbValue: 'aaa.test\x0089\x0089\x00/home/vpopmail/domains/aaa.test\x00-\x00',
+      },
+      {
+        domain: 'example.com',
+        realDomain: 'example.com',
+        uid: 89,
+        gid: 89,
+        dir: '/home/vpopmail/domains/example.com',
+        line: 2,
+        usersCdbValue: 'example.com\x0089\x0089\x00/home/vpopmail/domains/example.com\x00-\x00',
+      },
+      {
+        domain: 'example.org',
+        realDomain: 'example.org',
+        uid: 89,
+        gid: 89,
+        dir: '/home/vpopmail/domains/example.org',
+        line: 3,
+        usersCdbValue: 'example.org\x0089\x0089\x00/home/vpopmail/domains/example.org\x00-\x00',
+      },
     ]);
   });
 
@@ -27,8 +51,18 @@ describe('parseAssign', () => {
     expect(parsed.diagnostics).toEqual([]);
     expect(parsed.entries).toHaveLength(16);
     const byName = new Map(parsed.entries.map((e) => [e.domain, e]));
-    expect(byName.get('altdir.test')).toMatchObject({ dir: '/tmp/altbase/domains/altdir.test', uid: 89, gid: 89, line: 1 });
-    expect(byName.get('owner1.test')).toMatchObject({ dir: '/var/qmail/alias/domains/owner1.test', uid: 1001, gid: 1001, line: 10 });
+    expect(byName.get('altdir.test')).toMatchObject({
+      dir: '/tmp/altbase/domains/altdir.test',
+      uid: 89,
+      gid: 89,
+      line: 1,
+    });
+    expect(byName.get('owner1.test')).toMatchObject({
+      dir: '/var/qmail/alias/domains/owner1.test',
+      uid: 1001,
+      gid: 1001,
+      line: 10,
+    });
     expect(byName.get('owner2.test')).toMatchObject({ uid: 1234, gid: 2345, line: 11 });
   });
 
@@ -87,7 +121,14 @@ describe('parseAssign', () => {
   it('ignores exact (=) lines and reports a repeated domain, keeping the first as qmail does', () => {
     const golden = goldenFile('01-vadddomain', FILE).split('\n');
     // A hand edit: an exact-address line made from line 2, and line 3 repeated after it.
-    const text = [golden[0], golden[1]!.replace(/^\+example\.com-/, '=postmaster'), golden[2], golden[2]!.replace('example.org:89:89', 'example.org:90:90'), golden[3], ''].join('\n');
+    const text = [
+      golden[0],
+      golden[1]!.replace(/^\+example\.com-/, '=postmaster'),
+      golden[2],
+      golden[2]!.replace('example.org:89:89', 'example.org:90:90'),
+      golden[3],
+      '',
+    ].join('\n');
     const parsed = parseAssign(text, FILE);
     expect(parsed.entries.map((e) => [e.domain, e.uid, e.line])).toEqual([
       ['aaa.test', 89, 1],
@@ -97,7 +138,9 @@ describe('parseAssign', () => {
   });
 
   it('stops at the "." line like qmail-newu: later lines are not domains', () => {
-    const text = `${goldenFile('01-vadddomain', FILE)}${goldenFile('01-vadddomain', FILE).split('\n')[0]!.replace(/aaa\.test/g, 'zzz.test')}\n`;
+    const text = `${goldenFile('01-vadddomain', FILE)}${goldenFile('01-vadddomain', FILE)
+      .split('\n')[0]!
+      .replace(/aaa\.test/g, 'zzz.test')}\n`;
     expect(parseAssign(text, FILE).entries.map((e) => e.domain)).toEqual(['aaa.test', 'example.com', 'example.org']);
   });
 });

@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NEW_DOMAIN_DIR_CONTROL, formatDirControl, nextUserDir, parseDirControl } from '../../src/formats/dir-control.js';
+import {
+  NEW_DOMAIN_DIR_CONTROL,
+  formatDirControl,
+  nextUserDir,
+  parseDirControl,
+} from '../../src/formats/dir-control.js';
 
 const scenario = join(import.meta.dirname, '../fixtures/golden/07-user-dir-hashing');
 
 describe('.dir-control placement', () => {
   it('places 230 accounts exactly where real vadduser put them (golden 07)', () => {
-    const vpasswd = readFileSync(join(scenario, 'snapshots/after-230-accounts/home/vpopmail/domains/hash.test/vpasswd'), 'utf8');
+    const vpasswd = readFileSync(
+      join(scenario, 'snapshots/after-230-accounts/home/vpopmail/domains/hash.test/vpasswd'),
+      'utf8',
+    );
     const expected = new Map<string, string>();
     for (const line of vpasswd.split('\n').filter(Boolean)) {
       const fields = line.split(':');
@@ -21,7 +29,9 @@ describe('.dir-control placement', () => {
       placed.set(name, nextUserDir(dc));
     }
     expect(placed).toEqual(expected);
-    expect(formatDirControl(dc)).toBe(readFileSync(join(scenario, 'snapshots/after-230-accounts/home/vpopmail/domains/hash.test/.dir-control'), 'utf8'));
+    expect(formatDirControl(dc)).toBe(
+      readFileSync(join(scenario, 'snapshots/after-230-accounts/home/vpopmail/domains/hash.test/.dir-control'), 'utf8'),
+    );
   });
 
   it('walks all 62 one-character directories, then goes two levels deep', () => {

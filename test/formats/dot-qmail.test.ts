@@ -28,15 +28,21 @@ describe('classifyDotQmail: domain-level .qmail-<name> files (golden 08)', () =>
   it("counts the user's own absolute Maildir line as keeping a copy, but only for that user", () => {
     const bob2 = file08('.qmail-bob2');
     expect(bob2).toBe('&target@example.net\n/home/vpopmail/domains/example.com/bob/Maildir/\n');
-    expect(classifyDotQmail(bob2, { userDir: BOB_DIR })).toEqual({ kind: 'forward', to: ['target@example.net'], keepCopy: true });
+    expect(classifyDotQmail(bob2, { userDir: BOB_DIR })).toEqual({
+      kind: 'forward',
+      to: ['target@example.net'],
+      keepCopy: true,
+    });
     expect(classifyDotQmail(bob2, { userDir: ALICE_DIR })).toEqual({
       kind: 'unmanaged',
-      reason: "line 2 delivers to a file or Maildir (not the user's own Maildir): \"/home/vpopmail/domains/example.com/bob/Maildir/\"",
+      reason:
+        'line 2 delivers to a file or Maildir (not the user\'s own Maildir): "/home/vpopmail/domains/example.com/bob/Maildir/"',
       program: false,
     });
     expect(classifyDotQmail(bob2)).toEqual({
       kind: 'unmanaged',
-      reason: 'line 2 delivers to a file or Maildir (an alias has no mailbox of its own): "/home/vpopmail/domains/example.com/bob/Maildir/"',
+      reason:
+        'line 2 delivers to a file or Maildir (an alias has no mailbox of its own): "/home/vpopmail/domains/example.com/bob/Maildir/"',
       program: false,
     });
   });
@@ -64,14 +70,21 @@ describe('classifyDotQmail: domain-level .qmail-<name> files (golden 08)', () =>
     // .qmail-prog existed until valias -d removed it; step 23 listed its content.
     const prog = dotQmailListing(S08, 23).get('.qmail-prog')!;
     expect(prog).toBe('|/usr/bin/true\n');
-    expect(classifyDotQmail(prog)).toEqual({ kind: 'unmanaged', reason: 'line 1 runs a program: "|/usr/bin/true"', program: true });
+    expect(classifyDotQmail(prog)).toEqual({
+      kind: 'unmanaged',
+      reason: 'line 1 runs a program: "|/usr/bin/true"',
+      program: true,
+    });
   });
 
   it('classifies every file of the step-23 listing', () => {
     const kinds = Object.fromEntries(
       [...dotQmailListing(S08, 23)].map(([name, text]) => {
         const result = classifyDotQmail(text);
-        return [name, result.kind === 'forward' ? result.to.join(',') : `unmanaged${result.program ? ' (program)' : ''}`];
+        return [
+          name,
+          result.kind === 'forward' ? result.to.join(',') : `unmanaged${result.program ? ' (program)' : ''}`,
+        ];
       }),
     );
     expect(kinds).toEqual({
@@ -114,7 +127,12 @@ describe('classifyDotQmail: per-user <dir>/.qmail (qmailadmin style, read by vde
   });
 
   it("reads erin's forward-only file (golden 15)", () => {
-    expect(classifyDotQmail(goldenFile(S15, `${EXAMPLE_COM}/erin/.qmail`), { userDir: `${EXAMPLE_COM}/erin`, perUser: true })).toEqual({
+    expect(
+      classifyDotQmail(goldenFile(S15, `${EXAMPLE_COM}/erin/.qmail`), {
+        userDir: `${EXAMPLE_COM}/erin`,
+        perUser: true,
+      }),
+    ).toEqual({
       kind: 'forward',
       to: ['erin@example.net'],
       keepCopy: false,
@@ -132,7 +150,11 @@ describe('classifyDotQmail: per-user <dir>/.qmail (qmailadmin style, read by vde
 
   it("reads bob's forward with his absolute Maildir path (golden 06, before/)", () => {
     const bob = goldenText(S06, `before${EXAMPLE_COM}/bob/.qmail`);
-    expect(classifyDotQmail(bob, { userDir: BOB_DIR, perUser: true })).toEqual({ kind: 'forward', to: ['bob@example.net'], keepCopy: true });
+    expect(classifyDotQmail(bob, { userDir: BOB_DIR, perUser: true })).toEqual({
+      kind: 'forward',
+      to: ['bob@example.net'],
+      keepCopy: true,
+    });
   });
 });
 
@@ -140,18 +162,34 @@ describe('classifyDotQmail: edge cases qmail treats specially', () => {
   const base = file08('.qmail-bob');
 
   it('lowercases the domain of a target but keeps the local part', () => {
-    expect(classifyDotQmail(base.replace('&bob@example.net', '&Bob@Example.NET'))).toEqual({ kind: 'forward', to: ['Bob@example.net'], keepCopy: false });
+    expect(classifyDotQmail(base.replace('&bob@example.net', '&Bob@Example.NET'))).toEqual({
+      kind: 'forward',
+      to: ['Bob@example.net'],
+      keepCopy: false,
+    });
   });
 
   it('refuses an empty file, an empty inner line, a comment next to a forward and an invalid target', () => {
-    expect(classifyDotQmail('')).toMatchObject({ kind: 'unmanaged', reason: 'the file is empty: qmail delivers as if it did not exist' });
-    expect(classifyDotQmail(`${base}\n${base}`)).toMatchObject({ kind: 'unmanaged', reason: 'line 2 is empty (delivery may defer)' });
+    expect(classifyDotQmail('')).toMatchObject({
+      kind: 'unmanaged',
+      reason: 'the file is empty: qmail delivers as if it did not exist',
+    });
+    expect(classifyDotQmail(`${base}\n${base}`)).toMatchObject({
+      kind: 'unmanaged',
+      reason: 'line 2 is empty (delivery may defer)',
+    });
     expect(classifyDotQmail(`${base}${file08('.qmail-blackhole')}`)).toMatchObject({
       kind: 'unmanaged',
       reason: 'line 2 is a comment, which mailstate cannot keep: "#"',
     });
-    expect(classifyDotQmail('&bob\n')).toMatchObject({ kind: 'unmanaged', reason: 'line 1 "&bob": not an email address (user@domain)' });
-    expect(classifyDotQmail('&bob@example.net \n')).toMatchObject({ kind: 'unmanaged', reason: 'line 1 "&bob@example.net ": address contains white space' });
+    expect(classifyDotQmail('&bob\n')).toMatchObject({
+      kind: 'unmanaged',
+      reason: 'line 1 "&bob": not an email address (user@domain)',
+    });
+    expect(classifyDotQmail('&bob@example.net \n')).toMatchObject({
+      kind: 'unmanaged',
+      reason: 'line 1 "&bob@example.net ": address contains white space',
+    });
   });
 
   it('reads a last line without newline like qmail-local does', () => {

@@ -55,7 +55,9 @@ describe('parseTcpRules', () => {
   });
 
   it('does not take a rule with trailing blanks or a different value for its own', () => {
-    const text = goldenFile(S10, FILE).replace('10.0.0.5:allow,RELAYCLIENT=""', '10.0.0.5:allow,RELAYCLIENT="" ').replace('127.:allow,RELAYCLIENT=""', '127.:allow,RELAYCLIENT="x"');
+    const text = goldenFile(S10, FILE)
+      .replace('10.0.0.5:allow,RELAYCLIENT=""', '10.0.0.5:allow,RELAYCLIENT="" ')
+      .replace('127.:allow,RELAYCLIENT=""', '127.:allow,RELAYCLIENT="x"');
     const parsed = parseTcpRules(text, FILE);
     expect(parsed.lines.filter((l) => l.kind === 'relay').map((l) => l.line)).toEqual([2, 4]);
     expect(parsed.diagnostics).toEqual([]);

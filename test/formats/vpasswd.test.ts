@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { parseCdbDump } from '../../src/sandbox/build.js';
 import { cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd } from '../../src/formats/vpasswd.js';
-import { EXAMPLE_COM, goldenBytes, goldenFile, goldenText, S02, S03, S04, S05, S07, S10, S11, S13, S15 } from '../live/golden.js';
+import {
+  EXAMPLE_COM,
+  goldenBytes,
+  goldenFile,
+  goldenText,
+  S02,
+  S03,
+  S04,
+  S05,
+  S07,
+  S10,
+  S11,
+  S13,
+  S15,
+} from '../live/golden.js';
 
 const VPASSWD = `${EXAMPLE_COM}/vpasswd`;
 
@@ -11,7 +25,10 @@ function parseGolden(scenario: string, absPath = VPASSWD) {
 
 /** `cdb -d` of the scenario's vpasswd.cdb as string records. */
 function goldenDump(scenario: string, absPath = `${EXAMPLE_COM}/vpasswd.cdb`): Array<[string, string]> {
-  return parseCdbDump(goldenBytes(scenario, `cdb${absPath}.dump`)).map(([k, v]) => [k.toString('utf8'), v.toString('utf8')]);
+  return parseCdbDump(goldenBytes(scenario, `cdb${absPath}.dump`)).map(([k, v]) => [
+    k.toString('utf8'),
+    v.toString('utf8'),
+  ]);
 }
 
 describe('parseVpasswd on golden files', () => {
@@ -20,7 +37,11 @@ describe('parseVpasswd on golden files', () => {
     expect(parsed.diagnostics).toEqual([]);
     expect(parsed.clearPasswords).toBe(true);
     expect(parsed.users).toHaveLength(34);
-    const quotas = Object.fromEntries(parsed.users.filter((u) => u.name.startsWith('q') || u.name === 'combo').map((u) => [u.name, [u.quota, u.quotaRaw]]));
+    const quotas = Object.fromEntries(
+      parsed.users
+        .filter((u) => u.name.startsWith('q') || u.name === 'combo')
+        .map((u) => [u.name, [u.quota, u.quotaRaw]]),
+    );
     expect(quotas).toEqual({
       combo: ['5242880S', '5242880S'],
       qbad: ['', ''],
@@ -143,7 +164,12 @@ describe('parseVpasswd on the hand edits of golden 13', () => {
     const parsed = parseVpasswd(final.slice(0, -1), VPASSWD);
     expect(parsed.users.map((u) => u.name)).toEqual(['betty', 'bob', 'postmaster', 'carol', 'dave']);
     expect(parsed.diagnostics).toHaveLength(1);
-    expect(parsed.diagnostics[0]).toMatchObject({ code: 'vpasswd-no-newline', severity: 'warning', file: VPASSWD, line: 5 });
+    expect(parsed.diagnostics[0]).toMatchObject({
+      code: 'vpasswd-no-newline',
+      severity: 'warning',
+      file: VPASSWD,
+      line: 5,
+    });
     expect(parsed.diagnostics[0]!.message).toContain('user dave');
   });
 
@@ -158,7 +184,13 @@ describe('parseVpasswd on the hand edits of golden 13', () => {
   });
 
   it('skips lines with too few fields or non-numeric flags, and keeps a quota it cannot read', () => {
-    const [betty, bob, postmaster, carol, dave] = final.trimEnd().split('\n') as [string, string, string, string, string];
+    const [betty, bob, postmaster, carol, dave] = final.trimEnd().split('\n') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const text = [
       betty.split(':').slice(0, 6).join(':'),
       bob.replace(':1:2:', ':1:x2:'),
@@ -195,7 +227,9 @@ describe('parseVpasswd on the hand edits of golden 13', () => {
       const parsed = parseVpasswd(`${bob.replace(':1:2:', `:1:${flags}:`)}\n`, VPASSWD);
       expect(parsed.users).toEqual([]);
       expect(parsed.malformed).toEqual([{ name: 'bob', line: 1 }]);
-      expect(parsed.diagnostics.map((d) => d.message)).toEqual([`user bob: flags field "${flags}" is larger than 2147483647; line skipped`]);
+      expect(parsed.diagnostics.map((d) => d.message)).toEqual([
+        `user bob: flags field "${flags}" is larger than 2147483647; line skipped`,
+      ]);
     }
     expect(parseVpasswd(`${bob.replace(':1:2:', ':1:2147483647:')}\n`, VPASSWD).users[0]!.flags).toBe(2147483647);
   });
@@ -218,15 +252,19 @@ describe('formatVpasswdLine', () => {
     for (const scenario of [S02, S05, S11]) {
       const text = goldenFile(scenario, VPASSWD);
       const parsed = parseVpasswd(text, VPASSWD);
-      expect(parsed.users.map((u) => formatVpasswdLine(u, parsed.clearPasswords)).join('\n') + '\n').toBe(text);
+      expect(`${parsed.users.map((u) => formatVpasswdLine(u, parsed.clearPasswords)).join('\n')}\n`).toBe(text);
     }
   });
 
   it('writes 7 fields without clear passwords and an empty 8th field for a user without one', () => {
     const bob = parseGolden(S10).users[1]!;
-    expect(formatVpasswdLine(bob, false)).toBe(`bob:${bob.hash}:1:32:bob:/home/vpopmail/domains/example.com/bob:NOQUOTA`);
+    expect(formatVpasswdLine(bob, false)).toBe(
+      `bob:${bob.hash}:1:32:bob:/home/vpopmail/domains/example.com/bob:NOQUOTA`,
+    );
     const { clear: _clear, ...withoutClear } = bob;
-    expect(formatVpasswdLine(withoutClear, true)).toBe(`bob:${bob.hash}:1:32:bob:/home/vpopmail/domains/example.com/bob:NOQUOTA:`);
+    expect(formatVpasswdLine(withoutClear, true)).toBe(
+      `bob:${bob.hash}:1:32:bob:/home/vpopmail/domains/example.com/bob:NOQUOTA:`,
+    );
   });
 
   it('refuses values that would break the line', () => {
@@ -254,7 +292,12 @@ describe('cdbRecordsFromVpasswdText', () => {
   it('leaves out a last line without newline, as vpopmail did in step 26 of golden 13', () => {
     const final = goldenFile(S13, VPASSWD);
     // Step 26: the cdb keys were alice, betty, bob, postmaster, carol: dave (no newline) is missing.
-    expect(cdbRecordsFromVpasswdText(final.slice(0, -1)).map(([k]) => k)).toEqual(['betty', 'bob', 'postmaster', 'carol']);
+    expect(cdbRecordsFromVpasswdText(final.slice(0, -1)).map(([k]) => k)).toEqual([
+      'betty',
+      'bob',
+      'postmaster',
+      'carol',
+    ]);
   });
 
   it('keeps both records of a repeated name, in file order, as step 36 of golden 13 shows', () => {

@@ -11,7 +11,8 @@ import { HASH_SECRET1 } from '../builders.js';
 import { TestRepo, tempDir } from '../cli/gitops.js';
 
 const MAIN = `version: 1\ninclude: ["domains/*.yaml"]\ndomains: {}\n`;
-const domain = (name: string, user: string) => `domains:\n  ${name}:\n    users:\n      postmaster: { password: "${HASH_SECRET1}" }\n      ${user}: { password: "${HASH_SECRET1}" }\n`;
+const domain = (name: string, user: string) =>
+  `domains:\n  ${name}:\n    users:\n      postmaster: { password: "${HASH_SECRET1}" }\n      ${user}: { password: "${HASH_SECRET1}" }\n`;
 
 describe('the desired state at a commit', () => {
   it('reads the committed main file and includes, never the working tree', async () => {
@@ -19,7 +20,10 @@ describe('the desired state at a commit', () => {
     const first = test.commit({ 'mailstate.yaml': MAIN, 'domains/a.example.yaml': domain('a.example', 'alice') });
     test.commit({ 'domains/b.example.yaml': domain('b.example', 'bob') });
     // Uncommitted: an edit, a new include and a symbolic link the working tree would follow.
-    test.write({ 'domains/a.example.yaml': domain('a.example', 'mallory'), 'domains/c.example.yaml': domain('c.example', 'carol') });
+    test.write({
+      'domains/a.example.yaml': domain('a.example', 'mallory'),
+      'domains/c.example.yaml': domain('c.example', 'carol'),
+    });
     symlinkSync('/etc/passwd', join(test.dir, 'domains/d.example.yaml'));
 
     const repo = await openRepo(test.dir);
@@ -42,7 +46,9 @@ describe('the desired state at a commit', () => {
     expect(bad.ok).toBe(false);
     expect(bad.diagnostics.map(formatDiagnostic)[0]).toMatch(/^config\/mailstate\.yaml:2:11: error: /);
     const missing = await loadDesiredAtCommit(repo, commit, 'mailstate.yaml');
-    expect(missing.diagnostics.map(formatDiagnostic)).toEqual([`mailstate.yaml: error: cannot read the file: not in commit ${commit.slice(0, 12)}`]);
+    expect(missing.diagnostics.map(formatDiagnostic)).toEqual([
+      `mailstate.yaml: error: cannot read the file: not in commit ${commit.slice(0, 12)}`,
+    ]);
     expect(await fileAt(repo, commit, 'config/nope.yaml')).toBeUndefined();
     expect(await listAt(repo, commit, 'config')).toEqual([{ name: 'mailstate.yaml', kind: 'file' }]);
     expect(await resolveCommit(repo, 'no-such-ref')).toBeUndefined();
@@ -54,13 +60,22 @@ describe('a committed file is judged as the same file on disk', () => {
   it('refuses invalid UTF-8 at its line and column instead of reading U+FFFD', async () => {
     const test = new TestRepo();
     test.commit({ 'mailstate.yaml': 'version: 1\n' });
-    writeFileSync(join(test.dir, 'mailstate.yaml'), Buffer.concat([Buffer.from('version: 1\ndomains:\n  example.com:\n    users:\n      alice: { comment: "Ren'), Buffer.from([0xe9]), Buffer.from('e" }\n')]));
+    writeFileSync(
+      join(test.dir, 'mailstate.yaml'),
+      Buffer.concat([
+        Buffer.from('version: 1\ndomains:\n  example.com:\n    users:\n      alice: { comment: "Ren'),
+        Buffer.from([0xe9]),
+        Buffer.from('e" }\n'),
+      ]),
+    );
     test.git('commit', '--quiet', '-am', 'latin-1 byte');
     const repo = await openRepo(test.dir);
     const committed = await loadDesiredAtCommit(repo, (await resolveCommit(repo, 'HEAD'))!, 'mailstate.yaml');
     const onDisk = await loadDesired(join(test.dir, 'mailstate.yaml'));
     expect(committed.ok).toBe(false);
-    expect(committed.diagnostics.map(formatDiagnostic)).toEqual(onDisk.diagnostics.map((d) => formatDiagnostic({ ...d, file: 'mailstate.yaml' })));
+    expect(committed.diagnostics.map(formatDiagnostic)).toEqual(
+      onDisk.diagnostics.map((d) => formatDiagnostic({ ...d, file: 'mailstate.yaml' })),
+    );
     expect(committed.diagnostics.map(formatDiagnostic)[0]).toMatch(/^mailstate\.yaml:5:29: error: /);
   });
 
@@ -68,7 +83,9 @@ describe('a committed file is judged as the same file on disk', () => {
     const test = new TestRepo();
     const commit = test.commit({ 'mailstate.yaml': `version: 1\n# ${'x'.repeat(2000)}\n` });
     const repo = await openRepo(test.dir);
-    await expect(fileAt(repo, commit, 'mailstate.yaml', { maxBytes: 1000 })).rejects.toThrow(`mailstate.yaml at ${commit.slice(0, 12)} is larger than`);
+    await expect(fileAt(repo, commit, 'mailstate.yaml', { maxBytes: 1000 })).rejects.toThrow(
+      `mailstate.yaml at ${commit.slice(0, 12)} is larger than`,
+    );
     expect((await fileAt(repo, commit, 'mailstate.yaml'))!.length).toBe(2014);
   });
 });
@@ -86,7 +103,9 @@ describe('pulling', () => {
     expect(await resolveCommit(repo, 'refs/heads/main')).toBe(merged);
     expect(clone.read('mailstate.yaml')).toBe(MAIN);
     expect(await pullFastForward(repo, 'origin', 'main')).toEqual({ kind: 'up-to-date', commit: merged });
-    await expect(pullFastForward(repo, 'origin', 'nope')).rejects.toThrow("git fetch origin nope failed: couldn't find remote ref refs/heads/nope");
+    await expect(pullFastForward(repo, 'origin', 'nope')).rejects.toThrow(
+      "git fetch origin nope failed: couldn't find remote ref refs/heads/nope",
+    );
   });
 
   it('keeps one notes ref per server', () => {

@@ -26,7 +26,16 @@ describe('import then plan', () => {
     const plan = diffState(desired.value, state);
     expect(plan.diagnostics.map(formatDiagnostic)).toEqual([]);
     // Golden 07 recorded vpasswd but not vpasswd.cdb: the only drift is the missing cdb, rightly rebuilt.
-    const expected = scenario === '07-user-dir-hashing' ? [{ kind: 'rebuild-vpasswd-cdb', domain: 'hash.test', reason: 'vpasswd.cdb is missing: logins and delivery read only the cdb' }] : [];
+    const expected =
+      scenario === '07-user-dir-hashing'
+        ? [
+            {
+              kind: 'rebuild-vpasswd-cdb',
+              domain: 'hash.test',
+              reason: 'vpasswd.cdb is missing: logins and delivery read only the cdb',
+            },
+          ]
+        : [];
     expect(plan.ok && plan.value.changes).toEqual(expected);
   });
 });

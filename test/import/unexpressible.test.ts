@@ -16,9 +16,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A live domain read through the real vpasswd reader, one user per quota field given. */
 function liveWith(quotas: Record<string, string>) {
   const lines = [`postmaster:${HASH_SECRET6}:1:0:Postmaster:${HOME}/domains/${D}/postmaster:NOQUOTA:x`];
-  for (const [name, quota] of Object.entries(quotas)) lines.push(`${name}:${HASH_SECRET6}:1:0:${name}:${HOME}/domains/${D}/${name}:${quota}:x`);
+  for (const [name, quota] of Object.entries(quotas))
+    lines.push(`${name}:${HASH_SECRET6}:1:0:${name}:${HOME}/domains/${D}/${name}:${quota}:x`);
   const parsed = parseVpasswd(lines.map((line) => `${line}\n`).join(''), `${HOME}/domains/${D}/vpasswd`);
-  return liveState([liveDomain(D, parsed.users.map((user) => ({ ...user })))]);
+  return liveState([
+    liveDomain(
+      D,
+      parsed.users.map((user) => ({ ...user })),
+    ),
+  ]);
 }
 
 async function validate(yaml: string, name: string) {
@@ -53,7 +59,9 @@ describe('import of quota fields mailstate cannot write', () => {
     expect(users.get('plain')!.quota).toBe('1048576S');
     expect(users.get('both')!.quota).toBe('1048576S,100C');
     for (const [name, raw] of Object.entries(ODD)) {
-      expect(notes).toContain(`${name}@${D}: vpasswd quota ${JSON.stringify(raw)} cannot be written as a mailstate quota, so it is left out (a plan would set it to none): add the quota: this user should have`);
+      expect(notes).toContain(
+        `${name}@${D}: vpasswd quota ${JSON.stringify(raw)} cannot be written as a mailstate quota, so it is left out (a plan would set it to none): add the quota: this user should have`,
+      );
     }
     expect(notes.filter((note) => note.includes('quota'))).toHaveLength(Object.keys(ODD).length);
   });

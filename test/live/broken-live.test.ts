@@ -16,7 +16,15 @@ import { newCounters } from '../../src/apply/types.js';
 import { readLive } from '../../src/live/read-live.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { diffState } from '../../src/plan/plan.js';
-import { applyDesired, desiredFromLive, EXAMPLE_SANDBOX, live, planOf, server, type TestServer } from '../apply/harness.js';
+import {
+  applyDesired,
+  desiredFromLive,
+  EXAMPLE_SANDBOX,
+  live,
+  planOf,
+  server,
+  type TestServer,
+} from '../apply/harness.js';
 import { REPO } from '../cli/run.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
@@ -47,10 +55,20 @@ const CASE_TIMEOUT_MS = HANG_MS + 60_000;
 /** The built CLI with a deadline: a reader that waits on a FIFO would otherwise hang the suite. */
 function mailstate(args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: HANG_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      if (error && error.killed) reject(new Error(`mailstate ${args.join(' ')} was killed after ${HANG_MS / 1000} s: a reader waited (on a FIFO?) instead of refusing the file`));
-      else resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: HANG_MS, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        if (error?.killed)
+          reject(
+            new Error(
+              `mailstate ${args.join(' ')} was killed after ${HANG_MS / 1000} s: a reader waited (on a FIFO?) instead of refusing the file`,
+            ),
+          );
+        else resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -59,14 +77,28 @@ let yamlDir: string;
 beforeAll(async () => {
   yamlDir = mkdtempSync(join(tmpdir(), 'mailstate-broken-yaml-'));
   const srv = await server(EXAMPLE_SANDBOX);
-  const run = await mailstate(['import', '-o', join(yamlDir, 'mailstate.yaml'), '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome], yamlDir);
+  const run = await mailstate(
+    [
+      'import',
+      '-o',
+      join(yamlDir, 'mailstate.yaml'),
+      '--vpopmail-home',
+      srv.vpopmailHome,
+      '--qmail-home',
+      srv.qmailHome,
+    ],
+    yamlDir,
+  );
   expect(run.code).toBe(0);
 }, CASE_TIMEOUT_MS);
 afterAll(() => rmSync(yamlDir, { recursive: true, force: true }));
 
 /** `plan --detailed-exitcode` of the imported YAML against a (broken) sandbox; its root shows as ROOT. */
 async function plan(srv: TestServer): Promise<{ code: number | null; stderr: string[]; stdout: string[] }> {
-  const run = await mailstate(['plan', '--detailed-exitcode', '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome], yamlDir);
+  const run = await mailstate(
+    ['plan', '--detailed-exitcode', '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome],
+    yamlDir,
+  );
   // Never a crash: a stack trace would show "    at " frames. Never a wait: `mailstate` fails a
   // run that is still going after HANG_MS.
   expect(run.stderr).not.toMatch(/^\s+at /m);
@@ -95,11 +127,23 @@ const VPASSWD_CDB = `ROOT/${DOMAIN}/vpasswd.cdb`;
 function editLine(srv: TestServer, name: string, edit: (line: string) => string): void {
   const path = at(srv, `${DOMAIN}/vpasswd`);
   const text = readFileSync(path, 'latin1');
-  writeFileSync(path, text.replace(new RegExp(`^${name}:.*$`, 'm'), (line) => edit(line)), 'latin1');
+  writeFileSync(
+    path,
+    text.replace(new RegExp(`^${name}:.*$`, 'm'), (line) => edit(line)),
+    'latin1',
+  );
 }
 
 function cdbRebuildPlan(reason: string): string[] {
-  return ['example.com', `  * rebuild vpasswd.cdb (vpasswd.cdb is ${reason}: logins and delivery read only the cdb)`, '', ...LEFT_ALONE, '', 'Plan: 0 to add, 0 to change, 0 to delete, 1 CDB rebuild.', ''];
+  return [
+    'example.com',
+    `  * rebuild vpasswd.cdb (vpasswd.cdb is ${reason}: logins and delivery read only the cdb)`,
+    '',
+    ...LEFT_ALONE,
+    '',
+    'Plan: 0 to add, 0 to change, 0 to delete, 1 CDB rebuild.',
+    '',
+  ];
 }
 
 const corruptCdbWarning = (detail: string) =>
@@ -162,14 +206,20 @@ const CASES: Case[] = [
     name: 'a blank line',
     break: (srv) => editLine(srv, 'bob', (line) => `\n${line}`),
     code: 0,
-    stderr: [`${VPASSWD}:2: warning: blank line in vpasswd: vpopmail's cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped`, ''],
+    stderr: [
+      `${VPASSWD}:2: warning: blank line in vpasswd: vpopmail's cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped`,
+      '',
+    ],
     stdout: NO_CHANGES,
   },
   {
     name: 'a comment line',
     break: (srv) => editLine(srv, 'bob', (line) => `# bob is on leave\n${line}`),
     code: 0,
-    stderr: [`${VPASSWD}:2: warning: comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped`, ''],
+    stderr: [
+      `${VPASSWD}:2: warning: comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped`,
+      '',
+    ],
     stdout: NO_CHANGES,
   },
   {
@@ -189,8 +239,21 @@ const CASES: Case[] = [
     name: 'an over-long line (vpopmail splits it at 511 bytes)',
     break: (srv) => editLine(srv, 'alice', (line) => line.replace(':alice:/', `:${'A'.repeat(600)}:/`)),
     code: 2,
-    stderr: [`${VPASSWD}:1: warning: user alice: line is longer than vpopmail's 511-byte line buffer; its cdb builder splits it`, ''],
-    stdout: ['example.com', '  ~ user alice', `      comment:  "${'A'.repeat(600)}" -> "alice"`, '  * rebuild vpasswd.cdb (users changed)', '', ...LEFT_ALONE, '', 'Plan: 0 to add, 1 to change, 0 to delete, 1 CDB rebuild.', ''],
+    stderr: [
+      `${VPASSWD}:1: warning: user alice: line is longer than vpopmail's 511-byte line buffer; its cdb builder splits it`,
+      '',
+    ],
+    stdout: [
+      'example.com',
+      '  ~ user alice',
+      `      comment:  "${'A'.repeat(600)}" -> "alice"`,
+      '  * rebuild vpasswd.cdb (users changed)',
+      '',
+      ...LEFT_ALONE,
+      '',
+      'Plan: 0 to add, 1 to change, 0 to delete, 1 CDB rebuild.',
+      '',
+    ],
   },
   {
     name: 'a truncated vpasswd.cdb',
@@ -217,7 +280,11 @@ const CASES: Case[] = [
     break: (srv) => {
       // A fixed pseudo-random sequence, so the message is the same on every run.
       let x = 12345;
-      const bytes = Buffer.alloc(5000, 0).map(() => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24) & 0xff);
+      const next = (): number => {
+        x = (x * 1103515245 + 12345) >>> 0;
+        return (x >>> 24) & 0xff;
+      };
+      const bytes = Buffer.alloc(5000, 0).map(next);
       writeFileSync(at(srv, `${DOMAIN}/vpasswd.cdb`), bytes);
     },
     code: 2,
@@ -250,13 +317,25 @@ const CASES: Case[] = [
       await mkfifo(at(srv, `${DOMAIN}/vpasswd`));
     },
     code: 1,
-    stderr: [`${VPASSWD}: error: cannot read vpasswd of example.com: ENOTREG (not a regular file but a FIFO)`, UNREADABLE, ''],
+    stderr: [
+      `${VPASSWD}: error: cannot read vpasswd of example.com: ENOTREG (not a regular file but a FIFO)`,
+      UNREADABLE,
+      '',
+    ],
   },
   ...(
     [
       ['a directory', (srv: TestServer) => mkdirSync(at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is not a regular file'],
-      ['a FIFO', (srv: TestServer) => mkfifo(at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is not a regular file but a FIFO'],
-      ['a dangling symlink', (srv: TestServer) => symlinkSync(at(srv, `${DOMAIN}/nowhere`), at(srv, `${DOMAIN}/.qmail-x`)), '.qmail-x is a symbolic link, which mailstate does not follow'],
+      [
+        'a FIFO',
+        (srv: TestServer) => mkfifo(at(srv, `${DOMAIN}/.qmail-x`)),
+        '.qmail-x is not a regular file but a FIFO',
+      ],
+      [
+        'a dangling symlink',
+        (srv: TestServer) => symlinkSync(at(srv, `${DOMAIN}/nowhere`), at(srv, `${DOMAIN}/.qmail-x`)),
+        '.qmail-x is a symbolic link, which mailstate does not follow',
+      ],
     ] as const
   ).map(
     ([what, make, reason]): Case => ({
@@ -264,7 +343,11 @@ const CASES: Case[] = [
       break: make,
       code: 0,
       stderr: [''],
-      stdout: [...LEFT_ALONE.slice(0, 6), `  example.com: dot-qmail "x" (ROOT/${DOMAIN}/.qmail-x): ${reason}`, ...NO_CHANGES.slice(6)],
+      stdout: [
+        ...LEFT_ALONE.slice(0, 6),
+        `  example.com: dot-qmail "x" (ROOT/${DOMAIN}/.qmail-x): ${reason}`,
+        ...NO_CHANGES.slice(6),
+      ],
     }),
   ),
   {
@@ -281,13 +364,17 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: 'a FIFO as a user\'s own .qmail',
+    name: "a FIFO as a user's own .qmail",
     break: async (srv) => {
       await mkfifo(at(srv, `${DOMAIN}/postmaster/.qmail`));
     },
     code: 0,
     stderr: [''],
-    stdout: [...LEFT_ALONE.slice(0, 6), `  example.com: user-dot-qmail "postmaster" (ROOT/${DOMAIN}/postmaster/.qmail): .qmail is not a regular file but a FIFO`, ...NO_CHANGES.slice(6)],
+    stdout: [
+      ...LEFT_ALONE.slice(0, 6),
+      `  example.com: user-dot-qmail "postmaster" (ROOT/${DOMAIN}/postmaster/.qmail): .qmail is not a regular file but a FIFO`,
+      ...NO_CHANGES.slice(6),
+    ],
   },
   {
     name: 'users/assign without its final "." line',
@@ -296,14 +383,20 @@ const CASES: Case[] = [
       writeFileSync(path, readFileSync(path, 'utf8').replace(/\.\n$/, ''));
     },
     code: 0,
-    stderr: ['ROOT/var/qmail/users/assign:2: warning: users/assign has no final "." line after line 2: qmail-newu refuses the file ("bad format")', ''],
+    stderr: [
+      'ROOT/var/qmail/users/assign:2: warning: users/assign has no final "." line after line 2: qmail-newu refuses the file ("bad format")',
+      '',
+    ],
     stdout: NO_CHANGES,
   },
   {
     name: 'users/assign with garbage lines',
     break: (srv) => {
       const path = at(srv, 'var/qmail/users/assign');
-      writeFileSync(path, `garbage line\n+broken-:x\n:starts-with-colon\n${readFileSync(path, 'utf8')}\n+after-:after:1:1:/x:-::\n`);
+      writeFileSync(
+        path,
+        `garbage line\n+broken-:x\n:starts-with-colon\n${readFileSync(path, 'utf8')}\n+after-:after:1:1:/x:-::\n`,
+      );
     },
     code: 0,
     stderr: [
@@ -322,18 +415,34 @@ const CASES: Case[] = [
       await mkfifo(at(srv, 'var/qmail/users/assign'));
     },
     code: 1,
-    stderr: ['ROOT/var/qmail/users/assign: error: cannot read users/assign: ENOTREG (not a regular file but a FIFO)', UNREADABLE, ''],
+    stderr: [
+      'ROOT/var/qmail/users/assign: error: cannot read users/assign: ENOTREG (not a regular file but a FIFO)',
+      UNREADABLE,
+      '',
+    ],
   },
   {
     name: 'tcp.smtp with garbage lines',
-    break: (srv) => appendFileSync(at(srv, 'home/vpopmail/etc/tcp.smtp'), 'garbage\n\u0000\u0001\n10.0.0.9:allow,RELAYCLIENT="",extra\n'),
+    break: (srv) =>
+      appendFileSync(
+        at(srv, 'home/vpopmail/etc/tcp.smtp'),
+        'garbage\n\u0000\u0001\n10.0.0.9:allow,RELAYCLIENT="",extra\n',
+      ),
     code: 2,
     stderr: [
       'ROOT/home/vpopmail/etc/tcp.smtp:6: warning: tcp.smtp line 6 has no ":", so tcprules silently skips it: "garbage"',
       'ROOT/home/vpopmail/etc/tcp.smtp:7: warning: tcp.smtp line 7 has no ":", so tcprules silently skips it: "\\u0000\\u0001"',
       '',
     ],
-    stdout: ['relay (tcp.smtp)', '  * rebuild tcp.smtp.cdb (tcp.smtp.cdb is missing or older than tcp.smtp)', '', ...LEFT_ALONE, '', 'Plan: 0 to add, 0 to change, 0 to delete, 1 CDB rebuild.', ''],
+    stdout: [
+      'relay (tcp.smtp)',
+      '  * rebuild tcp.smtp.cdb (tcp.smtp.cdb is missing or older than tcp.smtp)',
+      '',
+      ...LEFT_ALONE,
+      '',
+      'Plan: 0 to add, 0 to change, 0 to delete, 1 CDB rebuild.',
+      '',
+    ],
   },
   {
     name: 'tcp.smtp a FIFO',
@@ -342,19 +451,27 @@ const CASES: Case[] = [
       await mkfifo(at(srv, 'home/vpopmail/etc/tcp.smtp'));
     },
     code: 1,
-    stderr: ['ROOT/home/vpopmail/etc/tcp.smtp: error: cannot read tcp.smtp: ENOTREG (not a regular file but a FIFO)', UNREADABLE, ''],
+    stderr: [
+      'ROOT/home/vpopmail/etc/tcp.smtp: error: cannot read tcp.smtp: ENOTREG (not a regular file but a FIFO)',
+      UNREADABLE,
+      '',
+    ],
   },
 ];
 
 describe('mailstate plan on broken live state (built CLI, YAML from mailstate import)', () => {
-  it.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const srv = await server(EXAMPLE_SANDBOX);
-    await c.break(srv);
-    const run = await plan(srv);
-    expect(run.stderr).toEqual(c.stderr.at(-1) === '' ? c.stderr : [...c.stderr, '']);
-    expect(run.code).toBe(c.code);
-    expect(run.stdout).toEqual(c.stdout ?? ['']);
-  }, CASE_TIMEOUT_MS);
+  it.concurrent.each(CASES.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const srv = await server(EXAMPLE_SANDBOX);
+      await c.break(srv);
+      const run = await plan(srv);
+      expect(run.stderr).toEqual(c.stderr.at(-1) === '' ? c.stderr : [...c.stderr, '']);
+      expect(run.code).toBe(c.code);
+      expect(run.stdout).toEqual(c.stdout ?? ['']);
+    },
+    CASE_TIMEOUT_MS,
+  );
 });
 
 describe('the reader and the planner on a user whose vpasswd line is broken (library)', () => {
@@ -366,7 +483,9 @@ describe('the reader and the planner on a user whose vpasswd line is broken (lib
     const domain = state.domains.get('example.com')!;
     expect([...domain.users.keys()]).toEqual(['alice', 'john.doe', 'postmaster']);
     expect(domain.malformedVpasswdLines).toEqual([{ name: 'bob', line: 2 }]);
-    expect(diagnostics.map(formatDiagnostic)).toEqual([`${at(srv, DOMAIN)}/vpasswd:2: warning: vpasswd line of "bob" has 5 fields, not 7 or 8; line skipped`]);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      `${at(srv, DOMAIN)}/vpasswd:2: warning: vpasswd line of "bob" has 5 fields, not 7 or 8; line skipped`,
+    ]);
     const result = diffState(desired, state);
     expect(result.ok).toBe(false);
     expect(result.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([
@@ -404,11 +523,15 @@ describe('the reader and the planner on a user whose vpasswd line is broken (lib
       addedDomainDirs: new Map(),
     });
     // bob's mailbox is still there: the new user's directory is refused first.
-    await expect(applyPlan(stale, filesDriver, env())).rejects.toThrow(`${at(srv, DOMAIN)}/bob already exists and is not empty: refusing to give it to a new user`);
+    await expect(applyPlan(stale, filesDriver, env())).rejects.toThrow(
+      `${at(srv, DOMAIN)}/bob already exists and is not empty: refusing to give it to a new user`,
+    );
     expect(readFileSync(path, 'latin1')).toBe(broken);
     // Without the mailbox, the vpasswd edit itself refuses the second line.
     rmSync(at(srv, `${DOMAIN}/bob`), { recursive: true });
-    await expect(applyPlan(stale, filesDriver, env())).rejects.toThrow('vpasswd line 2 already holds "bob" (a line mailstate cannot read is still vpopmail\'s): refusing to add a second line for it');
+    await expect(applyPlan(stale, filesDriver, env())).rejects.toThrow(
+      'vpasswd line 2 already holds "bob" (a line mailstate cannot read is still vpopmail\'s): refusing to add a second line for it',
+    );
     expect(readFileSync(path, 'latin1')).toBe(broken);
   });
 
@@ -428,7 +551,11 @@ describe('the reader and the planner on a user whose vpasswd line is broken (lib
     expect(after.slice(3)).toEqual(broken.split('\n').slice(3));
     // And editVpasswd on its own, with a name-bearing broken line it was not told about.
     const text = 'alice:x:1:0:a:/d/a:NOQUOTA\nbob:x:1:0:Bob\n\n#c\ncarol:x:1:0:c:/d/c:NOQUOTA\n';
-    const edited = editVpasswd(text, { deletions: new Set(['carol']), replacements: new Map([['alice', 'alice:y:1:0:A:/d/a:NOQUOTA']]), additions: [{ name: 'dave', line: 'dave:z:1:0:d:/d/d:NOQUOTA' }] });
+    const edited = editVpasswd(text, {
+      deletions: new Set(['carol']),
+      replacements: new Map([['alice', 'alice:y:1:0:A:/d/a:NOQUOTA']]),
+      additions: [{ name: 'dave', line: 'dave:z:1:0:d:/d/d:NOQUOTA' }],
+    });
     expect(edited).toBe('alice:y:1:0:A:/d/a:NOQUOTA\nbob:x:1:0:Bob\n\n#c\ndave:z:1:0:d:/d/d:NOQUOTA\n');
   });
 });

@@ -17,7 +17,9 @@ writeFileSync(join(root, 'file'), 'some text\n');
 writeFileSync(join(root, 'empty'), '');
 symlinkSync(join(root, 'file'), join(root, 'link'));
 symlinkSync(join(root, 'nowhere'), join(root, 'dangling'));
-const paths = ['file', 'empty', 'link', 'dangling', 'dir', 'missing', 'file/below', 'dir/missing', 'ünï'].map((name) => join(root, name));
+const paths = ['file', 'empty', 'link', 'dangling', 'dir', 'missing', 'file/below', 'dir/missing', 'ünï'].map((name) =>
+  join(root, name),
+);
 
 describe('createFsPool', () => {
   it('answers in worker threads exactly as on this thread', async () => {
@@ -31,7 +33,17 @@ describe('createFsPool', () => {
       expect(probes).toEqual([true, true, true, false, true, false, false, false, false]);
       const reads = await threaded.readFiles(paths);
       expect(reads).toEqual(await here.readFiles(paths));
-      expect(reads.map((r) => r.kind)).toEqual(['ok', 'ok', 'error', 'error', 'error', 'missing', 'missing', 'missing', 'missing']);
+      expect(reads.map((r) => r.kind)).toEqual([
+        'ok',
+        'ok',
+        'error',
+        'error',
+        'error',
+        'missing',
+        'missing',
+        'missing',
+        'missing',
+      ]);
       expect(reads[0]).toEqual({ kind: 'ok', data: Buffer.from('some text\n') });
       // Links are never followed, dangling or not: the vpopmail account could point one at /etc/shadow.
       const link = { kind: 'error', code: 'ELOOP', message: 'a symbolic link, which mailstate does not follow' };

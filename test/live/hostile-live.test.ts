@@ -8,7 +8,19 @@
  * - the exact line that says why the object was refused or left alone is printed.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +43,10 @@ function fingerprint(root: string): Map<string, string> {
   const walk = (path: string) => {
     const info = lstatSync(path);
     const content = info.isFile() ? createHash('sha256').update(readFileSync(path)).digest('hex') : '';
-    out.set(path, `${info.mode.toString(8)} ${info.uid}:${info.gid} ${info.ino} ${info.size} ${info.mtimeMs} ${content}`);
+    out.set(
+      path,
+      `${info.mode.toString(8)} ${info.uid}:${info.gid} ${info.ino} ${info.size} ${info.mtimeMs} ${content}`,
+    );
     if (info.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
   };
   walk(root);
@@ -43,7 +58,10 @@ function makeDecoy(root: string): string {
   const decoy = join(root, 'decoy');
   mkdirSync(join(decoy, 'dir', 'Maildir', 'new'), { recursive: true });
   mkdirSync(join(decoy, 'dir', 'Maildir', 'cur'), { recursive: true });
-  writeFileSync(join(decoy, 'dir', 'Maildir', 'new', '1.M1P1.decoy,S=40'), `${MARKER} a message that is not mailstate's\n`);
+  writeFileSync(
+    join(decoy, 'dir', 'Maildir', 'new', '1.M1P1.decoy,S=40'),
+    `${MARKER} a message that is not mailstate's\n`,
+  );
   writeFileSync(join(decoy, 'dir', '.qmail'), `&${MARKER.toLowerCase()}@example.net\n`);
   writeFileSync(join(decoy, 'shadow'), `root:${HASH_IN_DECOY}:19000:0:99999:7:::\n${MARKER}\n`, { mode: 0o600 });
   return decoy;
@@ -56,7 +74,9 @@ beforeAll(async () => {
   // The YAML `import` writes for the unbroken example: each case edits a copy of it.
   const srv = await server(EXAMPLE_SANDBOX);
   template = join(mkdtempSync(join(tmpdir(), 'mailstate-hostile-live-')), 'mailstate.yaml');
-  expect(mailstate(['import', '-o', template, '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome]).code).toBe(0);
+  expect(
+    mailstate(['import', '-o', template, '--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome]).code,
+  ).toBe(0);
 });
 afterAll(() => rmSync(join(template, '..'), { recursive: true, force: true }));
 
@@ -69,18 +89,23 @@ async function sandbox(): Promise<Sandbox> {
 
 /** Appends a vpasswd line for an undeclared user `evil` with this directory. */
 function evilLine(srv: Sandbox, dir: string): void {
-  appendFileSync(join(srv.domainDir, 'vpasswd'), `evil:$1$abcdefgh$0123456789012345678901:1:0:evil:${dir}:NOQUOTA:pw\n`);
+  appendFileSync(
+    join(srv.domainDir, 'vpasswd'),
+    `evil:$1$abcdefgh$0123456789012345678901:1:0:evil:${dir}:NOQUOTA:pw\n`,
+  );
 }
 
 /** Rewrites one user's directory field in vpasswd. */
 function setUserDir(srv: Sandbox, user: string, dir: string): void {
   const path = join(srv.domainDir, 'vpasswd');
-  const lines = readFileSync(path, 'utf8').split('\n').map((line) => {
-    if (!line.startsWith(`${user}:`)) return line;
-    const fields = line.split(':');
-    fields[5] = dir;
-    return fields.join(':');
-  });
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith(`${user}:`)) return line;
+      const fields = line.split(':');
+      fields[5] = dir;
+      return fields.join(':');
+    });
   writeFileSync(path, lines.join('\n'));
 }
 
@@ -93,7 +118,8 @@ const editYaml = (srv: Sandbox, from: RegExp | string, to: string) => {
 };
 const quotaForBob = (srv: Sandbox) => editYaml(srv, /^ {6}bob:\n/m, '      bob:\n        quota: 1G\n');
 const deleteBob = (srv: Sandbox) => editYaml(srv, /^ {6}bob:.*\n( {8}.*\n)*/m, '');
-const keepCopyForBob = (srv: Sandbox) => editYaml(srv, '            - bob@example.net\n', '            - bob@example.net\n          keepCopy: true\n');
+const keepCopyForBob = (srv: Sandbox) =>
+  editYaml(srv, '            - bob@example.net\n', '            - bob@example.net\n          keepCopy: true\n');
 
 interface Case {
   name: string;
@@ -114,37 +140,109 @@ function unsafeEvil(dirShown: string, why: string): string {
 
 const CASES: Case[] = [
   // 1. vpasswd directories that are not the user's own place (an undeclared user: left alone, never archived).
-  { name: 'an undeclared user whose dir is outside the tree', attack: (s) => evilLine(s, join(s.decoy, 'dir')), plan: 0, apply: 0, line: unsafeEvil('"DECOY/dir"', 'is not inside ROOT/home/vpopmail/domains/example.com') },
+  {
+    name: 'an undeclared user whose dir is outside the tree',
+    attack: (s) => evilLine(s, join(s.decoy, 'dir')),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"DECOY/dir"', 'is not inside ROOT/home/vpopmail/domains/example.com'),
+  },
   {
     name: 'an undeclared user whose dir climbs out with ..',
     attack: (s) => evilLine(s, `${s.domainDir}/../../../../decoy/dir`),
     plan: 0,
     apply: 0,
-    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/../../../../decoy/dir"', 'contains a "." or ".." segment'),
+    line: unsafeEvil(
+      '"ROOT/home/vpopmail/domains/example.com/../../../../decoy/dir"',
+      'contains a "." or ".." segment',
+    ),
   },
-  { name: 'an undeclared user with a relative dir', attack: (s) => evilLine(s, 'decoy/dir'), plan: 0, apply: 0, line: unsafeEvil('"decoy/dir"', 'is not an absolute path') },
+  {
+    name: 'an undeclared user with a relative dir',
+    attack: (s) => evilLine(s, 'decoy/dir'),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"decoy/dir"', 'is not an absolute path'),
+  },
   {
     name: "an undeclared user whose dir is another domain's",
     attack: (s) => evilLine(s, join(s.vpopmailHome, 'domains', 'example.org')),
     plan: 0,
     apply: 0,
-    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.org"', 'is not inside ROOT/home/vpopmail/domains/example.com'),
+    line: unsafeEvil(
+      '"ROOT/home/vpopmail/domains/example.org"',
+      'is not inside ROOT/home/vpopmail/domains/example.com',
+    ),
   },
-  { name: 'an undeclared user whose dir is ~vpopmail/domains', attack: (s) => evilLine(s, join(s.vpopmailHome, 'domains')), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains"', 'is not inside ROOT/home/vpopmail/domains/example.com') },
-  { name: 'an undeclared user whose dir is ~vpopmail', attack: (s) => evilLine(s, s.vpopmailHome), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail"', 'is not inside ROOT/home/vpopmail/domains/example.com') },
-  { name: 'an undeclared user whose dir is the domain dir', attack: (s) => evilLine(s, s.domainDir), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com"', 'is not inside ROOT/home/vpopmail/domains/example.com') },
-  { name: "an undeclared user whose dir is another user's", attack: (s) => evilLine(s, join(s.domainDir, 'alice')), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/alice"', 'does not end in /evil') },
-  { name: 'an undeclared user whose dir is vpasswd itself', attack: (s) => evilLine(s, join(s.domainDir, 'vpasswd')), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/vpasswd"', 'does not end in /evil') },
+  {
+    name: 'an undeclared user whose dir is ~vpopmail/domains',
+    attack: (s) => evilLine(s, join(s.vpopmailHome, 'domains')),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail/domains"', 'is not inside ROOT/home/vpopmail/domains/example.com'),
+  },
+  {
+    name: 'an undeclared user whose dir is ~vpopmail',
+    attack: (s) => evilLine(s, s.vpopmailHome),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail"', 'is not inside ROOT/home/vpopmail/domains/example.com'),
+  },
+  {
+    name: 'an undeclared user whose dir is the domain dir',
+    attack: (s) => evilLine(s, s.domainDir),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil(
+      '"ROOT/home/vpopmail/domains/example.com"',
+      'is not inside ROOT/home/vpopmail/domains/example.com',
+    ),
+  },
+  {
+    name: "an undeclared user whose dir is another user's",
+    attack: (s) => evilLine(s, join(s.domainDir, 'alice')),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/alice"', 'does not end in /evil'),
+  },
+  {
+    name: 'an undeclared user whose dir is vpasswd itself',
+    attack: (s) => evilLine(s, join(s.domainDir, 'vpasswd')),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/vpasswd"', 'does not end in /evil'),
+  },
   {
     name: 'an undeclared user whose dir hides in a fake hash level',
     attack: (s) => evilLine(s, join(s.domainDir, 'alice', 'evil')),
     plan: 0,
     apply: 0,
-    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/alice/evil"', "is not one of vpopmail's hashed directories (single characters 0-9, A-Z, a-z)"),
+    line: unsafeEvil(
+      '"ROOT/home/vpopmail/domains/example.com/alice/evil"',
+      "is not one of vpopmail's hashed directories (single characters 0-9, A-Z, a-z)",
+    ),
   },
-  { name: 'an undeclared user whose dir is a program', attack: (s) => evilLine(s, '|/usr/bin/touch /tmp/pwned '), plan: 0, apply: 0, line: unsafeEvil('"|/usr/bin/touch /tmp/pwned "', 'is not an absolute path') },
-  { name: 'an undeclared user with a control character in its dir', attack: (s) => evilLine(s, `${s.domainDir}/ev\u0001il`), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/ev\\u0001il"', 'contains a control character') },
-  { name: 'an undeclared user with an empty dir', attack: (s) => evilLine(s, ''), plan: 0, apply: 0, line: unsafeEvil('""', 'is empty') },
+  {
+    name: 'an undeclared user whose dir is a program',
+    attack: (s) => evilLine(s, '|/usr/bin/touch /tmp/pwned '),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"|/usr/bin/touch /tmp/pwned "', 'is not an absolute path'),
+  },
+  {
+    name: 'an undeclared user with a control character in its dir',
+    attack: (s) => evilLine(s, `${s.domainDir}/ev\u0001il`),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/ev\\u0001il"', 'contains a control character'),
+  },
+  {
+    name: 'an undeclared user with an empty dir',
+    attack: (s) => evilLine(s, ''),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('""', 'is empty'),
+  },
   // 2. The same for a declared user that the YAML changes: the plan is refused.
   {
     name: 'a declared user whose dir is outside the tree, given a quota',
@@ -255,7 +353,13 @@ const CASES: Case[] = [
     apply: 0,
     line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com//evil"', 'contains "//"'),
   },
-  { name: 'an undeclared user whose dir ends with "/"', attack: (s) => evilLine(s, `${s.domainDir}/evil/`), plan: 0, apply: 0, line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/evil/"', 'ends with "/"') },
+  {
+    name: 'an undeclared user whose dir ends with "/"',
+    attack: (s) => evilLine(s, `${s.domainDir}/evil/`),
+    plan: 0,
+    apply: 0,
+    line: unsafeEvil('"ROOT/home/vpopmail/domains/example.com/evil/"', 'ends with "/"'),
+  },
   {
     name: "a user's own .qmail linked to a root-only file",
     attack: (s) => symlinkSync(join(s.decoy, 'shadow'), join(s.domainDir, 'alice', '.qmail')),
@@ -299,7 +403,13 @@ const CASES: Case[] = [
     name: 'users/assign with ".." in a domain directory',
     attack: (s) => {
       const assign = join(s.qmailHome, 'users', 'assign');
-      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains/../domains/example.com:`));
+      writeFileSync(
+        assign,
+        readFileSync(assign, 'utf8').replace(
+          `${s.vpopmailHome}/domains/example.com:`,
+          `${s.vpopmailHome}/domains/../domains/example.com:`,
+        ),
+      );
     },
     plan: 1,
     apply: 1,
@@ -309,7 +419,13 @@ const CASES: Case[] = [
     name: 'users/assign with a domain directory under a fake hash level',
     attack: (s) => {
       const assign = join(s.qmailHome, 'users', 'assign');
-      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains/example.org/example.com:`));
+      writeFileSync(
+        assign,
+        readFileSync(assign, 'utf8').replace(
+          `${s.vpopmailHome}/domains/example.com:`,
+          `${s.vpopmailHome}/domains/example.org/example.com:`,
+        ),
+      );
     },
     plan: 1,
     apply: 1,
@@ -331,7 +447,13 @@ const CASES: Case[] = [
     name: "a copy of a server whose users/assign names the original's directories",
     attack: (s) => {
       const assign = join(s.qmailHome, 'users', 'assign');
-      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com`, `${s.decoy}/home/vpopmail/domains/example.com`));
+      writeFileSync(
+        assign,
+        readFileSync(assign, 'utf8').replace(
+          `${s.vpopmailHome}/domains/example.com`,
+          `${s.decoy}/home/vpopmail/domains/example.com`,
+        ),
+      );
       cpSync(s.domainDir, join(s.decoy, 'home', 'vpopmail', 'domains', 'example.com'), { recursive: true });
     },
     plan: 1,
@@ -342,7 +464,10 @@ const CASES: Case[] = [
     name: 'users/assign giving a domain ~vpopmail/domains itself',
     attack: (s) => {
       const assign = join(s.qmailHome, 'users', 'assign');
-      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains:`));
+      writeFileSync(
+        assign,
+        readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains:`),
+      );
     },
     plan: 1,
     apply: 1,
@@ -352,7 +477,13 @@ const CASES: Case[] = [
     name: "users/assign giving a domain another domain's directory",
     attack: (s) => {
       const assign = join(s.qmailHome, 'users', 'assign');
-      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, `${s.vpopmailHome}/domains/example.org:`));
+      writeFileSync(
+        assign,
+        readFileSync(assign, 'utf8').replace(
+          `${s.vpopmailHome}/domains/example.com:`,
+          `${s.vpopmailHome}/domains/example.org:`,
+        ),
+      );
     },
     plan: 1,
     apply: 1,
@@ -362,7 +493,10 @@ const CASES: Case[] = [
     name: 'users/assign with a relative domain directory',
     attack: (s) => {
       const assign = join(s.qmailHome, 'users', 'assign');
-      writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, 'domains/example.com:'));
+      writeFileSync(
+        assign,
+        readFileSync(assign, 'utf8').replace(`${s.vpopmailHome}/domains/example.com:`, 'domains/example.com:'),
+      );
     },
     plan: 1,
     apply: 1,
@@ -378,10 +512,15 @@ describe.each(['files', 'vpopmail'] as const)('hostile live state, %s driver (bu
     c.attack(srv);
     const before = fingerprint(srv.decoy);
     const show = (text: string) => text.replaceAll(srv.decoy, 'DECOY').replaceAll(srv.root, 'ROOT');
-    const bobLine = readFileSync(srv.yaml, 'utf8').split('\n').findIndex((line) => /^ {6}bob:/.test(line)) + 1;
+    const bobLine =
+      readFileSync(srv.yaml, 'utf8')
+        .split('\n')
+        .findIndex((line) => /^ {6}bob:/.test(line)) + 1;
 
     const plan = mailstate(['plan', '-f', srv.yaml, ...homes(srv)], { cwd: srv.root });
-    const apply = mailstate(['apply', '--yes', '--force', '--driver', driver, '-f', srv.yaml, ...homes(srv)], { cwd: srv.root });
+    const apply = mailstate(['apply', '--yes', '--force', '--driver', driver, '-f', srv.yaml, ...homes(srv)], {
+      cwd: srv.root,
+    });
     const snapshot = mailstate(['snapshot', ...homes(srv)], { cwd: srv.root });
     const outputs = [plan, apply, snapshot].map((run) => `${run.stdout}${run.stderr}`);
 
@@ -391,7 +530,10 @@ describe.each(['files', 'vpopmail'] as const)('hostile live state, %s driver (bu
       expect(output).not.toContain(MARKER.toLowerCase());
       expect(output).not.toContain(HASH_IN_DECOY);
     }
-    expect({ plan: plan.code, apply: apply.code }, show(`${plan.stdout}${plan.stderr}\n---\n${apply.stdout}${apply.stderr}`)).toEqual({ plan: c.plan, apply: c.apply });
+    expect(
+      { plan: plan.code, apply: apply.code },
+      show(`${plan.stdout}${plan.stderr}\n---\n${apply.stdout}${apply.stderr}`),
+    ).toEqual({ plan: c.plan, apply: c.apply });
     const wanted = c.line.replace('BOBLINE', String(bobLine));
     if (wanted.startsWith('APPLY: ')) {
       expect(show(apply.stderr), show(apply.stderr)).toContain(wanted.slice('APPLY: '.length));
@@ -413,7 +555,10 @@ describe('a domain made with vadddomain -d (golden 14: -d BASE gives BASE/domain
     writeFileSync(assign, readFileSync(assign, 'utf8').replace(`${srv.domainDir}:`, `${base}/domains/example.com:`));
     // The vpasswd lines still name the old place: give them the new one, as vadduser would have.
     const vpasswd = join(base, 'domains', 'example.com', 'vpasswd');
-    writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replaceAll(`${srv.domainDir}/`, `${base}/domains/example.com/`));
+    writeFileSync(
+      vpasswd,
+      readFileSync(vpasswd, 'utf8').replaceAll(`${srv.domainDir}/`, `${base}/domains/example.com/`),
+    );
     quotaForBob(srv);
     const show = (text: string) => text.replaceAll(srv.root, 'ROOT');
 
@@ -427,7 +572,9 @@ describe('a domain made with vadddomain -d (golden 14: -d BASE gives BASE/domain
     expect(planned.code, planned.stderr).toBe(0);
     expect(planned.stdout).toContain('  ~ user bob');
     expect(mailstate(['apply', '--yes', '--force', '-f', srv.yaml, ...withBase], { cwd: srv.root }).code).toBe(0);
-    expect(readFileSync(join(base, 'domains', 'example.com', 'bob', 'Maildir', 'maildirsize'), 'utf8')).toMatch(/^1073741824S\n/);
+    expect(readFileSync(join(base, 'domains', 'example.com', 'bob', 'Maildir', 'maildirsize'), 'utf8')).toMatch(
+      /^1073741824S\n/,
+    );
     expect(mailstate(['plan', '--detailed-exitcode', '-f', srv.yaml, ...withBase], { cwd: srv.root }).code).toBe(0);
   });
 });

@@ -40,7 +40,9 @@ function domainOf(state: LiveState, name = 'example.com'): LiveDomain {
 
 /** Unmanaged objects as `kind name: reason` with the sandbox root taken out. */
 function unmanagedOf(box: TestSandbox, domain: LiveDomain): string[] {
-  return domain.unmanaged.map((u) => `${u.kind} ${u.name} ${u.file.replace(box.root, '')}: ${u.reason.replaceAll(box.root, '')}`);
+  return domain.unmanaged.map(
+    (u) => `${u.kind} ${u.name} ${u.file.replace(box.root, '')}: ${u.reason.replaceAll(box.root, '')}`,
+  );
 }
 
 describe('readLive on golden 08 (valias and hand-written .qmail files)', () => {
@@ -51,14 +53,45 @@ describe('readLive on golden 08 (valias and hand-written .qmail files)', () => {
     expect([...state.domains.keys()]).toEqual(['example.com']);
     const domain = domainOf(state);
     const dir = box.path(EXAMPLE_COM);
-    expect(domain).toMatchObject({ name: 'example.com', dir, uid: 89, gid: 89, aliasDomains: [], clearPasswords: true, vpasswdExists: true, cdb: { state: 'fresh' } });
+    expect(domain).toMatchObject({
+      name: 'example.com',
+      dir,
+      uid: 89,
+      gid: 89,
+      aliasDomains: [],
+      clearPasswords: true,
+      vpasswdExists: true,
+      cdb: { state: 'fresh' },
+    });
     expect([...domain.users.keys()]).toEqual(['alice', 'bob', 'john.doe', 'postmaster']);
-    expect(domain.users.get('alice')!.forward).toEqual({ to: ['target@example.net'], keepCopy: false, style: 'domain', file: `${dir}/.qmail-alice` });
-    expect(domain.users.get('bob')!.forward).toEqual({ to: ['bob@example.net'], keepCopy: false, style: 'domain', file: `${dir}/.qmail-bob` });
+    expect(domain.users.get('alice')!.forward).toEqual({
+      to: ['target@example.net'],
+      keepCopy: false,
+      style: 'domain',
+      file: `${dir}/.qmail-alice`,
+    });
+    expect(domain.users.get('bob')!.forward).toEqual({
+      to: ['bob@example.net'],
+      keepCopy: false,
+      style: 'domain',
+      file: `${dir}/.qmail-bob`,
+    });
     // `.qmail-john:doe` is the file of user john.doe (qmail maps "." to ":").
-    expect(domain.users.get('john.doe')!.forward).toEqual({ to: ['jd@example.net'], keepCopy: false, style: 'domain', file: `${dir}/.qmail-john:doe` });
+    expect(domain.users.get('john.doe')!.forward).toEqual({
+      to: ['jd@example.net'],
+      keepCopy: false,
+      style: 'domain',
+      file: `${dir}/.qmail-john:doe`,
+    });
     expect(domain.users.get('postmaster')!.forward).toBeUndefined();
-    expect(domain.users.get('postmaster')).toMatchObject({ comment: 'Postmaster', quota: 'NOQUOTA', flags: 0, clear: 'pmpass1', dir: `${dir}/postmaster`, line: 4 });
+    expect(domain.users.get('postmaster')).toMatchObject({
+      comment: 'Postmaster',
+      quota: 'NOQUOTA',
+      flags: 0,
+      clear: 'pmpass1',
+      dir: `${dir}/postmaster`,
+      line: 4,
+    });
 
     expect([...domain.aliases.values()]).toEqual([
       { name: 'dot.upper', to: ['x@example.net'], file: `${dir}/.qmail-dot:upper` },
@@ -73,7 +106,12 @@ describe('readLive on golden 08 (valias and hand-written .qmail files)', () => {
       `catch-all default ${EXAMPLE_COM}/.qmail-default: catch-all for addresses without a mailbox: "| /home/vpopmail/bin/vdelivermail '' delete"`,
       `dot-qmail emptyline ${EXAMPLE_COM}/.qmail-emptyline: the first line is empty: qmail-local defers every message ("first line of .qmail file is blank")`,
     ]);
-    expect(state.relay).toEqual({ file: `${box.vpopmailHome}/etc/tcp.smtp`, exists: false, lines: [], cdbStale: false });
+    expect(state.relay).toEqual({
+      file: `${box.vpopmailHome}/etc/tcp.smtp`,
+      exists: false,
+      lines: [],
+      cdbStale: false,
+    });
     expect(state.unmanaged).toEqual([]);
   });
 
@@ -87,11 +125,19 @@ describe('readLive on golden 08 (valias and hand-written .qmail files)', () => {
     box.put(`${EXAMPLE_COM}/.qmail-alice`, goldenFile(S08, `${EXAMPLE_COM}/.qmail-copy`));
     box.put(`${EXAMPLE_COM}/.qmail-info-default`, listing.get('.qmail-prog')!);
     const domain = domainOf((await read(box)).state);
-    expect(domain.aliases.get('sales.team')).toEqual({ name: 'sales.team', to: ['x@example.net'], file: box.path(`${EXAMPLE_COM}/.qmail-sales:team`) });
+    expect(domain.aliases.get('sales.team')).toEqual({
+      name: 'sales.team',
+      to: ['x@example.net'],
+      file: box.path(`${EXAMPLE_COM}/.qmail-sales:team`),
+    });
     expect(domain.users.get('alice')!.forward).toBeUndefined();
     const lines = unmanagedOf(box, domain);
-    expect(lines).toContain(`dot-qmail alice ${EXAMPLE_COM}/.qmail-alice: .qmail-alice decides delivery for user alice: the file only delivers to the user's own Maildir`);
-    expect(lines).toContain(`program-delivery prog ${EXAMPLE_COM}/.qmail-prog: line 1 runs a program: "|/usr/bin/true"`);
+    expect(lines).toContain(
+      `dot-qmail alice ${EXAMPLE_COM}/.qmail-alice: .qmail-alice decides delivery for user alice: the file only delivers to the user's own Maildir`,
+    );
+    expect(lines).toContain(
+      `program-delivery prog ${EXAMPLE_COM}/.qmail-prog: line 1 runs a program: "|/usr/bin/true"`,
+    );
     expect(lines).toContain(
       `program-delivery info-default ${EXAMPLE_COM}/.qmail-info-default: "info-default" would be a qmail wildcard (.qmail-info-default); catch-alls are not managed`,
     );
@@ -110,7 +156,8 @@ describe('readLive on golden 08 (valias and hand-written .qmail files)', () => {
         kind: 'user-dot-qmail',
         name: 'alice',
         file: box.path(`${EXAMPLE_COM}/alice/.qmail`),
-        reason: '.qmail-alice in the domain directory takes precedence: qmail-local reads it first, so vdelivermail never reads this file',
+        reason:
+          '.qmail-alice in the domain directory takes precedence: qmail-local reads it first, so vdelivermail never reads this file',
       },
     ]);
   });
@@ -123,8 +170,18 @@ describe('readLive on golden 15 (per-user .qmail files)', () => {
     expect(diagnostics).toEqual([]);
     const domain = domainOf(state);
     const dir = box.path(EXAMPLE_COM);
-    expect(domain.users.get('carol')!.forward).toEqual({ to: ['carol@example.net'], keepCopy: true, style: 'user', file: `${dir}/carol/.qmail` });
-    expect(domain.users.get('erin')!.forward).toEqual({ to: ['erin@example.net'], keepCopy: false, style: 'user', file: `${dir}/erin/.qmail` });
+    expect(domain.users.get('carol')!.forward).toEqual({
+      to: ['carol@example.net'],
+      keepCopy: true,
+      style: 'user',
+      file: `${dir}/carol/.qmail`,
+    });
+    expect(domain.users.get('erin')!.forward).toEqual({
+      to: ['erin@example.net'],
+      keepCopy: false,
+      style: 'user',
+      file: `${dir}/erin/.qmail`,
+    });
     expect([...domain.users.values()].filter((u) => u.forward).map((u) => u.name)).toEqual(['carol', 'erin']);
     expect(domain.users.get('bob')!.flags).toBe(16);
     expect(domain.users.get('alice')).toMatchObject({ quota: '300S', quotaRaw: '300S' });
@@ -153,11 +210,19 @@ describe('readLive on golden 15 (per-user .qmail files)', () => {
 
   it("reads bob's per-user forward with his absolute Maildir path, and a program line as unmanaged (golden 06)", async () => {
     const box = await sandbox(S06);
-    box.put(`${EXAMPLE_COM}/alice/.qmail`, `${goldenText(S06, `before${EXAMPLE_COM}/bob/.qmail`).split('\n')[0]}\n${dotQmailListing(S08, 23).get('.qmail-prog')}`);
+    box.put(
+      `${EXAMPLE_COM}/alice/.qmail`,
+      `${goldenText(S06, `before${EXAMPLE_COM}/bob/.qmail`).split('\n')[0]}\n${dotQmailListing(S08, 23).get('.qmail-prog')}`,
+    );
     rmSync(box.path(`${EXAMPLE_COM}/.qmail-bob`));
     box.put(`${EXAMPLE_COM}/bob/.qmail`, goldenBytes(S06, `before${EXAMPLE_COM}/bob/.qmail`));
     const domain = domainOf((await read(box)).state);
-    expect(domain.users.get('bob')!.forward).toEqual({ to: ['bob@example.net'], keepCopy: true, style: 'user', file: box.path(`${EXAMPLE_COM}/bob/.qmail`) });
+    expect(domain.users.get('bob')!.forward).toEqual({
+      to: ['bob@example.net'],
+      keepCopy: true,
+      style: 'user',
+      file: box.path(`${EXAMPLE_COM}/bob/.qmail`),
+    });
     expect(domain.aliases.get('bobalias')).toMatchObject({ to: ['bob@example.com'] });
     expect(domain.unmanaged.filter((u) => u.kind === 'user-dot-qmail').map((u) => [u.name, u.reason])).toEqual([
       ['alice', 'line 2 runs a program: "|/usr/bin/true"'],
@@ -206,7 +271,9 @@ describe('readLive: users, quotas and names', () => {
       ['do..ts', 'name contains ".."'],
       ['dot.', 'name ends with "."'],
     ]);
-    expect(refused.every((u) => u.file === box.path(`${EXAMPLE_COM}/vpasswd`) && u.domain === 'example.com')).toBe(true);
+    expect(refused.every((u) => u.file === box.path(`${EXAMPLE_COM}/vpasswd`) && u.domain === 'example.com')).toBe(
+      true,
+    );
     for (const u of refused) expect(domain.users.has(u.name)).toBe(false);
     expect([...domain.users.keys()]).toContain('al{ice}');
     expect(domain.users.size).toBe(22);
@@ -238,7 +305,12 @@ describe('readLive: vpasswd.cdb freshness and hand edits (golden 13)', () => {
   it('is stale against the cdb of before the hand edits, naming the first user that differs', async () => {
     const box = await sandbox(S13);
     const before = parseCdbDump(goldenBytes(S13, `before/cdb${cdb}.dump`));
-    box.putRaw(cdb, buildCdb(before.map(([k, v]) => [k, v.toString('latin1').replaceAll('/home/vpopmail', `${box.root}/home/vpopmail`)])));
+    box.putRaw(
+      cdb,
+      buildCdb(
+        before.map(([k, v]) => [k, v.toString('latin1').replaceAll('/home/vpopmail', `${box.root}/home/vpopmail`)]),
+      ),
+    );
     const domain = domainOf((await read(box)).state);
     // alice is only in the cdb; betty, carol and dave only in vpasswd; bob's gecos and flags changed.
     expect(domain.cdb).toEqual({ state: 'stale', detail: '5 records differ (first: betty)' });
@@ -274,7 +346,15 @@ describe('readLive: vpasswd.cdb freshness and hand edits (golden 13)', () => {
     const edited = `${text}${bobLine.replace(':Bob Edited:', ':Second:')}\n`;
     box.put(vpasswd, edited);
     const rewritten = edited.replaceAll('/home/vpopmail', `${box.root}/home/vpopmail`);
-    writeFileSync(box.path(cdb), buildCdb(rewritten.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)])));
+    writeFileSync(
+      box.path(cdb),
+      buildCdb(
+        rewritten
+          .trimEnd()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
+      ),
+    );
     const { state, diagnostics } = await read(box);
     expect(domainOf(state).cdb).toEqual({ state: 'fresh' });
     expect(domainOf(state).users.get('bob')!.comment).toBe('Bob Edited');
@@ -286,7 +366,10 @@ describe('readLive: vpasswd.cdb freshness and hand edits (golden 13)', () => {
     rmSync(box.path(cdb));
     expect(domainOf((await read(box)).state).cdb).toEqual({ state: 'missing' });
     writeFileSync(box.path(cdb), '');
-    expect(domainOf((await read(box)).state).cdb).toEqual({ state: 'corrupt', detail: 'file is 0 bytes, shorter than the 2048-byte header' });
+    expect(domainOf((await read(box)).state).cdb).toEqual({
+      state: 'corrupt',
+      detail: 'file is 0 bytes, shorter than the 2048-byte header',
+    });
   });
 
   it('reports a missing vpasswd as vpasswdExists false with no users', async () => {
@@ -306,11 +389,20 @@ describe('readLive: vpasswd.cdb freshness and hand edits (golden 13)', () => {
     mkdirSync(box.path(`${EXAMPLE_COM}/.qmail-sales`));
     const { state, diagnostics } = await read(box);
     expect(diagnostics).toEqual([
-      { severity: 'error', code: 'read-error', message: expect.stringMatching(/^cannot read vpasswd of example\.com: EISDIR/), file: box.path(vpasswd) },
+      {
+        severity: 'error',
+        code: 'read-error',
+        message: expect.stringMatching(/^cannot read vpasswd of example\.com: EISDIR/),
+        file: box.path(vpasswd),
+      },
     ]);
     const domain = domainOf(state);
     expect(domain.users.size).toBe(0);
-    expect(domain.unmanaged.map((u) => [u.kind, u.name, u.reason])).toContainEqual(['dot-qmail', 'sales', '.qmail-sales is not a regular file']);
+    expect(domain.unmanaged.map((u) => [u.kind, u.name, u.reason])).toContainEqual([
+      'dot-qmail',
+      'sales',
+      '.qmail-sales is not a regular file',
+    ]);
   });
 });
 
@@ -319,10 +411,19 @@ describe('readLive: users/assign and alias domains (golden 09)', () => {
   async function aliasSandbox(): Promise<TestSandbox> {
     const box = await sandbox(S09);
     const stdout = sessionStep(S09, 22).stdout;
-    box.put('/var/qmail/users/assign', stdout.slice(stdout.indexOf('\n') + 1, stdout.indexOf('--- control/rcpthosts:')));
-    for (const file of ['vpasswd', '.qmail-default']) box.put(`${EXAMPLE_COM}/${file}`, goldenBytes(S09, `before${EXAMPLE_COM}/${file}`));
+    box.put(
+      '/var/qmail/users/assign',
+      stdout.slice(stdout.indexOf('\n') + 1, stdout.indexOf('--- control/rcpthosts:')),
+    );
+    for (const file of ['vpasswd', '.qmail-default'])
+      box.put(`${EXAMPLE_COM}/${file}`, goldenBytes(S09, `before${EXAMPLE_COM}/${file}`));
     const dump = parseCdbDump(goldenBytes(S09, `before/cdb${EXAMPLE_COM}/vpasswd.cdb.dump`));
-    box.putRaw(`${EXAMPLE_COM}/vpasswd.cdb`, buildCdb(dump.map(([k, v]) => [k, v.toString('latin1').replaceAll('/home/vpopmail', `${box.root}/home/vpopmail`)])));
+    box.putRaw(
+      `${EXAMPLE_COM}/vpasswd.cdb`,
+      buildCdb(
+        dump.map(([k, v]) => [k, v.toString('latin1').replaceAll('/home/vpopmail', `${box.root}/home/vpopmail`)]),
+      ),
+    );
     return box;
   }
 
@@ -334,7 +435,11 @@ describe('readLive: users/assign and alias domains (golden 09)', () => {
     expect(domain.aliasDomains).toEqual(['alias-of-alias.test', 'example.net', 'example.org']);
     expect([...domain.users.keys()]).toEqual(['alice', 'postmaster']);
     expect(domain.cdb).toEqual({ state: 'fresh' });
-    expect(domainOf(state, 'other.test')).toMatchObject({ vpasswdExists: false, users: new Map(), cdb: { state: 'missing' } });
+    expect(domainOf(state, 'other.test')).toMatchObject({
+      vpasswdExists: false,
+      users: new Map(),
+      cdb: { state: 'missing' },
+    });
     expect(diagnostics).toEqual([
       {
         severity: 'warning',

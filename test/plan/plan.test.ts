@@ -3,7 +3,17 @@ import type { Change } from '../../src/model/change.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState, LiveState } from '../../src/model/state.js';
 import { diffState } from '../../src/plan/plan.js';
-import { HASH_SECRET1, HASH_SECRET6, HOME, desiredDomain, desiredState, desiredUser, liveDomain, liveState, liveUser } from '../builders.js';
+import {
+  HASH_SECRET1,
+  HASH_SECRET6,
+  HOME,
+  desiredDomain,
+  desiredState,
+  desiredUser,
+  liveDomain,
+  liveState,
+  liveUser,
+} from '../builders.js';
 
 const D = 'example.com';
 const dotQmail = (name: string) => `${HOME}/domains/${D}/.qmail-${name}`;
@@ -26,7 +36,10 @@ const livePm = () => liveUser(D, 'postmaster');
 
 describe('diffState', () => {
   it('plans nothing when desired and live agree', () => {
-    const result = plan(desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]), liveState([liveDomain(D, [livePm(), liveUser(D, 'alice')])]));
+    const result = plan(
+      desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]),
+      liveState([liveDomain(D, [livePm(), liveUser(D, 'alice')])]),
+    );
     expect(result.changes).toEqual([]);
     expect(result.summary).toEqual({ add: 0, change: 0, delete: 0, cdbRebuilds: 0 });
   });
@@ -35,13 +48,24 @@ describe('diffState', () => {
     const desired = desiredState([
       desiredDomain(D, [
         pm(),
-        desiredUser('alice', { quota: '1073741824S', flags: FLAG_BITS.no_imap | FLAG_BITS.no_webmail, comment: 'Alice Smith' }),
+        desiredUser('alice', {
+          quota: '1073741824S',
+          flags: FLAG_BITS.no_imap | FLAG_BITS.no_webmail,
+          comment: 'Alice Smith',
+        }),
         desiredUser('carol'),
       ]),
     ]);
-    const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'alice', { flags: FLAG_BITS.no_pop }), liveUser(D, 'bob')])]);
+    const live = liveState([
+      liveDomain(D, [livePm(), liveUser(D, 'alice', { flags: FLAG_BITS.no_pop }), liveUser(D, 'bob')]),
+    ]);
     const result = plan(desired, live);
-    expect(kinds(result.changes)).toEqual(['delete-user bob', 'add-user carol', 'modify-user alice', 'rebuild-vpasswd-cdb']);
+    expect(kinds(result.changes)).toEqual([
+      'delete-user bob',
+      'add-user carol',
+      'modify-user alice',
+      'rebuild-vpasswd-cdb',
+    ]);
     const modify = result.changes[2];
     expect(modify).toMatchObject({
       kind: 'modify-user',
@@ -51,7 +75,13 @@ describe('diffState', () => {
         { field: 'flags', before: FLAG_BITS.no_pop, after: FLAG_BITS.no_imap | FLAG_BITS.no_webmail },
       ],
     });
-    expect(result.changes[0]).toEqual({ kind: 'delete-user', domain: D, name: 'bob', dir: `${HOME}/domains/${D}/bob`, archiveParent: `${HOME}/archive/${D}` });
+    expect(result.changes[0]).toEqual({
+      kind: 'delete-user',
+      domain: D,
+      name: 'bob',
+      dir: `${HOME}/domains/${D}/bob`,
+      archiveParent: `${HOME}/archive/${D}`,
+    });
     expect(result.summary).toEqual({ add: 1, change: 1, delete: 1, cdbRebuilds: 1 });
   });
 
@@ -78,14 +108,24 @@ describe('diffState', () => {
     ]);
     const result = plan(desired, live);
     expect(kinds(result.changes)).toEqual(['modify-user hashed', 'modify-user other', 'rebuild-vpasswd-cdb']);
-    expect(result.changes[0]).toMatchObject({ fields: [{ field: 'password' }], password: { kind: 'hash', hash: HASH_SECRET1 } });
+    expect(result.changes[0]).toMatchObject({
+      fields: [{ field: 'password' }],
+      password: { kind: 'hash', hash: HASH_SECRET1 },
+    });
   });
 
   it('treats a stale clear-text field as a password change on servers that keep one', () => {
-    const desired = desiredState([desiredDomain(D, [pm(), desiredUser('alice', { password: { kind: 'clear', clear: 'secret6', source: 'file:pw' } })])]);
+    const desired = desiredState([
+      desiredDomain(D, [
+        pm(),
+        desiredUser('alice', { password: { kind: 'clear', clear: 'secret6', source: 'file:pw' } }),
+      ]),
+    ]);
     const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'alice', { hash: HASH_SECRET6, clear: 'old' })])]);
     expect(kinds(plan(desired, live).changes)).toEqual(['modify-user alice', 'rebuild-vpasswd-cdb']);
-    const sevenFields = liveState([liveDomain(D, [livePm(), liveUser(D, 'alice', { clear: undefined })], { clearPasswords: false })]);
+    const sevenFields = liveState([
+      liveDomain(D, [livePm(), liveUser(D, 'alice', { clear: undefined })], { clearPasswords: false }),
+    ]);
     expect(plan(desired, sevenFields).changes).toEqual([]);
   });
 
@@ -99,7 +139,9 @@ describe('diffState', () => {
   });
 
   it('never deletes postmaster, and honours prune: false', () => {
-    const desired = desiredState([desiredDomain(D, [desiredUser('alice')])], { policy: { prune: false, maxChangePercent: 30 } });
+    const desired = desiredState([desiredDomain(D, [desiredUser('alice')])], {
+      policy: { prune: false, maxChangePercent: 30 },
+    });
     const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'alice'), liveUser(D, 'bob')])]);
     const result = plan(desired, live);
     expect(result.changes).toEqual([]);
@@ -113,9 +155,18 @@ describe('diffState', () => {
 
   it('rebuilds a stale or missing cdb even when no user changes', () => {
     const desired = desiredState([desiredDomain(D, [pm()])]);
-    const stale = plan(desired, liveState([liveDomain(D, [livePm()], { cdb: { state: 'stale', detail: '1 record differs (first: postmaster)' } })]));
+    const stale = plan(
+      desired,
+      liveState([
+        liveDomain(D, [livePm()], { cdb: { state: 'stale', detail: '1 record differs (first: postmaster)' } }),
+      ]),
+    );
     expect(stale.changes).toEqual([
-      { kind: 'rebuild-vpasswd-cdb', domain: D, reason: 'vpasswd.cdb is stale (1 record differs (first: postmaster)): logins and delivery read only the cdb' },
+      {
+        kind: 'rebuild-vpasswd-cdb',
+        domain: D,
+        reason: 'vpasswd.cdb is stale (1 record differs (first: postmaster)): logins and delivery read only the cdb',
+      },
     ]);
     const missing = plan(desired, liveState([liveDomain(D, [livePm()], { cdb: { state: 'missing' } })]));
     expect(kinds(missing.changes)).toEqual(['rebuild-vpasswd-cdb']);
@@ -125,7 +176,12 @@ describe('diffState', () => {
     const desired = desiredState([
       desiredDomain(
         D,
-        [pm(), desiredUser('alice', { forward: { to: ['a@example.net'], keepCopy: true } }), desiredUser('bob', { forward: { to: ['b@example.net'], keepCopy: false } }), desiredUser('carol')],
+        [
+          pm(),
+          desiredUser('alice', { forward: { to: ['a@example.net'], keepCopy: true } }),
+          desiredUser('bob', { forward: { to: ['b@example.net'], keepCopy: false } }),
+          desiredUser('carol'),
+        ],
         {
           aliases: new Map([
             ['sales', { name: 'sales', to: ['alice@example.com'], source: { file: 'm.yaml' } }],
@@ -140,8 +196,17 @@ describe('diffState', () => {
         [
           livePm(),
           liveUser(D, 'alice'),
-          liveUser(D, 'bob', { forward: { to: ['b@example.net'], keepCopy: true, style: 'domain', file: dotQmail('bob') } }),
-          liveUser(D, 'carol', { forward: { to: ['c@example.net'], keepCopy: false, style: 'user', file: `${HOME}/domains/${D}/carol/.qmail` } }),
+          liveUser(D, 'bob', {
+            forward: { to: ['b@example.net'], keepCopy: true, style: 'domain', file: dotQmail('bob') },
+          }),
+          liveUser(D, 'carol', {
+            forward: {
+              to: ['c@example.net'],
+              keepCopy: false,
+              style: 'user',
+              file: `${HOME}/domains/${D}/carol/.qmail`,
+            },
+          }),
         ],
         {
           aliases: new Map([
@@ -152,30 +217,72 @@ describe('diffState', () => {
       ),
     ]);
     const result = plan(desired, live);
-    expect(kinds(result.changes)).toEqual(['delete-forward carol', 'delete-alias old', 'add-forward alice', 'modify-forward bob', 'add-alias sales']);
+    expect(kinds(result.changes)).toEqual([
+      'delete-forward carol',
+      'delete-alias old',
+      'add-forward alice',
+      'modify-forward bob',
+      'add-alias sales',
+    ]);
     expect(result.changes[0]).toMatchObject({ file: `${HOME}/domains/${D}/carol/.qmail` });
-    expect(result.changes[3]).toMatchObject({ before: { keepCopy: true }, after: { keepCopy: false }, file: dotQmail('bob') });
+    expect(result.changes[3]).toMatchObject({
+      before: { keepCopy: true },
+      after: { keepCopy: false },
+      file: dotQmail('bob'),
+    });
   });
 
   it('removes the forward file of a deleted user, and an alias a new user would be shadowed by', () => {
-    const desired = desiredState([desiredDomain(D, [pm(), desiredUser('sales')])], { policy: { prune: false, maxChangePercent: 30 } });
-    const live = liveState([liveDomain(D, [livePm()], { aliases: new Map([['sales', { name: 'sales', to: ['a@example.org'], file: dotQmail('sales') }]]) })]);
+    const desired = desiredState([desiredDomain(D, [pm(), desiredUser('sales')])], {
+      policy: { prune: false, maxChangePercent: 30 },
+    });
+    const live = liveState([
+      liveDomain(D, [livePm()], {
+        aliases: new Map([['sales', { name: 'sales', to: ['a@example.org'], file: dotQmail('sales') }]]),
+      }),
+    ]);
     expect(kinds(plan(desired, live).changes)).toEqual(['delete-alias sales', 'add-user sales', 'rebuild-vpasswd-cdb']);
 
-    const gone = liveState([liveDomain(D, [livePm(), liveUser(D, 'bob', { forward: { to: ['b@x.org'], keepCopy: false, style: 'domain', file: dotQmail('bob') } })])]);
-    expect(kinds(plan(desiredState([desiredDomain(D, [pm()])]), gone).changes)).toEqual(['delete-forward bob', 'delete-user bob', 'rebuild-vpasswd-cdb']);
+    const gone = liveState([
+      liveDomain(D, [
+        livePm(),
+        liveUser(D, 'bob', { forward: { to: ['b@x.org'], keepCopy: false, style: 'domain', file: dotQmail('bob') } }),
+      ]),
+    ]);
+    expect(kinds(plan(desiredState([desiredDomain(D, [pm()])]), gone).changes)).toEqual([
+      'delete-forward bob',
+      'delete-user bob',
+      'rebuild-vpasswd-cdb',
+    ]);
   });
 
   it('refuses to plan over an unmanaged .qmail file, a missing password or a missing postmaster', () => {
     const desired = desiredState([
-      desiredDomain(D, [pm(), desiredUser('dave', { password: { kind: 'unmanaged' }, source: { file: 'mailstate.yaml', line: 9, col: 5 } })], {
-        aliases: new Map([['list', { name: 'list', to: ['a@example.org'], source: { file: 'mailstate.yaml', line: 12, col: 7 } }]]),
-      }),
+      desiredDomain(
+        D,
+        [
+          pm(),
+          desiredUser('dave', { password: { kind: 'unmanaged' }, source: { file: 'mailstate.yaml', line: 9, col: 5 } }),
+        ],
+        {
+          aliases: new Map([
+            ['list', { name: 'list', to: ['a@example.org'], source: { file: 'mailstate.yaml', line: 12, col: 7 } }],
+          ]),
+        },
+      ),
       desiredDomain('new.example', [desiredUser('alice')], { source: { file: 'mailstate.yaml', line: 20, col: 3 } }),
     ]);
     const live = liveState([
       liveDomain(D, [livePm()], {
-        unmanaged: [{ domain: D, kind: 'program-delivery', name: 'list', file: dotQmail('list'), reason: 'program delivery: |ezmlm-reject' }],
+        unmanaged: [
+          {
+            domain: D,
+            kind: 'program-delivery',
+            name: 'list',
+            file: dotQmail('list'),
+            reason: 'program delivery: |ezmlm-reject',
+          },
+        ],
       }),
     ]);
     const result = diffState(desired, live);
@@ -190,8 +297,15 @@ describe('diffState', () => {
   it('refuses to add, change or delete a user named on an unreadable vpasswd line, or to rebuild the cdb over one', () => {
     const vpasswd = `${HOME}/domains/${D}/vpasswd`;
     // bob's line has 5 fields: the reader cannot see bob, but vpopmail still has the line.
-    const broken = (extra = {}) => liveDomain(D, [livePm(), liveUser(D, 'alice')], { malformedVpasswdLines: [{ name: 'bob', line: 2 }], ...extra });
-    const declared = desiredState([desiredDomain(D, [pm(), desiredUser('alice'), desiredUser('bob', { source: { file: 'mailstate.yaml', line: 7, col: 7 } })])]);
+    const broken = (extra = {}) =>
+      liveDomain(D, [livePm(), liveUser(D, 'alice')], { malformedVpasswdLines: [{ name: 'bob', line: 2 }], ...extra });
+    const declared = desiredState([
+      desiredDomain(D, [
+        pm(),
+        desiredUser('alice'),
+        desiredUser('bob', { source: { file: 'mailstate.yaml', line: 7, col: 7 } }),
+      ]),
+    ]);
     // Before the fix: "add-user bob", and the files driver appended a second bob line.
     const add = diffState(declared, liveState([broken()]));
     expect(add.ok).toBe(false);
@@ -200,7 +314,10 @@ describe('diffState', () => {
     ]);
 
     // bob not declared, but any user change rebuilds vpasswd.cdb, whose "bob" record would become the broken line.
-    const other = diffState(desiredState([desiredDomain(D, [pm(), desiredUser('alice', { comment: 'Alice' })])]), liveState([broken()]));
+    const other = diffState(
+      desiredState([desiredDomain(D, [pm(), desiredUser('alice', { comment: 'Alice' })])]),
+      liveState([broken()]),
+    );
     expect(other.ok).toBe(false);
     expect(other.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([['vpasswd-malformed-line', vpasswd, 2]]);
     expect(other.diagnostics[0]!.message).toBe(
@@ -208,23 +325,42 @@ describe('diffState', () => {
     );
 
     // A valid bob line too: deleting bob would also drop the broken line.
-    const withBob = liveState([broken({ users: new Map([livePm(), liveUser(D, 'alice'), liveUser(D, 'bob')].map((u) => [u.name, u])) })]);
+    const withBob = liveState([
+      broken({ users: new Map([livePm(), liveUser(D, 'alice'), liveUser(D, 'bob')].map((u) => [u.name, u])) }),
+    ]);
     const deletion = diffState(desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]), withBob);
-    expect(deletion.diagnostics.map((d) => [d.code, d.line, d.message.split(',')[0]])).toEqual([['vpasswd-malformed-user', 2, 'user "bob@example.com" would be deleted']]);
+    expect(deletion.diagnostics.map((d) => [d.code, d.line, d.message.split(',')[0]])).toEqual([
+      ['vpasswd-malformed-user', 2, 'user "bob@example.com" would be deleted'],
+    ]);
 
     // Nothing to change in the domain and a fresh cdb: the broken line is only the reader's warning.
-    expect(plan(desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]), liveState([broken()])).changes).toEqual([]);
+    expect(plan(desiredState([desiredDomain(D, [pm(), desiredUser('alice')])]), liveState([broken()])).changes).toEqual(
+      [],
+    );
     // A broken copy after a readable line of the same (undeclared, unpruned) name: the rebuild keeps the readable record first.
-    const later = broken({ malformedVpasswdLines: [{ name: 'carol', line: 9 }], users: new Map([livePm(), liveUser(D, 'alice'), liveUser(D, 'carol', { line: 3 })].map((u) => [u.name, u])) });
-    const keep = desiredState([desiredDomain(D, [pm(), desiredUser('alice', { comment: 'Alice' })])], { policy: { prune: false, maxChangePercent: 100 } });
+    const later = broken({
+      malformedVpasswdLines: [{ name: 'carol', line: 9 }],
+      users: new Map([livePm(), liveUser(D, 'alice'), liveUser(D, 'carol', { line: 3 })].map((u) => [u.name, u])),
+    });
+    const keep = desiredState([desiredDomain(D, [pm(), desiredUser('alice', { comment: 'Alice' })])], {
+      policy: { prune: false, maxChangePercent: 100 },
+    });
     expect(kinds(plan(keep, liveState([later])).changes)).toEqual(['modify-user alice', 'rebuild-vpasswd-cdb']);
   });
 
   it('adds a domain with its users, and alias domains, but never touches undeclared domains', () => {
-    const desired = desiredState([desiredDomain('new.example', [pm(), desiredUser('alice')], { aliasDomains: ['new.example.net'] })]);
+    const desired = desiredState([
+      desiredDomain('new.example', [pm(), desiredUser('alice')], { aliasDomains: ['new.example.net'] }),
+    ]);
     const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'zed')])]);
     const result = plan(desired, live);
-    expect(kinds(result.changes)).toEqual(['add-domain', 'add-alias-domain', 'add-user alice', 'add-user postmaster', 'rebuild-vpasswd-cdb']);
+    expect(kinds(result.changes)).toEqual([
+      'add-domain',
+      'add-alias-domain',
+      'add-user alice',
+      'add-user postmaster',
+      'rebuild-vpasswd-cdb',
+    ]);
     expect(result.unmanagedDomains).toEqual([D]);
   });
 
@@ -244,23 +380,44 @@ describe('diffState', () => {
     });
     const src = { file: 'mailstate.yaml' };
     expect(plan(desiredState([]), live).changes).toEqual([]);
-    const result = plan(desiredState([], { relay: [{ address: '127.', source: src }, { address: '10.0.0.5', source: src }] }), live);
+    const result = plan(
+      desiredState([], {
+        relay: [
+          { address: '127.', source: src },
+          { address: '10.0.0.5', source: src },
+        ],
+      }),
+      live,
+    );
     expect(result.changes).toEqual([
       { kind: 'delete-relay', address: '10.9.', line: 3 },
       { kind: 'add-relay', address: '10.0.0.5' },
       { kind: 'rebuild-tcp-smtp-cdb', reason: 'relay rules changed' },
     ]);
-    const stale = plan(desiredState([], { relay: [{ address: '127.', source: src }, { address: '10.9.', source: src }] }), { ...live, relay: { ...live.relay, cdbStale: true } });
+    const stale = plan(
+      desiredState([], {
+        relay: [
+          { address: '127.', source: src },
+          { address: '10.9.', source: src },
+        ],
+      }),
+      { ...live, relay: { ...live.relay, cdbStale: true } },
+    );
     expect(kinds(stale.changes)).toEqual(['rebuild-tcp-smtp-cdb']);
   });
 
   it('reports a domain over the change threshold', () => {
     const liveUsers = [livePm(), ...Array.from({ length: 9 }, (_, i) => liveUser(D, `user${i}`))];
-    const desired = desiredState([desiredDomain(D, [pm(), ...Array.from({ length: 6 }, (_, i) => desiredUser(`user${i}`))])]);
+    const desired = desiredState([
+      desiredDomain(D, [pm(), ...Array.from({ length: 6 }, (_, i) => desiredUser(`user${i}`))]),
+    ]);
     const result = plan(desired, liveState([liveDomain(D, liveUsers)]));
     // 3 of 10 users is exactly the 30% limit: allowed.
     expect(result.thresholdBreaches).toEqual([]);
-    const worse = plan(desiredState([desiredDomain(D, [pm(), desiredUser('user0')])]), liveState([liveDomain(D, liveUsers)]));
+    const worse = plan(
+      desiredState([desiredDomain(D, [pm(), desiredUser('user0')])]),
+      liveState([liveDomain(D, liveUsers)]),
+    );
     expect(worse.thresholdBreaches).toEqual([{ domain: D, liveUsers: 10, affectedUsers: 8, percent: 80, limit: 30 }]);
   });
 });
@@ -269,14 +426,36 @@ describe('deleting a mailbox something else delivers into', () => {
   it('warns, naming the unmanaged file and the path, for Maildir lines and program arguments alike', () => {
     const bobDir = `${HOME}/domains/${D}/bob`;
     const unmanaged = [
-      { domain: D, kind: 'dot-qmail' as const, name: 'bob2', file: dotQmail('bob2'), reason: 'a Maildir line', deliversInto: [`${bobDir}/Maildir/`] },
-      { domain: D, kind: 'catch-all' as const, name: 'default', file: dotQmail('default'), reason: 'catch-all', deliversInto: [`${HOME}/bin/vdelivermail`, bobDir] },
-      { domain: D, kind: 'dot-qmail' as const, name: 'bobby', file: dotQmail('bobby'), reason: 'a look-alike', deliversInto: [`${bobDir}by/Maildir/`] },
+      {
+        domain: D,
+        kind: 'dot-qmail' as const,
+        name: 'bob2',
+        file: dotQmail('bob2'),
+        reason: 'a Maildir line',
+        deliversInto: [`${bobDir}/Maildir/`],
+      },
+      {
+        domain: D,
+        kind: 'catch-all' as const,
+        name: 'default',
+        file: dotQmail('default'),
+        reason: 'catch-all',
+        deliversInto: [`${HOME}/bin/vdelivermail`, bobDir],
+      },
+      {
+        domain: D,
+        kind: 'dot-qmail' as const,
+        name: 'bobby',
+        file: dotQmail('bobby'),
+        reason: 'a look-alike',
+        deliversInto: [`${bobDir}by/Maildir/`],
+      },
     ];
     const live = liveState([liveDomain(D, [livePm(), liveUser(D, 'bob'), liveUser(D, 'bobby')], { unmanaged })]);
     const result = plan(desiredState([desiredDomain(D, [pm(), desiredUser('bobby')])]), live);
     expect(kinds(result.changes)).toContain('delete-user bob');
-    const tail = ": once the mailbox is archived, that mail stays in qmail's queue and bounces when it expires; change the file by hand";
+    const tail =
+      ": once the mailbox is archived, that mail stays in qmail's queue and bounces when it expires; change the file by hand";
     expect(result.warnings.map((w) => `${w.file}: ${w.message}`)).toEqual([
       `${dotQmail('bob2')}: user "bob@example.com" is deleted, but this file, which mailstate leaves alone, delivers into ${bobDir}/Maildir/${tail}`,
       `${dotQmail('default')}: user "bob@example.com" is deleted, but this file, which mailstate leaves alone, delivers into ${bobDir}${tail}`,

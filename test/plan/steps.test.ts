@@ -13,7 +13,13 @@ describe('applySteps', () => {
       { kind: 'add-user', domain: 'a.test', user: target('carol'), password },
       { kind: 'add-relay', address: '10.' },
       { kind: 'add-user', domain: 'b.test', user: target('postmaster'), password },
-      { kind: 'delete-user', domain: 'a.test', name: 'bob', dir: '/v/domains/a.test/bob', archiveParent: '/v/archive/a.test' },
+      {
+        kind: 'delete-user',
+        domain: 'a.test',
+        name: 'bob',
+        dir: '/v/domains/a.test/bob',
+        archiveParent: '/v/archive/a.test',
+      },
       { kind: 'rebuild-vpasswd-cdb', domain: 'a.test', reason: 'users changed' },
       { kind: 'add-alias', domain: 'a.test', name: 'sales', to: ['carol@a.test'] },
       { kind: 'delete-relay', address: '127.', line: 1 },
@@ -21,7 +27,13 @@ describe('applySteps', () => {
       { kind: 'rebuild-users-cdb', domain: 'b.test', reason: 'new domain' },
     ];
     const steps = applySteps(changes);
-    expect(steps.map((step) => ('changes' in step ? `${step.kind}:${step.changes.map((c) => c.kind).join(',')}` : `${step.kind}:${step.change.kind}`))).toEqual([
+    expect(
+      steps.map((step) =>
+        'changes' in step
+          ? `${step.kind}:${step.changes.map((c) => c.kind).join(',')}`
+          : `${step.kind}:${step.change.kind}`,
+      ),
+    ).toEqual([
       'structure:add-domain',
       'redirection:delete-alias',
       'users:add-user,delete-user,rebuild-vpasswd-cdb',
@@ -33,7 +45,9 @@ describe('applySteps', () => {
     expect(steps[2]).toMatchObject({ kind: 'users', domain: 'a.test' });
     expect(steps[4]).toMatchObject({ kind: 'users', domain: 'b.test' });
     // Every change is in exactly one step.
-    expect(steps.flatMap((step): Change[] => ('changes' in step ? step.changes : [step.change])).length).toBe(changes.length);
+    expect(steps.flatMap((step): Change[] => ('changes' in step ? step.changes : [step.change])).length).toBe(
+      changes.length,
+    );
   });
 
   it('has no step for an empty plan', () => {

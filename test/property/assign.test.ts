@@ -2,12 +2,25 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { insertSortedLine } from '../../src/formats/update-file.js';
 import { parseAssign } from '../../src/formats/assign.js';
-import { anyBytes, anyText, goldenFiles, linesOf, mutatedGolden, withinCpuTime, runs, assertPrintableMessages } from './support.js';
+import {
+  anyBytes,
+  anyText,
+  goldenFiles,
+  linesOf,
+  mutatedGolden,
+  withinCpuTime,
+  runs,
+  assertPrintableMessages,
+} from './support.js';
 
 const FILE = '/var/qmail/users/assign';
 const ASSIGN = goldenFiles((name) => name === 'assign');
 
-const assignText = fc.oneof(anyText(), anyBytes(600).map((b) => Buffer.from(b).toString('utf8')), mutatedGolden(ASSIGN).map((b) => b.toString('utf8')));
+const assignText = fc.oneof(
+  anyText(),
+  anyBytes(600).map((b) => Buffer.from(b).toString('utf8')),
+  mutatedGolden(ASSIGN).map((b) => b.toString('utf8')),
+);
 
 describe('parseAssign', () => {
   it('writes no control character into a message (a terminal must not be driven by a file)', () => {
@@ -41,7 +54,11 @@ describe('parseAssign', () => {
 
   it('reads back the domains vpopmail (and the files driver) writes, in file order', () => {
     // Domain names as users/assign can hold them: no ":" or newline, lower case (qmail-newu lowercases keys).
-    const label = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'), minLength: 1, maxLength: 10 });
+    const label = fc.string({
+      unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'),
+      minLength: 1,
+      maxLength: 10,
+    });
     const domain = fc.array(label, { minLength: 1, maxLength: 3 }).map((labels) => labels.join('.'));
     const entry = fc.record({
       domain,
@@ -53,7 +70,8 @@ describe('parseAssign', () => {
     fc.assert(
       fc.property(fc.uniqueArray(entry, { selector: (e) => e.domain, maxLength: 8 }), (entries) => {
         let text = '';
-        for (const e of entries) text = insertSortedLine(text || '.\n', `+${e.domain}-:${e.realDomain}:${e.uid}:${e.gid}:${e.dir}:-::`, '.');
+        for (const e of entries)
+          text = insertSortedLine(text || '.\n', `+${e.domain}-:${e.realDomain}:${e.uid}:${e.gid}:${e.dir}:-::`, '.');
         const parsed = parseAssign(text || '.\n', FILE);
         expect(parsed.diagnostics).toEqual([]);
         const sorted = [...entries].sort((a, b) => {
@@ -61,15 +79,25 @@ describe('parseAssign', () => {
           // insertSortedLine compares whole lines; two keys never share a prefix up to "-:" unless equal.
           return x < y ? -1 : 1;
         });
-        expect(parsed.entries.map(({ line: _line, ...e }) => e)).toEqual(sorted.map((e) => ({ domain: e.domain, realDomain: e.realDomain, uid: e.uid, gid: e.gid, dir: e.dir, usersCdbValue: `${e.realDomain}\0${e.uid}\0${e.gid}\0${e.dir}\0-\0` })));
+        expect(parsed.entries.map(({ line: _line, ...e }) => e)).toEqual(
+          sorted.map((e) => ({
+            domain: e.domain,
+            realDomain: e.realDomain,
+            uid: e.uid,
+            gid: e.gid,
+            dir: e.dir,
+            usersCdbValue: `${e.realDomain}\0${e.uid}\0${e.gid}\0${e.dir}\0-\0`,
+          })),
+        );
       }),
       { numRuns: runs(300) },
     );
   });
 
-describe('parseAssign on large input', () => {
-  it('stays linear: 5 MB of one line, of colons, of short lines', () => {
-    for (const text of [`+x-:${'x'.repeat(1_000_000)}`, ':'.repeat(1_000_000), '+a-:a:1:1:/a:-::\n'.repeat(60_000)]) withinCpuTime(3000, () => parseAssign(text, FILE));
+  describe('parseAssign on large input', () => {
+    it('stays linear: 5 MB of one line, of colons, of short lines', () => {
+      for (const text of [`+x-:${'x'.repeat(1_000_000)}`, ':'.repeat(1_000_000), '+a-:a:1:1:/a:-::\n'.repeat(60_000)])
+        withinCpuTime(3000, () => parseAssign(text, FILE));
+    });
   });
-});
 });

@@ -12,7 +12,10 @@ import { anyBytes, goldenFiles, mutatedGolden, truncatedGolden, withinCpuTime, r
 const REAL_CDBS = goldenFiles((name, path) => name.endsWith('.cdb') || (name === 'cdb' && path.includes('/users/')));
 
 /** Binary keys and values, from a small alphabet so that keys repeat (duplicates) and hash buckets collide. */
-const key = fc.oneof(fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)), fc.constantFrom('', 'a', 'b', 'bob', 'alice').map((s) => Buffer.from(s)));
+const key = fc.oneof(
+  fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)),
+  fc.constantFrom('', 'a', 'b', 'bob', 'alice').map((s) => Buffer.from(s)),
+);
 const value = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b));
 const records = fc.array(fc.tuple(key, value), { maxLength: 60 });
 
@@ -30,7 +33,13 @@ const damagedCdb = fc
  * values near the end of the file or anywhere: pointers that are almost right are the hard case.
  */
 const repointedCdb = fc
-  .tuple(records, fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: -12, max: 0 }), fc.nat({ max: 2 ** 32 - 1 }))), { minLength: 1, maxLength: 6 }))
+  .tuple(
+    records,
+    fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: -12, max: 0 }), fc.nat({ max: 2 ** 32 - 1 }))), {
+      minLength: 1,
+      maxLength: 6,
+    }),
+  )
   .map(([recs, words]) => {
     const cdb = Buffer.from(buildCdb(recs));
     for (const [at, word] of words) {
@@ -91,10 +100,14 @@ describe('cdb reader on hostile input', () => {
 
   it('calls every strict prefix of a real cdb a CdbFormatError', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...REAL_CDBS), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (file, cut) => {
-        const truncated = file.data.subarray(0, Math.floor(cut * file.data.length));
-        expect(() => readCdbRecords(truncated)).toThrow(CdbFormatError);
-      }),
+      fc.property(
+        fc.constantFrom(...REAL_CDBS),
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        (file, cut) => {
+          const truncated = file.data.subarray(0, Math.floor(cut * file.data.length));
+          expect(() => readCdbRecords(truncated)).toThrow(CdbFormatError);
+        },
+      ),
       { numRuns: runs(200) },
     );
   });
@@ -126,7 +139,7 @@ describe('cdb build → read', () => {
   it('builds the same bytes from ranges of one buffer as from separate records', () => {
     fc.assert(
       fc.property(records, (recs) => {
-        const source = Buffer.concat(recs.flatMap(([k, v]) => [k, v]));
+        const source = Buffer.concat(recs.flat());
         const ranges: number[] = [];
         let at = 0;
         for (const [k, v] of recs) {
@@ -141,7 +154,10 @@ describe('cdb build → read', () => {
 
   it('reads the real cdb files back into the same bytes', () => {
     for (const file of REAL_CDBS) {
-      expect(buildCdb(readCdbRecords(file.data).map((r) => [r.key, r.value] as const)).equals(file.data), file.path).toBe(true);
+      expect(
+        buildCdb(readCdbRecords(file.data).map((r) => [r.key, r.value] as const)).equals(file.data),
+        file.path,
+      ).toBe(true);
     }
   });
 });
@@ -165,7 +181,12 @@ describe.skipIf(!hasTinycdb)('cdb writer against tinycdb', () => {
     fc.assert(
       fc.property(records, (recs) => {
         const out = join(dir, `${n++}.cdb`);
-        const input = Buffer.concat([...recs.map(([k, v]) => Buffer.concat([Buffer.from(`+${k.length},${v.length}:`), k, Buffer.from('->'), v, Buffer.from('\n')])), Buffer.from('\n')]);
+        const input = Buffer.concat([
+          ...recs.map(([k, v]) =>
+            Buffer.concat([Buffer.from(`+${k.length},${v.length}:`), k, Buffer.from('->'), v, Buffer.from('\n')]),
+          ),
+          Buffer.from('\n'),
+        ]);
         execFileSync('cdb', ['-c', out], { input });
         expect(buildCdb(recs).equals(readFileSync(out))).toBe(true);
       }),
@@ -173,13 +194,13 @@ describe.skipIf(!hasTinycdb)('cdb writer against tinycdb', () => {
     );
   });
 
-describe('cdb reader on large input', () => {
-  it('reads 100,000 records and rejects 10 MB of noise quickly', () => {
-    const big = buildCdb(Array.from({ length: 30_000 }, (_, i) => [`user${i}`, `value${i}`] as const));
-    expect(withinCpuTime(3000, () => readCdbRecords(big)).length).toBe(30_000);
-    expect(withinCpuTime(1000, () => lookupCdb(big, Buffer.from('user29999')))?.toString()).toBe('value29999');
-    const noise = Buffer.alloc(2_000_000, 0x01);
-    expectOnlyCdbFormatError(() => withinCpuTime(3000, () => readCdbRecords(noise)));
+  describe('cdb reader on large input', () => {
+    it('reads 100,000 records and rejects 10 MB of noise quickly', () => {
+      const big = buildCdb(Array.from({ length: 30_000 }, (_, i) => [`user${i}`, `value${i}`] as const));
+      expect(withinCpuTime(3000, () => readCdbRecords(big)).length).toBe(30_000);
+      expect(withinCpuTime(1000, () => lookupCdb(big, Buffer.from('user29999')))?.toString()).toBe('value29999');
+      const noise = Buffer.alloc(2_000_000, 0x01);
+      expectOnlyCdbFormatError(() => withinCpuTime(3000, () => readCdbRecords(noise)));
+    });
   });
-});
 });

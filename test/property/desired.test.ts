@@ -31,9 +31,39 @@ function load(text: string): Result<DesiredState> {
 }
 
 /** YAML-ish structures: random values under the real keys, so the schema and the rules get past the first check. */
-const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('127.', '100M', 'none', 'empty', '../x', '|cmd', 'a:b', 'Bob', '$6$x', '-q'));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('127.', '100M', 'none', 'empty', '../x', '|cmd', 'a:b', 'Bob', '$6$x', '-q'),
+);
 const value = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('users', 'password', 'quota', 'flags', 'forward', 'to', 'keepCopy', 'aliases', 'comment', 'env', 'file')), tie('node'), { maxKeys: 3 })),
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('node'), { maxLength: 3 }),
+    fc.dictionary(
+      fc.oneof(
+        fc.string({ maxLength: 8 }),
+        fc.constantFrom(
+          'users',
+          'password',
+          'quota',
+          'flags',
+          'forward',
+          'to',
+          'keepCopy',
+          'aliases',
+          'comment',
+          'env',
+          'file',
+        ),
+      ),
+      tie('node'),
+      { maxKeys: 3 },
+    ),
+  ),
 })).node;
 const user = fc.dictionary(fc.constantFrom('password', 'quota', 'flags', 'forward', 'comment'), value, { maxKeys: 4 });
 const document = fc.record(
@@ -42,11 +72,27 @@ const document = fc.record(
     vpopmail: fc.oneof(fc.record({ home: fc.oneof(fc.constant('/home/vpopmail'), value) }), value),
     defaults: fc.oneof(fc.record({ quota: value }), value),
     policy: fc.oneof(fc.record({ prune: value, maxChangePercent: value }, { requiredKeys: [] }), value),
-    relay: fc.oneof(fc.array(fc.oneof(fc.constantFrom('127.', '10.0.0.5', '', '0.', ':allow', '1.2.3.4,x'), value), { maxLength: 3 }), value),
+    relay: fc.oneof(
+      fc.array(fc.oneof(fc.constantFrom('127.', '10.0.0.5', '', '0.', ':allow', '1.2.3.4,x'), value), { maxLength: 3 }),
+      value,
+    ),
     domains: fc.oneof(
       fc.dictionary(
         fc.oneof(fc.constantFrom('example.com', 'a.b', '../x', 'Example.COM', '-x.com'), fc.string({ maxLength: 10 })),
-        fc.oneof(fc.record({ users: fc.dictionary(fc.oneof(fc.constantFrom('bob', 'postmaster', 'x', 'a b'), fc.string({ maxLength: 8 })), fc.oneof(user, value), { maxKeys: 3 }), aliases: value }, { requiredKeys: [] }), value),
+        fc.oneof(
+          fc.record(
+            {
+              users: fc.dictionary(
+                fc.oneof(fc.constantFrom('bob', 'postmaster', 'x', 'a b'), fc.string({ maxLength: 8 })),
+                fc.oneof(user, value),
+                { maxKeys: 3 },
+              ),
+              aliases: value,
+            },
+            { requiredKeys: [] },
+          ),
+          value,
+        ),
         { maxKeys: 2 },
       ),
       value,

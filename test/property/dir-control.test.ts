@@ -1,22 +1,44 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIR_CHARS, type DirControl, formatDirControl, NEW_DOMAIN_DIR_CONTROL, nextUserDir, parseDirControl, takeFreeSlot } from '../../src/formats/dir-control.js';
+import {
+  DIR_CHARS,
+  type DirControl,
+  formatDirControl,
+  NEW_DOMAIN_DIR_CONTROL,
+  nextUserDir,
+  parseDirControl,
+  takeFreeSlot,
+} from '../../src/formats/dir-control.js';
 import { anyBytes, anyText, goldenFiles, mutatedGolden, withinCpuTime, runs } from './support.js';
 
 const DIR_CONTROL = goldenFiles((name) => name === '.dir-control');
 
 /** .dir-control-like text: nine short lines of small numbers, triples and a hash directory. */
 const numberish = fc.oneof(
-  { weight: 12, arbitrary: fc.oneof(fc.nat(3).map(String), fc.nat(300).map(String), fc.constantFrom('61', '62', '99', '100')) },
+  {
+    weight: 12,
+    arbitrary: fc.oneof(fc.nat(3).map(String), fc.nat(300).map(String), fc.constantFrom('61', '62', '99', '100')),
+  },
   { weight: 1, arbitrary: fc.constantFrom('', '-1', '1.5', 'x', '99999999999999999999', ' 3 ', '1e3') },
 );
-const tripleish = fc.oneof({ weight: 8, arbitrary: fc.tuple(numberish, numberish, numberish).map((t) => t.join(' ')) }, { weight: 1, arbitrary: numberish });
-const theDirish = fc.oneof(fc.constantFrom('', '0', 'z', '0/0', 'a/b/c', '../x', '/etc', '0/', 'zz', 'é', 'undefined'), fc.string({ maxLength: 8 }));
+const tripleish = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(numberish, numberish, numberish).map((t) => t.join(' ')) },
+  { weight: 1, arbitrary: numberish },
+);
+const theDirish = fc.oneof(
+  fc.constantFrom('', '0', 'z', '0/0', 'a/b/c', '../x', '/etc', '0/', 'zz', 'é', 'undefined'),
+  fc.string({ maxLength: 8 }),
+);
 const structured = fc
   .tuple(numberish, numberish, numberish, tripleish, tripleish, tripleish, tripleish, theDirish)
   .map((lines) => `${lines.join('\n')}\n`);
 
-const dirControlText = fc.oneof({ weight: 4, arbitrary: structured }, { weight: 1, arbitrary: anyText() }, { weight: 1, arbitrary: anyBytes(200).map((b) => Buffer.from(b).toString('utf8')) }, { weight: 2, arbitrary: mutatedGolden(DIR_CONTROL).map((b) => b.toString('utf8')) });
+const dirControlText = fc.oneof(
+  { weight: 4, arbitrary: structured },
+  { weight: 1, arbitrary: anyText() },
+  { weight: 1, arbitrary: anyBytes(200).map((b) => Buffer.from(b).toString('utf8')) },
+  { weight: 2, arbitrary: mutatedGolden(DIR_CONTROL).map((b) => b.toString('utf8')) },
+);
 
 /**
  * A hash directory vpopmail would make: '' or up to three characters of DIR_CHARS joined by "/"
@@ -111,9 +133,14 @@ describe('.dir-control', () => {
     );
   });
 
-describe('parseDirControl on large input', () => {
-  it('stays linear', () => {
-    for (const text of [`${'1'.repeat(1_000_000)}\n`, `1\n0\n3\n${' '.repeat(1_000_000)}0 0 0\n`, '\n'.repeat(1_000_000)]) withinCpuTime(3000, () => parseDirControl(text));
+  describe('parseDirControl on large input', () => {
+    it('stays linear', () => {
+      for (const text of [
+        `${'1'.repeat(1_000_000)}\n`,
+        `1\n0\n3\n${' '.repeat(1_000_000)}0 0 0\n`,
+        '\n'.repeat(1_000_000),
+      ])
+        withinCpuTime(3000, () => parseDirControl(text));
+    });
   });
-});
 });

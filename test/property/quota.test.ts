@@ -1,14 +1,51 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashFormat } from '../../src/model/password.js';
-import { canonicalQuotaField, describeQuota, formatQuotaField, MAX_QUOTA_BYTES, MAX_QUOTA_MESSAGES, NOQUOTA } from '../../src/model/quota.js';
+import {
+  canonicalQuotaField,
+  describeQuota,
+  formatQuotaField,
+  MAX_QUOTA_BYTES,
+  MAX_QUOTA_MESSAGES,
+  NOQUOTA,
+} from '../../src/model/quota.js';
 import { anyString, withinCpuTime, runs } from './support.js';
 
 /** Quota fields as they occur, and their near misses. */
 const quotaish = fc.oneof(
   anyString(60),
-  fc.string({ unit: fc.constantFrom('0', '1', '9', 'S', 's', 'B', 'b', 'C', 'c', 'K', 'k', 'M', 'm', 'G', ',', '.', '-', ' ', 'N', 'O', 'Q', 'U', 'T', 'A'), maxLength: 24 }),
-  fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 22n }), fc.constantFrom('', 'S', 'C', 'K', 'M', 'kB', 'MB', 'Sb', 'G')).map(([n, unit]) => `${n}${unit}`),
+  fc.string({
+    unit: fc.constantFrom(
+      '0',
+      '1',
+      '9',
+      'S',
+      's',
+      'B',
+      'b',
+      'C',
+      'c',
+      'K',
+      'k',
+      'M',
+      'm',
+      'G',
+      ',',
+      '.',
+      '-',
+      ' ',
+      'N',
+      'O',
+      'Q',
+      'U',
+      'T',
+      'A',
+    ),
+    maxLength: 24,
+  }),
+  fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 22n }), fc.constantFrom('', 'S', 'C', 'K', 'M', 'kB', 'MB', 'Sb', 'G'))
+    .map(([n, unit]) => `${n}${unit}`),
 );
 
 const limit = fc.record(
@@ -37,7 +74,11 @@ describe('quota fields', () => {
         const field = formatQuotaField(l);
         expect(canonicalQuotaField(field)).toBe(field);
         // Both limits, in vpopmail's order; the empty field when neither is given.
-        expect(field).toBe([l.bytes === undefined ? [] : [`${l.bytes}S`], l.messages === undefined ? [] : [`${l.messages}C`]].flat().join(','));
+        expect(field).toBe(
+          [l.bytes === undefined ? [] : [`${l.bytes}S`], l.messages === undefined ? [] : [`${l.messages}C`]]
+            .flat()
+            .join(','),
+        );
       }),
       { numRuns: runs(300) },
     );
@@ -45,9 +86,14 @@ describe('quota fields', () => {
 
   it('reads vpopmail spellings (K, M, lower case, a trailing B) as the bytes they mean', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.constantFrom(['', 1], ['k', 1024], ['K', 1024], ['m', 1048576], ['M', 1048576]), fc.constantFrom('', 'S', 's', 'B', 'b', 'SB', 'sb'), (n, [unit, factor], tail) => {
-        expect(canonicalQuotaField(`${n}${unit}${tail}`)).toBe(`${n * (factor as number)}S`);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        fc.constantFrom(['', 1], ['k', 1024], ['K', 1024], ['m', 1048576], ['M', 1048576]),
+        fc.constantFrom('', 'S', 's', 'B', 'b', 'SB', 'sb'),
+        (n, [unit, factor], tail) => {
+          expect(canonicalQuotaField(`${n}${unit}${tail}`)).toBe(`${n * (factor as number)}S`);
+        },
+      ),
       { numRuns: runs(200) },
     );
   });
@@ -63,8 +109,17 @@ describe('quota fields', () => {
   });
 });
 
-const SALT = fc.string({ unit: fc.constantFrom(...'./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'), minLength: 1, maxLength: 16 });
-const b64 = (length: number) => fc.string({ unit: fc.constantFrom(...'./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'), minLength: length, maxLength: length });
+const SALT = fc.string({
+  unit: fc.constantFrom(...'./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'),
+  minLength: 1,
+  maxLength: 16,
+});
+const b64 = (length: number) =>
+  fc.string({
+    unit: fc.constantFrom(...'./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'),
+    minLength: length,
+    maxLength: length,
+  });
 
 describe('hashFormat', () => {
   it('recognises every crypt format vpopmail verifies', () => {
@@ -84,7 +139,12 @@ describe('hashFormat', () => {
   it('never throws, answers fast even for long input, and never accepts what would break a vpasswd line', () => {
     const hashish = fc.oneof(
       anyString(200),
-      fc.tuple(fc.constantFrom('$6$', '$5$', '$1$', '$2y$10$', '$6$rounds=1000$', ''), fc.string({ unit: fc.constantFrom('a', '$', '.', '/', ':', '\n', '='), maxLength: 120 })).map(([p, s]) => p + s),
+      fc
+        .tuple(
+          fc.constantFrom('$6$', '$5$', '$1$', '$2y$10$', '$6$rounds=1000$', ''),
+          fc.string({ unit: fc.constantFrom('a', '$', '.', '/', ':', '\n', '='), maxLength: 120 }),
+        )
+        .map(([p, s]) => p + s),
     );
     fc.assert(
       fc.property(hashish, (hash) => {
@@ -97,12 +157,12 @@ describe('hashFormat', () => {
     withinCpuTime(500, () => hashFormat(`$6$rounds=${'1'.repeat(100_000)}`));
   });
 
-describe('quota fields on large input', () => {
-  it('stay linear', () => {
-    for (const raw of [`${'1'.repeat(1_000_000)}S`, '1S,'.repeat(100_000), `${'9'.repeat(1_000_000)}C`]) {
-      withinCpuTime(1000, () => canonicalQuotaField(raw));
-      withinCpuTime(1000, () => describeQuota(raw));
-    }
+  describe('quota fields on large input', () => {
+    it('stay linear', () => {
+      for (const raw of [`${'1'.repeat(1_000_000)}S`, '1S,'.repeat(100_000), `${'9'.repeat(1_000_000)}C`]) {
+        withinCpuTime(1000, () => canonicalQuotaField(raw));
+        withinCpuTime(1000, () => describeQuota(raw));
+      }
+    });
   });
-});
 });

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type Diagnostic } from '../../src/model/diagnostic.js';
 import type { LiveRelay, UnmanagedObject } from '../../src/model/state.js';
-import { parseSnapshot, renderSnapshot, SNAPSHOT_VERSION, type Snapshot, type SnapshotDomain, type SnapshotUser } from '../../src/snapshot/format.js';
+import {
+  parseSnapshot,
+  renderSnapshot,
+  SNAPSHOT_VERSION,
+  type Snapshot,
+  type SnapshotDomain,
+  type SnapshotUser,
+} from '../../src/snapshot/format.js';
 import { anyBytes, anyString, withinCpuTime, runs } from './support.js';
 
 const FILE = 'live.json';
@@ -12,7 +19,16 @@ const int = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const unmanaged: fc.Arbitrary<UnmanagedObject> = fc.record(
   {
     domain: str,
-    kind: fc.constantFrom('catch-all', 'program-delivery', 'dot-qmail', 'user-dot-qmail', 'user', 'relay-rule', 'alias-domain', 'domain'),
+    kind: fc.constantFrom(
+      'catch-all',
+      'program-delivery',
+      'dot-qmail',
+      'user-dot-qmail',
+      'user',
+      'relay-rule',
+      'alias-domain',
+      'domain',
+    ),
     name: str,
     file: str,
     reason: str,
@@ -31,7 +47,12 @@ const user: fc.Arbitrary<SnapshotUser> = fc.record(
     quotaRaw: str,
     dir: str,
     line: fc.nat(),
-    forward: fc.record({ to: fc.array(str, { maxLength: 3 }), keepCopy: fc.boolean(), style: fc.constantFrom('domain' as const, 'user' as const), file: str }),
+    forward: fc.record({
+      to: fc.array(str, { maxLength: 3 }),
+      keepCopy: fc.boolean(),
+      style: fc.constantFrom('domain' as const, 'user' as const),
+      file: str,
+    }),
   },
   { requiredKeys: ['name', 'hashDigest', 'apop', 'flags', 'comment', 'quota', 'quotaRaw', 'dir', 'line'] },
 );
@@ -56,7 +77,21 @@ const domain: fc.Arbitrary<SnapshotDomain> = fc.record(
     cdb,
     unmanaged: fc.array(unmanaged, { maxLength: 2 }),
   },
-  { requiredKeys: ['name', 'dir', 'uid', 'gid', 'users', 'aliases', 'aliasDomains', 'clearPasswords', 'vpasswdExists', 'cdb', 'unmanaged'] },
+  {
+    requiredKeys: [
+      'name',
+      'dir',
+      'uid',
+      'gid',
+      'users',
+      'aliases',
+      'aliasDomains',
+      'clearPasswords',
+      'vpasswdExists',
+      'cdb',
+      'unmanaged',
+    ],
+  },
 );
 
 const relay: fc.Arbitrary<LiveRelay> = fc.record({
@@ -73,7 +108,14 @@ const relay: fc.Arbitrary<LiveRelay> = fc.record({
 });
 
 const diagnostic: fc.Arbitrary<Diagnostic> = fc.record(
-  { severity: fc.constantFrom('error' as const, 'warning' as const), code: fc.constantFrom(...DIAGNOSTIC_CODES), message: str, file: str, line: fc.nat(), col: fc.nat() },
+  {
+    severity: fc.constantFrom('error' as const, 'warning' as const),
+    code: fc.constantFrom(...DIAGNOSTIC_CODES),
+    message: str,
+    file: str,
+    line: fc.nat(),
+    col: fc.nat(),
+  },
   { requiredKeys: ['severity', 'code', 'message'] },
 );
 
@@ -94,17 +136,24 @@ const snapshot: fc.Arbitrary<Snapshot> = fc.record({
 function expectResult(result: ReturnType<typeof parseSnapshot>): void {
   if (result.ok) return;
   expect(result.diagnostics.length).toBeGreaterThan(0);
-  for (const d of result.diagnostics) expect(d).toMatchObject({ severity: 'error', code: 'snapshot-invalid', file: FILE });
+  for (const d of result.diagnostics)
+    expect(d).toMatchObject({ severity: 'error', code: 'snapshot-invalid', file: FILE });
 }
 
 describe('parseSnapshot', () => {
   it('never throws on random text or bytes', () => {
     fc.assert(
-      fc.property(fc.oneof(anyString(400), anyBytes(400).map((b) => Buffer.from(b).toString('utf8'))), (text) => {
-        const result = withinCpuTime(500, () => parseSnapshot(text, FILE));
-        expect(result.ok).toBe(false);
-        expectResult(result);
-      }),
+      fc.property(
+        fc.oneof(
+          anyString(400),
+          anyBytes(400).map((b) => Buffer.from(b).toString('utf8')),
+        ),
+        (text) => {
+          const result = withinCpuTime(500, () => parseSnapshot(text, FILE));
+          expect(result.ok).toBe(false);
+          expectResult(result);
+        },
+      ),
       { numRuns: runs(300) },
     );
   });
@@ -114,7 +163,13 @@ describe('parseSnapshot', () => {
       fc.jsonValue(),
       fc.dictionary(fc.string(), fc.jsonValue()).map((o) => ({ ...o, snapshotVersion: 1 })),
       // A valid snapshot with one field replaced by anything.
-      fc.tuple(snapshot, fc.constantFrom('domains', 'relay', 'assignDomains', 'unmanaged', 'diagnostics', 'passwords', 'host'), fc.jsonValue()).map(([s, key, value]) => ({ ...s, [key]: value })),
+      fc
+        .tuple(
+          snapshot,
+          fc.constantFrom('domains', 'relay', 'assignDomains', 'unmanaged', 'diagnostics', 'passwords', 'host'),
+          fc.jsonValue(),
+        )
+        .map(([s, key, value]) => ({ ...s, [key]: value })),
     );
     fc.assert(
       fc.property(randomJson, (value) => {
@@ -149,7 +204,11 @@ describe('parseSnapshot', () => {
           const lastUser = new Map(d.users.map((u) => [u.name, u]));
           for (const [name, u] of lastUser) {
             // The hash never comes back: only its digest, as the password stand-in.
-            expect(liveDomain.users.get(name)).toMatchObject({ hash: '', flags: u.flags, passwordStandIn: { kind: 'digest', digest: u.hashDigest } });
+            expect(liveDomain.users.get(name)).toMatchObject({
+              hash: '',
+              flags: u.flags,
+              passwordStandIn: { kind: 'digest', digest: u.hashDigest },
+            });
           }
         }
       }),

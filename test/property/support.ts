@@ -11,7 +11,38 @@ import { expect } from 'vitest';
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
 
 /** Characters that separate or mark things in vpasswd, assign, tcp.smtp, .qmail and .dir-control. */
-const SPECIAL = [':', '\n', '\r', '\t', ' ', '#', '.', '-', '+', '=', '/', '&', '|', ',', '"', '\0', '\u0085', '\u2028', 'é', '\ud800', '0', '1', '9', 'S', 'C', 'K', 'M', 'a', 'Z', '@'];
+const SPECIAL = [
+  ':',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '#',
+  '.',
+  '-',
+  '+',
+  '=',
+  '/',
+  '&',
+  '|',
+  ',',
+  '"',
+  '\0',
+  '\u0085',
+  '\u2028',
+  'é',
+  '\ud800',
+  '0',
+  '1',
+  '9',
+  'S',
+  'C',
+  'K',
+  'M',
+  'a',
+  'Z',
+  '@',
+];
 
 /** A string of any code points, control characters and lone surrogates included. */
 export const anyString = (maxLength = 300): fc.Arbitrary<string> =>
@@ -24,7 +55,10 @@ export const anyString = (maxLength = 300): fc.Arbitrary<string> =>
 /** Lines made of separator-heavy fields: the near-misses of real files. */
 export const lineyText = (fieldUnit: fc.Arbitrary<string> = fc.constantFrom(...SPECIAL)): fc.Arbitrary<string> =>
   fc
-    .array(fc.array(fc.string({ unit: fieldUnit, maxLength: 12 }), { maxLength: 10 }).map((fields) => fields.join(':')), { maxLength: 20 })
+    .array(
+      fc.array(fc.string({ unit: fieldUnit, maxLength: 12 }), { maxLength: 10 }).map((fields) => fields.join(':')),
+      { maxLength: 20 },
+    )
     .chain((lines) => fc.boolean().map((newline) => lines.join('\n') + (newline && lines.length > 0 ? '\n' : '')));
 
 /** Any text a reader may meet: random strings, separator soup, and line-structured near-misses. */
@@ -56,11 +90,17 @@ type Mutation =
   | { kind: 'duplicate'; at: number; length: number };
 
 const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
-const separatorBytes = fc.constantFrom(...[':', '\n', '#', '.', '\0', '\r\n', 'é', '\xff'].map((s) => Uint8Array.from(Buffer.from(s, 'latin1'))));
+const separatorBytes = fc.constantFrom(
+  ...[':', '\n', '#', '.', '\0', '\r\n', 'é', '\xff'].map((s) => Uint8Array.from(Buffer.from(s, 'latin1'))),
+);
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: position, byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.oneof(fc.uint8Array({ maxLength: 16 }), separatorBytes) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: position,
+    bytes: fc.oneof(fc.uint8Array({ maxLength: 16 }), separatorBytes),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: position }),
   fc.record({ kind: fc.constant('duplicate' as const), at: position, length: fc.integer({ min: 1, max: 200 }) }),
@@ -93,12 +133,16 @@ function mutate(data: Buffer, mutations: readonly Mutation[]): Buffer {
 
 /** A golden file with 0 to 6 random mutations (byte flips, inserts, deletes, truncation, repeats). */
 export function mutatedGolden(files: ReadonlyArray<{ data: Buffer }>): fc.Arbitrary<Buffer> {
-  return fc.tuple(fc.constantFrom(...files), fc.array(mutation, { maxLength: 6 })).map(([file, mutations]) => mutate(file.data, mutations));
+  return fc
+    .tuple(fc.constantFrom(...files), fc.array(mutation, { maxLength: 6 }))
+    .map(([file, mutations]) => mutate(file.data, mutations));
 }
 
 /** A golden file truncated at a random point (possibly its full length). */
 export function truncatedGolden(files: ReadonlyArray<{ data: Buffer }>): fc.Arbitrary<Buffer> {
-  return fc.tuple(fc.constantFrom(...files), position).map(([file, at]) => file.data.subarray(0, Math.floor(at * (file.data.length + 1))));
+  return fc
+    .tuple(fc.constantFrom(...files), position)
+    .map(([file, at]) => file.data.subarray(0, Math.floor(at * (file.data.length + 1))));
 }
 
 /**
@@ -130,10 +174,16 @@ export function runs(n: number): number {
 /** A parser's messages never carry a control character: a damaged file must not drive the terminal that shows them. */
 export function assertPrintableMessages(parse: (text: string) => ReadonlyArray<{ message: string }>): void {
   fc.assert(
-    fc.property(fc.oneof(anyText(), anyBytes(300).map((b) => Buffer.from(b).toString('utf8'))), (text) => {
-      // eslint-disable-next-line no-control-regex
-      for (const d of parse(text)) expect(d.message).not.toMatch(/[\u0000-\u001f\u007f]/);
-    }),
+    fc.property(
+      fc.oneof(
+        anyText(),
+        anyBytes(300).map((b) => Buffer.from(b).toString('utf8')),
+      ),
+      (text) => {
+        // eslint-disable-next-line no-control-regex
+        for (const d of parse(text)) expect(d.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+      },
+    ),
     { numRuns: runs(200) },
   );
 }

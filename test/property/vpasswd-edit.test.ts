@@ -18,13 +18,28 @@ const name = fc.constantFrom(...NAMES.filter((n) => !n.includes(':')));
 
 /** A vpasswd-ish line: well formed, short, blank, a comment, without ":", with a repeated name. */
 const line = fc.oneof(
-  fc.tuple(name, fc.string({ maxLength: 8 }).map((s) => s.replace(/[:\n]/g, ''))).map(([n, rest]) => `${n}:$6$x:1:0:${rest}:/d/${n}:NOQUOTA`),
+  fc
+    .tuple(
+      name,
+      fc.string({ maxLength: 8 }).map((s) => s.replace(/[:\n]/g, '')),
+    )
+    .map(([n, rest]) => `${n}:$6$x:1:0:${rest}:/d/${n}:NOQUOTA`),
   fc.tuple(name, fc.nat(3)).map(([n, extra]) => `${n}${':x'.repeat(extra)}`),
-  fc.constantFrom('', ' ', '#comment', 'garbage', 'bob:x:1:notanumber:Bob:/d/bob:NOQUOTA', 'é:x:1:0:é:/d/é:NOQUOTA', 'x\r'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '#comment',
+    'garbage',
+    'bob:x:1:notanumber:Bob:/d/bob:NOQUOTA',
+    'é:x:1:0:é:/d/é:NOQUOTA',
+    'x\r',
+  ),
 );
 
 const vpasswdText = fc.oneof(
-  fc.tuple(fc.array(line, { maxLength: 12 }), fc.boolean()).map(([lines, newline]) => lines.join('\n') + (newline && lines.length > 0 ? '\n' : '')),
+  fc
+    .tuple(fc.array(line, { maxLength: 12 }), fc.boolean())
+    .map(([lines, newline]) => lines.join('\n') + (newline && lines.length > 0 ? '\n' : '')),
   mutatedGolden(VPASSWD).map((b) => b.toString('latin1')),
 );
 
@@ -33,7 +48,8 @@ function editsFor(text: string): fc.Arbitrary<VpasswdEdits> {
   const present = new Set(linesOf(text).map(nameOf));
   const existing = [...present];
   const fresh = ['aaron', 'bea', 'mallory', 'zoe', 'n1', 'zz'].filter((n) => !present.has(n));
-  const pick = existing.length > 0 ? fc.uniqueArray(fc.constantFrom(...existing), { maxLength: 3 }) : fc.constant([] as string[]);
+  const pick =
+    existing.length > 0 ? fc.uniqueArray(fc.constantFrom(...existing), { maxLength: 3 }) : fc.constant([] as string[]);
   return fc
     .record({
       deletions: pick,
@@ -42,7 +58,9 @@ function editsFor(text: string): fc.Arbitrary<VpasswdEdits> {
     })
     .map(({ deletions, replaced, additions }) => ({
       deletions: new Set(deletions),
-      replacements: new Map(replaced.filter((n) => !deletions.includes(n)).map((n) => [n, `${n}:NEW:1:0:${n}:/new/${n}:NOQUOTA`])),
+      replacements: new Map(
+        replaced.filter((n) => !deletions.includes(n)).map((n) => [n, `${n}:NEW:1:0:${n}:/new/${n}:NOQUOTA`]),
+      ),
       additions: additions.map((n) => ({ name: n, line: `${n}:ADDED:1:0:${n}:/new/${n}:NOQUOTA` })),
     }));
 }
@@ -73,7 +91,8 @@ describe('editVpasswd', () => {
           expect(added).toEqual([...edits.additions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((a) => a.line));
           for (const addition of edits.additions) {
             const at = after.indexOf(addition.line);
-            for (const earlier of after.slice(0, at).filter((l) => !isAdded(l))) expect(nameOf(earlier) <= addition.name).toBe(true);
+            for (const earlier of after.slice(0, at).filter((l) => !isAdded(l)))
+              expect(nameOf(earlier) <= addition.name).toBe(true);
           }
         },
       ),
@@ -97,8 +116,14 @@ describe('editVpasswd', () => {
         const lines = linesOf(text);
         for (const m of parseVpasswd(text, 'vpasswd').malformed) {
           const name = m.name;
-          const edit = { deletions: new Set<string>(), replacements: new Map<string, string>(), additions: [{ name, line: `${name}:NEW:1:0::/d:NOQUOTA` }] };
-          expect(() => editVpasswd(text, edit)).toThrow(`vpasswd line ${lines.findIndex((l) => nameOf(l) === name) + 1} already holds "${name}"`);
+          const edit = {
+            deletions: new Set<string>(),
+            replacements: new Map<string, string>(),
+            additions: [{ name, line: `${name}:NEW:1:0::/d:NOQUOTA` }],
+          };
+          expect(() => editVpasswd(text, edit)).toThrow(
+            `vpasswd line ${lines.findIndex((l) => nameOf(l) === name) + 1} already holds "${name}"`,
+          );
         }
       }),
       { numRuns: runs(200) },

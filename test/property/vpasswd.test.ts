@@ -2,8 +2,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCdb, buildCdbFromRanges } from '../../src/cdb/write.js';
 import { vpasswdCdbFreshness } from '../../src/live/cdb-freshness.js';
-import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd, type VpasswdLineFields } from '../../src/formats/vpasswd.js';
-import { anyBytes, anyText, goldenFiles, linesOf, mutatedGolden, withinCpuTime, runs, assertPrintableMessages } from './support.js';
+import {
+  cdbRangesFromVpasswd,
+  cdbRecordsFromVpasswdText,
+  formatVpasswdLine,
+  parseVpasswd,
+  type VpasswdLineFields,
+} from '../../src/formats/vpasswd.js';
+import {
+  anyBytes,
+  anyText,
+  goldenFiles,
+  linesOf,
+  mutatedGolden,
+  withinCpuTime,
+  runs,
+  assertPrintableMessages,
+} from './support.js';
 
 const FILE = '/home/vpopmail/domains/example.com/vpasswd';
 const VPASSWD = goldenFiles((name) => name === 'vpasswd');
@@ -68,18 +83,35 @@ describe('parseVpasswd', () => {
 
   it('reads back every field formatVpasswdLine wrote (7 or 8 fields)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(lineFields, { selector: (u) => u.name, maxLength: 8 }), fc.boolean(), (users, clearPasswords) => {
-        const text = users.map((u) => formatVpasswdLine(u, clearPasswords) + '\n').join('');
-        const parsed = parseVpasswd(text, FILE);
-        expect(parsed.malformed).toEqual([]);
-        expect(parsed.diagnostics.filter((d) => d.code === 'vpasswd-malformed' || d.code === 'vpasswd-duplicate')).toEqual([]);
-        expect(parsed.clearPasswords).toBe(clearPasswords && users.length > 0);
-        expect(
-          parsed.users.map((u) => ({ name: u.name, hash: u.hash, apop: u.apop, flags: u.flags, comment: u.comment, dir: u.dir, quota: u.quotaRaw, clear: u.clear })),
-        ).toEqual(users.map((u) => ({ ...u, clear: clearPasswords ? (u.clear ?? '') : undefined })));
-        // And the line it printed is the line it reads: print ∘ parse is the identity on printed text.
-        expect(parsed.users.map((u) => formatVpasswdLine({ ...u, quota: u.quotaRaw }, clearPasswords) + '\n').join('')).toBe(text);
-      }),
+      fc.property(
+        fc.uniqueArray(lineFields, { selector: (u) => u.name, maxLength: 8 }),
+        fc.boolean(),
+        (users, clearPasswords) => {
+          const text = users.map((u) => `${formatVpasswdLine(u, clearPasswords)}\n`).join('');
+          const parsed = parseVpasswd(text, FILE);
+          expect(parsed.malformed).toEqual([]);
+          expect(
+            parsed.diagnostics.filter((d) => d.code === 'vpasswd-malformed' || d.code === 'vpasswd-duplicate'),
+          ).toEqual([]);
+          expect(parsed.clearPasswords).toBe(clearPasswords && users.length > 0);
+          expect(
+            parsed.users.map((u) => ({
+              name: u.name,
+              hash: u.hash,
+              apop: u.apop,
+              flags: u.flags,
+              comment: u.comment,
+              dir: u.dir,
+              quota: u.quotaRaw,
+              clear: u.clear,
+            })),
+          ).toEqual(users.map((u) => ({ ...u, clear: clearPasswords ? (u.clear ?? '') : undefined })));
+          // And the line it printed is the line it reads: print ∘ parse is the identity on printed text.
+          expect(
+            parsed.users.map((u) => `${formatVpasswdLine({ ...u, quota: u.quotaRaw }, clearPasswords)}\n`).join(''),
+          ).toBe(text);
+        },
+      ),
       { numRuns: runs(300) },
     );
   });
@@ -90,7 +122,11 @@ describe('parseVpasswd', () => {
         const parsed = parseVpasswd(text, FILE);
         for (const user of parsed.users) {
           const line = formatVpasswdLine({ ...user, quota: user.quotaRaw }, user.clear !== undefined);
-          expect(parseVpasswd(`${line}\n`, FILE).users[0]).toMatchObject({ name: user.name, flags: user.flags, quotaRaw: user.quotaRaw });
+          expect(parseVpasswd(`${line}\n`, FILE).users[0]).toMatchObject({
+            name: user.name,
+            flags: user.flags,
+            quotaRaw: user.quotaRaw,
+          });
         }
       }),
       { numRuns: runs(300) },
@@ -141,7 +177,12 @@ describe('cdbRecordsFromVpasswdText and cdbRangesFromVpasswd', () => {
         const fromBytes = cdbRecordsFromVpasswdText(bytes);
         expect(fromBytes.map(([k, v]) => [k.toString('utf8'), v.toString('utf8')])).toEqual(fromString);
         // One record per complete line that has a ":"; none holds a newline or (in its key) a ":".
-        expect(fromString.length).toBe(text.split('\n').slice(0, -1).filter((line) => line.includes(':')).length);
+        expect(fromString.length).toBe(
+          text
+            .split('\n')
+            .slice(0, -1)
+            .filter((line) => line.includes(':')).length,
+        );
         for (const [key, value] of fromString) {
           expect(key).not.toMatch(/[:\n]/);
           expect(value).not.toContain('\n');
@@ -156,7 +197,9 @@ describe('cdbRecordsFromVpasswdText and cdbRangesFromVpasswd', () => {
     fc.assert(
       fc.property(anyBytes(800), (bytes) => {
         const records = cdbRecordsFromVpasswdText(bytes);
-        expect(Buffer.concat(records.map(([k, v]) => Buffer.concat([k, Buffer.from(':'), v, Buffer.from('\n')]))).length).toBeLessThanOrEqual(bytes.length);
+        expect(
+          Buffer.concat(records.map(([k, v]) => Buffer.concat([k, Buffer.from(':'), v, Buffer.from('\n')]))).length,
+        ).toBeLessThanOrEqual(bytes.length);
         expect(buildCdbFromRanges(cdbRangesFromVpasswd(bytes)).equals(buildCdb(records))).toBe(true);
       }),
       { numRuns: runs(200) },
@@ -181,22 +224,32 @@ describe('vpasswdCdbFreshness', () => {
 
   it('calls every truncated cdb corrupt, and a cdb of other records stale', () => {
     fc.assert(
-      fc.property(vpasswdBytes, vpasswdBytes, fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (a, b, cut) => {
-        const cdbA = buildCdb(cdbRecordsFromVpasswdText(a));
-        expect(vpasswdCdbFreshness(a, cdbA.subarray(0, Math.floor(cut * cdbA.length))).state).toBe('corrupt');
-        const same = buildCdb(cdbRecordsFromVpasswdText(b)).equals(cdbA);
-        expect(vpasswdCdbFreshness(b, cdbA).state).toBe(same ? 'fresh' : 'stale');
-      }),
+      fc.property(
+        vpasswdBytes,
+        vpasswdBytes,
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        (a, b, cut) => {
+          const cdbA = buildCdb(cdbRecordsFromVpasswdText(a));
+          expect(vpasswdCdbFreshness(a, cdbA.subarray(0, Math.floor(cut * cdbA.length))).state).toBe('corrupt');
+          const same = buildCdb(cdbRecordsFromVpasswdText(b)).equals(cdbA);
+          expect(vpasswdCdbFreshness(b, cdbA).state).toBe(same ? 'fresh' : 'stale');
+        },
+      ),
       { numRuns: runs(200) },
     );
   });
 
-describe('vpasswd readers on large input', () => {
-  it('stay linear: 5 MB of one line, of colons, of short lines', () => {
-    for (const text of [`bob:${'x'.repeat(1_000_000)}`, ':'.repeat(1_000_000), 'a:b\n'.repeat(250_000), `${'bob:x:1:0:b:/d:NOQUOTA\n'.repeat(40_000)}`]) {
-      withinCpuTime(10_000, () => parseVpasswd(text, FILE));
-      withinCpuTime(5000, () => cdbRecordsFromVpasswdText(Buffer.from(text)));
-    }
+  describe('vpasswd readers on large input', () => {
+    it('stay linear: 5 MB of one line, of colons, of short lines', () => {
+      for (const text of [
+        `bob:${'x'.repeat(1_000_000)}`,
+        ':'.repeat(1_000_000),
+        'a:b\n'.repeat(250_000),
+        `${'bob:x:1:0:b:/d:NOQUOTA\n'.repeat(40_000)}`,
+      ]) {
+        withinCpuTime(10_000, () => parseVpasswd(text, FILE));
+        withinCpuTime(5000, () => cdbRecordsFromVpasswdText(Buffer.from(text)));
+      }
+    });
   });
-});
 });

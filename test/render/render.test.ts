@@ -10,18 +10,48 @@ import { HASH_SECRET6, HOME } from '../builders.js';
 const D = 'example.com';
 
 function planOf(changes: Change[], extra: Partial<Plan> = {}): Plan {
-  return { changes, unmanaged: [], unmanagedDomains: [], warnings: [], thresholdBreaches: [], summary: summarise(changes), ...extra };
+  return {
+    changes,
+    unmanaged: [],
+    unmanagedDomains: [],
+    warnings: [],
+    thresholdBreaches: [],
+    summary: summarise(changes),
+    ...extra,
+  };
 }
 
 const everyKind: Change[] = [
   { kind: 'add-domain', domain: 'new.example', dir: `${HOME}/domains/new.example` },
   { kind: 'add-alias-domain', domain: 'new.example', alias: 'new.example.net' },
-  { kind: 'add-user', domain: 'new.example', user: { name: 'postmaster', comment: 'Postmaster', quota: 'NOQUOTA', flags: 0 }, password: { kind: 'hash', hash: HASH_SECRET6 } },
+  {
+    kind: 'add-user',
+    domain: 'new.example',
+    user: { name: 'postmaster', comment: 'Postmaster', quota: 'NOQUOTA', flags: 0 },
+    password: { kind: 'hash', hash: HASH_SECRET6 },
+  },
   { kind: 'rebuild-vpasswd-cdb', domain: 'new.example', reason: 'users changed' },
-  { kind: 'delete-forward', domain: D, name: 'bob', before: { to: ['b@example.net'], keepCopy: false }, file: `${HOME}/domains/${D}/.qmail-bob` },
+  {
+    kind: 'delete-forward',
+    domain: D,
+    name: 'bob',
+    before: { to: ['b@example.net'], keepCopy: false },
+    file: `${HOME}/domains/${D}/.qmail-bob`,
+  },
   { kind: 'delete-alias', domain: D, name: 'old', before: ['x@example.org'], file: `${HOME}/domains/${D}/.qmail-old` },
-  { kind: 'delete-user', domain: D, name: 'bob', dir: `${HOME}/domains/${D}/bob`, archiveParent: `${HOME}/archive/${D}` },
-  { kind: 'add-user', domain: D, user: { name: 'carol', comment: 'Carol C', quota: '1073741824S', flags: FLAG_BITS.no_imap | FLAG_BITS.no_pop }, password: { kind: 'clear', clear: 'TOPSECRET', source: 'env:CAROL_PW' } },
+  {
+    kind: 'delete-user',
+    domain: D,
+    name: 'bob',
+    dir: `${HOME}/domains/${D}/bob`,
+    archiveParent: `${HOME}/archive/${D}`,
+  },
+  {
+    kind: 'add-user',
+    domain: D,
+    user: { name: 'carol', comment: 'Carol C', quota: '1073741824S', flags: FLAG_BITS.no_imap | FLAG_BITS.no_pop },
+    password: { kind: 'clear', clear: 'TOPSECRET', source: 'env:CAROL_PW' },
+  },
   {
     kind: 'modify-user',
     domain: D,
@@ -37,9 +67,22 @@ const everyKind: Change[] = [
   },
   { kind: 'rebuild-vpasswd-cdb', domain: D, reason: 'users changed' },
   { kind: 'add-forward', domain: D, name: 'carol', after: { to: ['c@example.net', 'd@example.net'], keepCopy: true } },
-  { kind: 'modify-forward', domain: D, name: 'alice', before: { to: ['a@example.net'], keepCopy: false }, after: { to: ['z@example.net'], keepCopy: true }, file: `${HOME}/domains/${D}/.qmail-alice` },
+  {
+    kind: 'modify-forward',
+    domain: D,
+    name: 'alice',
+    before: { to: ['a@example.net'], keepCopy: false },
+    after: { to: ['z@example.net'], keepCopy: true },
+    file: `${HOME}/domains/${D}/.qmail-alice`,
+  },
   { kind: 'add-alias', domain: D, name: 'sales', to: ['alice@example.com', 'bob@example.org'] },
-  { kind: 'modify-alias', domain: D, name: 'info', before: ['a@example.org', 'b@example.org'], after: ['b@example.org', 'c@example.org'] },
+  {
+    kind: 'modify-alias',
+    domain: D,
+    name: 'info',
+    before: ['a@example.org', 'b@example.org'],
+    after: ['b@example.org', 'c@example.org'],
+  },
   { kind: 'delete-relay', address: '10.9.', line: 3 },
   { kind: 'add-relay', address: '10.0.0.5' },
   { kind: 'rebuild-tcp-smtp-cdb', reason: 'relay rules changed' },
@@ -49,7 +92,15 @@ describe('text plan', () => {
   it('renders every change kind Terraform-style, grouped by domain, with the summary line', () => {
     const plan = planOf(everyKind, {
       unmanagedDomains: ['other.example'],
-      unmanaged: [{ domain: D, kind: 'catch-all', name: 'default', file: `${HOME}/domains/${D}/.qmail-default`, reason: "catch-all: | /home/vpopmail/bin/vdelivermail '' delete" }],
+      unmanaged: [
+        {
+          domain: D,
+          kind: 'catch-all',
+          name: 'default',
+          file: `${HOME}/domains/${D}/.qmail-default`,
+          reason: "catch-all: | /home/vpopmail/bin/vdelivermail '' delete",
+        },
+      ],
     });
     expect(renderText(plan)).toBe(
       [
@@ -103,7 +154,9 @@ describe('text plan', () => {
   });
 
   it('warns about a threshold breach', () => {
-    const plan = planOf([], { thresholdBreaches: [{ domain: D, liveUsers: 20, affectedUsers: 12, percent: 60, limit: 30 }] });
+    const plan = planOf([], {
+      thresholdBreaches: [{ domain: D, liveUsers: 20, affectedUsers: 12, percent: 60, limit: 30 }],
+    });
     expect(renderText(plan)).toContain(
       'Warning: example.com: 12 of 20 users (60%) deleted or changed, over policy.maxChangePercent 30%: apply refuses this without --force.',
     );
@@ -126,8 +179,14 @@ describe('markdown plan', () => {
       // Made inert for the PR page: a bare <UTC time> would be swallowed as an HTML tag.
       `> - \`example.com\`: user bob (mailbox ${HOME}/domains/example.com/bob archived to ${HOME}/archive/example.com/bob-&#60;UTC time>/)`,
     ]);
-    expect(md).toContain('<details><summary>Full plan (17 changes)</summary>\n\n```diff\nnew.example\n  + domain new.example');
-    expect(md.trimEnd().split('\n').slice(-3)).toEqual(['</details>', '', `<sub>Plan digest (sha256): <code>${planDigest(planOf(everyKind))}</code></sub>`]);
+    expect(md).toContain(
+      '<details><summary>Full plan (17 changes)</summary>\n\n```diff\nnew.example\n  + domain new.example',
+    );
+    expect(md.trimEnd().split('\n').slice(-3)).toEqual([
+      '</details>',
+      '',
+      `<sub>Plan digest (sha256): <code>${planDigest(planOf(everyKind))}</code></sub>`,
+    ]);
   });
 });
 
@@ -157,11 +216,24 @@ describe('text from a live server in the plan', () => {
           after: { name: 'alice', comment: 'Alice', quota: 'NOQUOTA', flags: 0 },
         },
       ],
-      { unmanaged: [{ domain: D, kind: 'dot-qmail', name: 'x\u001b]0;pwn\u0007', file: `${HOME}/domains/${D}/.qmail-x\u001b]0;pwn\u0007`, reason: 'a program delivery' }] },
+      {
+        unmanaged: [
+          {
+            domain: D,
+            kind: 'dot-qmail',
+            name: 'x\u001b]0;pwn\u0007',
+            file: `${HOME}/domains/${D}/.qmail-x\u001b]0;pwn\u0007`,
+            reason: 'a program delivery',
+          },
+        ],
+      },
     );
     const text = renderText(plan);
     expect(text).toContain('comment:  "evil\\u202egnp.exe\\u001b[31m\\u009b" -> "Alice"');
-    expect(text).toContain(`dot-qmail "x\\u001b]0;pwn\\u0007" ("${HOME}/domains/${D}/.qmail-x\\u001b]0;pwn\\u0007"): a program delivery`);
-    for (const output of [text, renderMarkdown(plan)]) expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(text).toContain(
+      `dot-qmail "x\\u001b]0;pwn\\u0007" ("${HOME}/domains/${D}/.qmail-x\\u001b]0;pwn\\u0007"): a program delivery`,
+    );
+    for (const output of [text, renderMarkdown(plan)])
+      expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
   });
 });

@@ -62,7 +62,9 @@ describe('mailstate snapshot', () => {
     const parsed = JSON.parse(bytes);
     expect(parsed.snapshotVersion).toBe(1);
     expect(parsed.passwords).toEqual({ digest: 'HMAC-SHA256', keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
-    expect(parsed.domains[0].users[0]).toEqual(expect.objectContaining({ name: 'alice', hashDigest: expect.stringMatching(/^[0-9a-f]{64}$/) }));
+    expect(parsed.domains[0].users[0]).toEqual(
+      expect.objectContaining({ name: 'alice', hashDigest: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    );
 
     // The key is made once: a second snapshot uses it again.
     const second = snapshot(srv);
@@ -89,21 +91,30 @@ describe('mailstate plan --live', () => {
     const fingerprint = treeFingerprint(srv.root);
     for (const format of ['json', 'text', 'markdown']) {
       const onServer = mailstate(['plan', '-f', desired, '--format', format, ...homes(srv)]);
-      const fromSnapshot = mailstate(['plan', '-f', desired, '--format', format, '--live', file], { env: { MAILSTATE_KEY: key } });
+      const fromSnapshot = mailstate(['plan', '-f', desired, '--format', format, '--live', file], {
+        env: { MAILSTATE_KEY: key },
+      });
       expect(fromSnapshot.code).toBe(0);
       if (format === 'markdown') {
         // Only the footer says what the plan was made against.
         const [serverBody, serverFooter] = onServer.stdout.split('\n<sub>');
         const [snapshotBody, snapshotFooter] = fromSnapshot.stdout.split('\n<sub>');
         expect(snapshotBody).toBe(serverBody);
-        expect(snapshotFooter).toMatch(/^Planned against the snapshot live\.json of .+ taken .+Z\. Plan digest \(sha256\): <code>[0-9a-f]{64}<\/code><\/sub>\n$/);
+        expect(snapshotFooter).toMatch(
+          /^Planned against the snapshot live\.json of .+ taken .+Z\. Plan digest \(sha256\): <code>[0-9a-f]{64}<\/code><\/sub>\n$/,
+        );
         expect(snapshotFooter!.slice(snapshotFooter!.indexOf('Plan digest'))).toBe(serverFooter);
       } else {
         expect(fromSnapshot.stdout).toBe(onServer.stdout);
       }
     }
-    const json = JSON.parse(mailstate(['plan', '-f', desired, '--format', 'json', '--live', file], { env: { MAILSTATE_KEY: key } }).stdout);
-    expect(json.changes.find((c: { kind: string; name?: string }) => c.kind === 'modify-user' && c.name === 'alice').fields[0]).toEqual({ field: 'password' });
+    const json = JSON.parse(
+      mailstate(['plan', '-f', desired, '--format', 'json', '--live', file], { env: { MAILSTATE_KEY: key } }).stdout,
+    );
+    expect(
+      json.changes.find((c: { kind: string; name?: string }) => c.kind === 'modify-user' && c.name === 'alice')
+        .fields[0],
+    ).toEqual({ field: 'password' });
     // --key-file works the same, and planning read nothing from the server.
     const keyFile = join(tempDir(), 'key');
     writeFileSync(keyFile, `${key}\n`);
@@ -127,7 +138,9 @@ describe('mailstate plan --live', () => {
       `${shown}:48:7: warning: user "postmaster@example.org": password (not comparable from a snapshot): no key to compare hashes with the snapshot (set MAILSTATE_KEY or --key-file)`,
     ]);
     const plan = JSON.parse(run.stdout);
-    const alice = plan.changes.find((c: { kind: string; name?: string }) => c.kind === 'modify-user' && c.name === 'alice');
+    const alice = plan.changes.find(
+      (c: { kind: string; name?: string }) => c.kind === 'modify-user' && c.name === 'alice',
+    );
     expect(alice.fields.map((f: { field: string }) => f.field)).toEqual(['comment', 'quota', 'flags']);
     expect(alice.password).toBeUndefined();
     // The fourth and fifth: bob's deletion seen from the snapshot as from the server (.qmail-bob2 delivers into his Maildir).
@@ -151,11 +164,16 @@ describe('mailstate plan --live', () => {
     ]);
     expect(run.stdout).not.toContain('password: (changed)');
     // A new user whose password comes from the environment is planned without reading it.
-    const withNewUser = readFileSync(desired, 'utf8').replace('        password: "$6$abcdefgh', '        password: { env: CAROL_PASSWORD }\n        # was "$6$abcdefgh');
+    const withNewUser = readFileSync(desired, 'utf8').replace(
+      '        password: "$6$abcdefgh',
+      '        password: { env: CAROL_PASSWORD }\n        # was "$6$abcdefgh',
+    );
     writeFileSync(desired, withNewUser);
     const added = mailstate(['plan', '-f', desired, '--live', file], { env: { MAILSTATE_KEY: key } });
     expect(added.code).toBe(0);
-    expect(added.stdout).toContain('  + user carol\n      comment:  "Carol Jones"\n      quota:    500M\n      flags:    none\n      password: (set from env:CAROL_PASSWORD)\n');
+    expect(added.stdout).toContain(
+      '  + user carol\n      comment:  "Carol Jones"\n      quota:    500M\n      flags:    none\n      password: (set from env:CAROL_PASSWORD)\n',
+    );
   });
 
   it('carries the names on unreadable vpasswd lines, so a plan from the snapshot refuses them as the server does', async () => {
@@ -176,12 +194,14 @@ describe('mailstate plan --live', () => {
     expect(refusal(fromSnapshot.stderr)).toEqual(refusal(onServer.stderr));
   });
 
-  it('refuses a key that is not the snapshot\'s, and a file that is not a snapshot', async () => {
+  it("refuses a key that is not the snapshot's, and a file that is not a snapshot", async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const { file } = snapshot(srv);
     const wrong = mailstate(['plan', '-f', BUNDLED, '--live', file], { env: { MAILSTATE_KEY: 'ab'.repeat(32) } });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/^Error: the key given \(id [0-9a-f]{16}\) is not the one .*live\.json was made with \(id [0-9a-f]{16}\): use the content of .*\/etc\/mailstate\.key on .+\n$/);
+    expect(wrong.stderr).toMatch(
+      /^Error: the key given \(id [0-9a-f]{16}\) is not the one .*live\.json was made with \(id [0-9a-f]{16}\): use the content of .*\/etc\/mailstate\.key on .+\n$/,
+    );
     const garbage = join(tempDir(), 'plan.json');
     writeFileSync(garbage, JSON.stringify({ snapshotVersion: 2 }));
     const old = mailstate(['plan', '-f', BUNDLED, '--live', garbage]);
@@ -191,7 +211,11 @@ describe('mailstate plan --live', () => {
       stderr: `${garbage}: error: snapshotVersion 2 is not supported (this mailstate reads version 1)\nError: ${garbage} cannot be used; nothing was planned.\n`,
     });
     writeFileSync(garbage, JSON.stringify({ snapshotVersion: 1, domains: 'x' }));
-    expect(mailstate(['plan', '-f', BUNDLED, '--live', garbage]).stderr).toMatch(/^.*: error: not a valid snapshot: \/ must have required property 'createdAt'; /);
-    expect(mailstate(['plan', '--live', file, '--base', 'HEAD']).stderr).toBe('Error: mailstate plan: --live and --base are alternatives: give one\n');
+    expect(mailstate(['plan', '-f', BUNDLED, '--live', garbage]).stderr).toMatch(
+      /^.*: error: not a valid snapshot: \/ must have required property 'createdAt'; /,
+    );
+    expect(mailstate(['plan', '--live', file, '--base', 'HEAD']).stderr).toBe(
+      'Error: mailstate plan: --live and --base are alternatives: give one\n',
+    );
   });
 });

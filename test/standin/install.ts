@@ -7,7 +7,19 @@
  * directory and qmail's home in `<vpopmailHome>/etc/standin.json`, and it appends one JSON line
  * per call to `<vpopmailHome>/etc/standin-calls.jsonl`.
  */
-import { accessSync, chmodSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -21,7 +21,19 @@
  * mapped to the golden ones as soon as a step prints them).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { installStandinBin, STANDIN_PROGRAMS } from './install.js';
@@ -73,7 +85,11 @@ export interface Outcome {
 
 const SIGNALS: Record<string, number> = { SIGSEGV: 11, SIGABRT: 6, SIGKILL: 9, SIGTERM: 15, SIGBUS: 7 };
 
-export function runProcess(cmd: string, args: string[], opts: { stdin?: string; env: NodeJS.ProcessEnv; cwd?: string }): Promise<Outcome> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  opts: { stdin?: string; env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -95,7 +111,8 @@ export function runProcess(cmd: string, args: string[], opts: { stdin?: string; 
 
 /** A $6$ hash, also one cut short by the recorder's `cut -c`. */
 const HASH = /\$6\$[./0-9A-Za-z]{8}(\$[./0-9A-Za-z]{0,86})?/g;
-const maskHash = (_m: string, rest: string | undefined) => `$6$SSSSSSSS${rest ? `$${'H'.repeat(rest.length - 1)}` : ''}`;
+const maskHash = (_m: string, rest: string | undefined) =>
+  `$6$SSSSSSSS${rest ? `$${'H'.repeat(rest.length - 1)}` : ''}`;
 const ASCTIME = /\b(account created|last auth): [A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}/g;
 
 /** Masks what differs from run to run in real vpopmail too. */
@@ -151,7 +168,9 @@ export class Sandbox {
     writeFileSync(join(this.qhome, 'control/rcpthosts'), 'mail.oracle.test\n', { mode: 0o644 });
     writeFileSync(join(this.qhome, 'control/locals'), 'mail.oracle.test\n', { mode: 0o644 });
     writeFileSync(join(this.qhome, 'control/virtualdomains'), '', { mode: 0o644 });
-    writeFileSync(join(this.vhome, 'domains/.dir-control'), '0\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n\n', { mode: 0o644 });
+    writeFileSync(join(this.vhome, 'domains/.dir-control'), '0\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n\n', {
+      mode: 0o644,
+    });
     execFileSync('cdb', ['-c', join(this.qhome, 'users/cdb')], { input: '+0,0:->\n\n' });
     chmodSync(join(this.qhome, 'users/cdb'), 0o644);
     if (IS_ROOT) {
@@ -166,7 +185,10 @@ export class Sandbox {
       passwd,
       `root:x:0:0:root:/root:/bin/sh\nalias:x:1001:1001::${this.qhome}/alias:/usr/sbin/nologin\nqmaild:x:1002:1001::${this.qhome}:/usr/sbin/nologin\nvpopmail:x:89:89::${this.vhome}:/usr/sbin/nologin\n`,
     );
-    writeFileSync(join(this.vhome, 'etc/standin.json'), `${JSON.stringify({ qmailHome: this.qhome, passwdFile: passwd }, null, 2)}\n`);
+    writeFileSync(
+      join(this.vhome, 'etc/standin.json'),
+      `${JSON.stringify({ qmailHome: this.qhome, passwdFile: passwd }, null, 2)}\n`,
+    );
     this.env = {
       PATH: `/usr/bin:/bin:/usr/sbin:/sbin:${dirname(process.execPath)}`,
       HOME: this.root,
@@ -208,7 +230,11 @@ export class Sandbox {
     const name = basename(argv[0]!);
     const args = argv.slice(1).map((a) => this.toSandbox(a));
     if (UMASK_022) return runProcess(join(this.bin, name), args, { stdin, env: this.env, cwd: this.root });
-    return runProcess('/bin/sh', ['-c', 'umask 022; exec "$@"', 'sh', join(this.bin, name), ...args], { stdin, env: this.env, cwd: this.root });
+    return runProcess('/bin/sh', ['-c', 'umask 022; exec "$@"', 'sh', join(this.bin, name), ...args], {
+      stdin,
+      env: this.env,
+      cwd: this.root,
+    });
   }
 
   /**
@@ -225,7 +251,11 @@ export class Sandbox {
       }
       env = { ...env, PATH: `${shim}:${env.PATH}` };
     }
-    return runProcess(argv[0]!, argv.slice(1).map((a) => this.toSandbox(a)), { stdin, env, cwd: this.root });
+    return runProcess(
+      argv[0]!,
+      argv.slice(1).map((a) => this.toSandbox(a)),
+      { stdin, env, cwd: this.root },
+    );
   }
 
   path(goldenPath: string): string {
@@ -250,7 +280,8 @@ const INCOMPARABLE: RegExp[] = [
 ];
 
 /** Observation commands that change the sandbox (hand edits, deletions, moves...). */
-const CHANGES_STATE = /[^2&]>|\brm\b|\bmv\b|\bcp\b|sed -i|\bchown\b|\bchmod\b|\bmkdir\b|\btouch\b|\bln\b|qmail-newu|\bumask\b/;
+const CHANGES_STATE =
+  /[^2&]>|\brm\b|\bmv\b|\bcp\b|sed -i|\bchown\b|\bchmod\b|\bmkdir\b|\btouch\b|\bln\b|qmail-newu|\bumask\b/;
 
 export interface ReplayOptions {
   /** Stop after this step number (later steps need programs the stand-in does not have). */
@@ -294,8 +325,13 @@ function listFiles(dir: string): string[] {
 const decodeName = (p: string) => p.replace(/%3A/g, ':');
 
 function compareFiles(sb: Sandbox, goldenDir: string, label: string, opts: ReplayOptions, report: ReplayReport): void {
-  for (const file of listFiles(join(goldenDir, 'files')).concat(listFiles(join(goldenDir, 'home')), listFiles(join(goldenDir, 'var')))) {
-    const rel = file.startsWith(join(goldenDir, 'files')) ? file.slice(join(goldenDir, 'files').length) : file.slice(goldenDir.length);
+  for (const file of listFiles(join(goldenDir, 'files')).concat(
+    listFiles(join(goldenDir, 'home')),
+    listFiles(join(goldenDir, 'var')),
+  )) {
+    const rel = file.startsWith(join(goldenDir, 'files'))
+      ? file.slice(join(goldenDir, 'files').length)
+      : file.slice(goldenDir.length);
     const abs = decodeName(rel);
     if (/\/Maildir\/(new|cur|tmp)\//.test(abs)) continue; // delivered messages
     const ignored = opts.fileIgnore?.find(([re]) => re.test(abs));
@@ -326,7 +362,8 @@ function compareFiles(sb: Sandbox, goldenDir: string, label: string, opts: Repla
     const w = parseDump(want);
     const gotText = g ? renderDump(g.map(([k, d]) => [sb.norm(k), sb.norm(d)])) : `unparsable: ${got}`;
     const wantText = w ? renderDump(w.map(([k, d]) => [mask(k), mask(d)])) : `unparsable: ${want}`;
-    if (gotText !== wantText) report.problems.push(`${label}: cdb -d ${abs} differs\n--- golden\n${wantText}\n--- stand-in\n${gotText}`);
+    if (gotText !== wantText)
+      report.problems.push(`${label}: cdb -d ${abs} differs\n--- golden\n${wantText}\n--- stand-in\n${gotText}`);
   }
 }
 
@@ -339,7 +376,12 @@ function compareTree(sb: Sandbox, scenarioDir: string, opts: ReplayOptions, repo
     const m = /^([dfl]) (\d{4}) (\S+):(\S+) \d+ (\/.*)$/.exec(line);
     if (!m) continue;
     const [, type, mode, owner, group, p] = m as unknown as [string, string, string, string, string, string];
-    if (!/^\/(home\/vpopmail\/domains|var\/qmail\/users\/|var\/qmail\/control\/(rcpthosts|virtualdomains|locals)|tmp\/altbase\/|var\/qmail\/alias\/)/.test(p)) continue;
+    if (
+      !/^\/(home\/vpopmail\/domains|var\/qmail\/users\/|var\/qmail\/control\/(rcpthosts|virtualdomains|locals)|tmp\/altbase\/|var\/qmail\/alias\/)/.test(
+        p,
+      )
+    )
+      continue;
     if (opts.treeIgnore?.some(([re]) => re.test(p))) continue;
     if (/\/Maildir\/(new|cur|tmp)\/[^/]+$/.test(p)) continue; // message names hold times and pids
     let local = sb.path(p);
@@ -356,7 +398,8 @@ function compareTree(sb: Sandbox, scenarioDir: string, opts: ReplayOptions, repo
     }
     const gotType = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : 'f';
     const gotMode = (st.mode & 0o7777).toString(8).padStart(4, '0');
-    if (gotType !== type || gotMode !== mode) report.problems.push(`tree: ${p} is ${gotType} ${gotMode}, golden ${type} ${mode}`);
+    if (gotType !== type || gotMode !== mode)
+      report.problems.push(`tree: ${p} is ${gotType} ${gotMode}, golden ${type} ${mode}`);
     if (IS_ROOT) {
       const wantUid = OWNERS[owner] ?? (/^\d+$/.test(owner) ? Number(owner) : undefined);
       const wantGid = OWNERS[group] ?? (/^\d+$/.test(group) ? Number(group) : undefined);
@@ -475,8 +518,9 @@ export async function replayScenario(scenario: string, opts: ReplayOptions = {})
         report.observations++;
         let gotOut: string;
         let wantOut: string;
-        const direct = prog === 'cdb' && argv[1] === '-d' ? [parseDump(got.stdout), parseDump(step.stdout ?? '')] : null;
-        if (direct && direct[0] && direct[1]) {
+        const direct =
+          prog === 'cdb' && argv[1] === '-d' ? [parseDump(got.stdout), parseDump(step.stdout ?? '')] : null;
+        if (direct?.[0] && direct[1]) {
           gotOut = renderDump(direct[0].map(([k, d]) => [sb.norm(k), sb.norm(d)]));
           wantOut = renderDump(direct[1].map(([k, d]) => [mask(k), mask(d)]));
         } else {
@@ -486,7 +530,9 @@ export async function replayScenario(scenario: string, opts: ReplayOptions = {})
           wantOut = hdr(mask(step.stdout ?? ''));
         }
         if (got.exit !== step.exit || gotOut !== wantOut) {
-          report.problems.push(`${where}\n  exit: golden ${step.exit}, stand-in ${got.exit}\n--- golden\n${wantOut}\n--- stand-in\n${gotOut}\n--- stand-in stderr\n${got.stderr}`);
+          report.problems.push(
+            `${where}\n  exit: golden ${step.exit}, stand-in ${got.exit}\n--- golden\n${wantOut}\n--- stand-in\n${gotOut}\n--- stand-in stderr\n${got.stderr}`,
+          );
         }
       } else if (prog === 'setpriv' && argv.some((a) => a.endsWith('/vdelivermail'))) {
         emulateDelivery(sb, step);

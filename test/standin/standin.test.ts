@@ -6,17 +6,34 @@
  * the hashes and a few behaviours the corpus only pins indirectly.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync, chmodSync, chownSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+  chmodSync,
+  chownSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { verify } from 'unixcrypt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installStandinBin, readStandinCallLog, readStandinCalls, STANDIN_PROGRAMS, STANDIN_SCRIPT } from './install.js';
+import {
+  installStandinBin,
+  readStandinCallLog,
+  readStandinCalls,
+  STANDIN_PROGRAMS,
+  STANDIN_SCRIPT,
+} from './install.js';
 import { GOLDEN, replayScenario, Sandbox, type ReplayOptions } from './replay.js';
 import { COUNTED_WORK } from '../support/budget.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 
-const VDOMINFO_DIR_CONTROL = 'vdominfo (not a stand-in program) rewrites the domain .dir-control: mod line 0 2 2, mode 0644';
+const VDOMINFO_DIR_CONTROL =
+  'vdominfo (not a stand-in program) rewrites the domain .dir-control: mod line 0 2 2, mode 0644';
 
 /**
  * Every scenario whose programs the stand-in has. Not replayed: 10 (tcprules, vchkpw, roaming),
@@ -50,7 +67,10 @@ const SCENARIOS: Array<[string, ReplayOptions]> = [
       // order, -q of an empty quota, -l with and without a login)
       treeIgnore: [
         [/^\/home\/vpopmail\/domains\/example\.com\/\.dir-control$/, VDOMINFO_DIR_CONTROL],
-        [/^\/home\/vpopmail\/domains\/example\.com\/\.qmailadmin-limits$/, 'written by vmoddomlimits and vdominfo, which the harness only emulates'],
+        [
+          /^\/home\/vpopmail\/domains\/example\.com\/\.qmailadmin-limits$/,
+          'written by vmoddomlimits and vdominfo, which the harness only emulates',
+        ],
       ],
     },
   ],
@@ -115,7 +135,9 @@ describe.concurrent('golden sessions replayed against the stand-in', () => {
 
 describe('stand-in installation and call log', () => {
   const sandboxes: Sandbox[] = [];
-  afterAll(() => sandboxes.forEach((s) => s.dispose()));
+  afterAll(() => {
+    for (const s of sandboxes) s.dispose();
+  });
 
   it('links every program to the one script and records each call', async () => {
     const sb = new Sandbox();
@@ -130,7 +152,11 @@ describe('stand-in installation and call log', () => {
     expect(installStandinBin(sb.vhome, sb.qhome)).toBe(sb.bin);
 
     execFileSync(join(sb.bin, 'vadddomain'), ['example.com', 'pmpass1'], { env: sb.env });
-    execFileSync(join(sb.bin, 'vadduser'), ['-q', '5M', 'alice@example.com'], { env: sb.env, input: 'alicepw\nalicepw\n', stdio: 'pipe' });
+    execFileSync(join(sb.bin, 'vadduser'), ['-q', '5M', 'alice@example.com'], {
+      env: sb.env,
+      input: 'alicepw\nalicepw\n',
+      stdio: 'pipe',
+    });
     execFileSync(join(sb.bin, 'vmoduser'), ['-n', '-c', 'Alice A', 'alice@example.com'], { env: sb.env });
     expect(readStandinCalls(sb.vhome)).toEqual([
       ['vadddomain', 'example.com', 'pmpass1'],
@@ -173,7 +199,10 @@ describe('vpasswd.cdb bytes', () => {
       try {
         execFileSync(join(sb.bin, 'vadddomain'), ['example.com', 'pw'], { env: sb.env });
         const domainDir = join(sb.vhome, 'domains/example.com');
-        copyFileSync(join(GOLDEN, scenario, 'files/home/vpopmail/domains/example.com/vpasswd'), join(domainDir, 'vpasswd'));
+        copyFileSync(
+          join(GOLDEN, scenario, 'files/home/vpopmail/domains/example.com/vpasswd'),
+          join(domainDir, 'vpasswd'),
+        );
         execFileSync(join(sb.bin, 'vmkpasswd'), ['example.com'], { env: sb.env });
         const golden = readFileSync(join(GOLDEN, scenario, 'cdb/home/vpopmail/domains/example.com/vpasswd.cdb'));
         expect(readFileSync(join(domainDir, 'vpasswd.cdb')).equals(golden)).toBe(true);
@@ -192,7 +221,9 @@ describe('behaviour beyond the recorded steps', () => {
       execFileSync(join(sb.bin, 'vadduser'), ['bob@example.com', 'bobpw', '-q', '5M', '-c', 'Bob'], { env: sb.env });
       const line = readFileSync(join(sb.vhome, 'domains/example.com/vpasswd'), 'utf8').split('\n')[0]!;
       expect(line).toMatch(/^bob:\$6\$[^:]+:1:0:Bob:[^:]+\/bob:5242880S:bobpw$/);
-      expect(readFileSync(join(sb.vhome, 'domains/example.com/bob/Maildir/maildirsize'), 'utf8')).toBe('5242880S\n0 0\n');
+      expect(readFileSync(join(sb.vhome, 'domains/example.com/bob/Maildir/maildirsize'), 'utf8')).toBe(
+        '5242880S\n0 0\n',
+      );
     } finally {
       sb.dispose();
     }
@@ -205,7 +236,9 @@ describe('behaviour beyond the recorded steps', () => {
       const dc = join(sb.vhome, 'domains/big.test/.dir-control');
       writeFileSync(dc, '6199\n0\n3\n0 0 0\n61 61 61\n0 2 2\n61 0 0\nz\n');
       execFileSync(join(sb.bin, 'vadduser'), ['deep@big.test', 'pw'], { env: sb.env });
-      const line = readFileSync(join(sb.vhome, 'domains/big.test/vpasswd'), 'utf8').split('\n').find((l) => l.startsWith('deep:'))!;
+      const line = readFileSync(join(sb.vhome, 'domains/big.test/vpasswd'), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('deep:'))!;
       expect(line.split(':')[5]).toBe(join(sb.vhome, 'domains/big.test/0/0/deep'));
       expect(existsSync(join(sb.vhome, 'domains/big.test/0/0/deep/Maildir/new'))).toBe(true);
       // level 0 wrapped from z to 0 and level 1 started; the third number of each line is what

@@ -25,7 +25,10 @@ export class StepHangError extends Error {}
 export async function watchedStep<T>(what: string, work: () => Promise<T> | T, hangMs = STEP_HANG_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StepHangError(`${what}: still running after ${hangMs / 1000} s, so it hangs`)), hangMs);
+    timer = setTimeout(
+      () => reject(new StepHangError(`${what}: still running after ${hangMs / 1000} s, so it hangs`)),
+      hangMs,
+    );
   });
   try {
     return await Promise.race([Promise.resolve().then(work), watchdog]);
@@ -42,7 +45,11 @@ export async function watchedStep<T>(what: string, work: () => Promise<T> | T, h
 export const EVENT_DEADLINE_MS = 120_000;
 
 /** Waits until `probe` returns a value (checked every 25 ms), or fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(probe: () => T | undefined | false, what: string, timeoutMs = EVENT_DEADLINE_MS): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | false,
+  what: string,
+  timeoutMs = EVENT_DEADLINE_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

@@ -29,5 +29,8 @@ export default function setup(): void {
   const sources = Math.max(newestBelow(join(REPO, 'src')), statSync(join(REPO, 'tsconfig.json')).mtimeMs);
   if (sources <= builtAt()) return;
   process.stderr.write('dist/ is older than src/: building it (tsc -p tsconfig.json) before the tests\n');
-  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+    cwd: REPO,
+    stdio: 'inherit',
+  });
 }

@@ -23,7 +23,10 @@ export class CpuTimeExceeded extends Error {}
 function check(start: NodeJS.CpuUsage, limitMs: number, cause?: unknown): void {
   const used = cpuMsSince(start);
   if (used > limitMs) {
-    throw new CpuTimeExceeded(`used ${used.toFixed(1)} ms of CPU time (user + system), more than its limit of ${limitMs} ms of CPU time`, cause === undefined ? undefined : { cause });
+    throw new CpuTimeExceeded(
+      `used ${used.toFixed(1)} ms of CPU time (user + system), more than its limit of ${limitMs} ms of CPU time`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

@@ -8,11 +8,21 @@ import { REPO } from '../cli/run.js';
 /** Runs one file of test/fixtures/hang with the watchdog set to 2 s. */
 function hangingRun(file: string, pidFile: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', '--config', join(REPO, 'test/fixtures/hang/vitest.config.ts'), file], {
-      cwd: REPO,
-      env: { ...process.env, MAILSTATE_TEST_HANG_MS: '2000', MAILSTATE_HANG_PID_FILE: pidFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--config',
+        join(REPO, 'test/fixtures/hang/vitest.config.ts'),
+        file,
+      ],
+      {
+        cwd: REPO,
+        env: { ...process.env, MAILSTATE_TEST_HANG_MS: '2000', MAILSTATE_HANG_PID_FILE: pidFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -31,21 +41,26 @@ function running(pid: number): boolean {
   }
 }
 
-describe('the hang watchdog (a reporter in vitest\'s main process)', () => {
+describe("the hang watchdog (a reporter in vitest's main process)", () => {
   it('stops a run stuck in synchronous code, names the file, kills its worker and fails', async () => {
     const pidFile = join(mkdtempSync(join(tmpdir(), 'mailstate-hang-')), 'pid');
     const run = await hangingRun('spins', pidFile);
     expect(run.code, run.output).toBe(1);
-    expect(run.output).toContain('Hang watchdog: no progress for 2 s, so the run is stopped and fails:\n  spins.fixture.ts (the worker reported no test as started');
+    expect(run.output).toContain(
+      'Hang watchdog: no progress for 2 s, so the run is stopped and fails:\n  spins.fixture.ts (the worker reported no test as started',
+    );
     // SIGKILL takes effect when the kernel next schedules the worker: wait for that, bounded.
     const worker = Number(readFileSync(pidFile, 'utf8'));
-    for (let waited = 0; running(worker) && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let waited = 0; running(worker) && waited < 30_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(running(worker), `worker ${worker} still runs`).toBe(false);
   });
 
   it('names the test of a run waiting forever on a test without a timeout', async () => {
     const run = await hangingRun('waits', '/dev/null');
     expect(run.code, run.output).toBe(1);
-    expect(run.output).toContain('Hang watchdog: no progress for 2 s, so the run is stopped and fails:\n  waits.fixture.ts, in: "waits forever"\n');
+    expect(run.output).toContain(
+      'Hang watchdog: no progress for 2 s, so the run is stopped and fails:\n  waits.fixture.ts, in: "waits forever"\n',
+    );
   });
 });

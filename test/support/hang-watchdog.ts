@@ -61,9 +61,13 @@ export default class HangWatchdog implements Reporter {
     const hung = [...this.running].filter(([, entry]) => now - entry.lastProgress > this.hangMs);
     if (hung.length === 0) return;
     const lines = hung.map(([file, entry]) =>
-      entry.open.size > 0 ? `  ${file}, in: ${[...entry.open].map((name) => JSON.stringify(name)).join(', ')}` : `  ${file} (the worker reported no test as started: a hook, or synchronous code that never yielded)`,
+      entry.open.size > 0
+        ? `  ${file}, in: ${[...entry.open].map((name) => JSON.stringify(name)).join(', ')}`
+        : `  ${file} (the worker reported no test as started: a hook, or synchronous code that never yielded)`,
     );
-    process.stderr.write(`\nHang watchdog: no progress for ${Math.round(this.hangMs / 1000)} s, so the run is stopped and fails:\n${lines.join('\n')}\n`);
+    process.stderr.write(
+      `\nHang watchdog: no progress for ${Math.round(this.hangMs / 1000)} s, so the run is stopped and fails:\n${lines.join('\n')}\n`,
+    );
     killDescendants(process.pid);
     process.exit(1);
   }

@@ -23,7 +23,10 @@ if (target) {
     try {
       const { user, system } = process.cpuUsage();
       const maxRssKiB = process.resourceUsage().maxRSS;
-      writeFileSync(target, JSON.stringify({ userUs: user, systemUs: system, cpuMs: (user + system) / 1000, maxRssKiB }));
+      writeFileSync(
+        target,
+        JSON.stringify({ userUs: user, systemUs: system, cpuMs: (user + system) / 1000, maxRssKiB }),
+      );
     } catch {
       // A report that cannot be written is missing, and the test says so; the program is not disturbed.
     }

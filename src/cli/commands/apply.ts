@@ -27,7 +27,8 @@ async function confirm(io: CliIo): Promise<boolean> {
 
 /** The text of a saved plan (`plan --out`), refused unless it is a regular file holding a plan's JSON. */
 function readSavedPlan(path: string, shown: string): string {
-  const notAPlan = (why: string) => new ExitError(`${shown} is not a saved plan (mailstate plan --out): ${why}; nothing was applied.`);
+  const notAPlan = (why: string) =>
+    new ExitError(`${shown} is not a saved plan (mailstate plan --out): ${why}; nothing was applied.`);
   let text: string;
   try {
     const info = statSync(path);
@@ -45,7 +46,13 @@ function readSavedPlan(path: string, shown: string): string {
     throw notAPlan('it is not JSON');
   }
   const plan = parsed as { formatVersion?: unknown; changes?: unknown } | null;
-  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || typeof plan.formatVersion !== 'number' || !Array.isArray(plan.changes)) {
+  if (
+    typeof plan !== 'object' ||
+    plan === null ||
+    Array.isArray(plan) ||
+    typeof plan.formatVersion !== 'number' ||
+    !Array.isArray(plan.changes)
+  ) {
     throw notAPlan('it is JSON, but not a plan');
   }
   return text;
@@ -57,18 +64,26 @@ export function describeDone(change: Change): string {
 }
 
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('apply', argv, {
-    ...COMMON_OPTIONS,
-    driver: { type: 'string', default: 'auto' },
-    yes: { type: 'boolean', default: false },
-    force: { type: 'boolean', default: false },
-    'expect-digest': { type: 'string' },
-  }, { max: 1, what: 'at most one saved plan, from plan --out' });
+  const { values, positionals } = parseCommandArgs(
+    'apply',
+    argv,
+    {
+      ...COMMON_OPTIONS,
+      driver: { type: 'string', default: 'auto' },
+      yes: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      'expect-digest': { type: 'string' },
+    },
+    { max: 1, what: 'at most one saved plan, from plan --out' },
+  );
   const driverName = values.driver as DriverName;
-  if (!DRIVERS.includes(driverName)) throw new ExitError(`mailstate apply: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
+  if (!DRIVERS.includes(driverName))
+    throw new ExitError(`mailstate apply: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
   const expectDigest = values['expect-digest'] === undefined ? undefined : normaliseDigest(values['expect-digest']);
   if (values['expect-digest'] !== undefined && expectDigest === undefined) {
-    throw new ExitError(`mailstate apply: --expect-digest "${values['expect-digest']}" is not a sha256 digest (64 hex digits, optionally after "sha256:")`);
+    throw new ExitError(
+      `mailstate apply: --expect-digest "${values['expect-digest']}" is not a sha256 digest (64 hex digits, optionally after "sha256:")`,
+    );
   }
   const savedPlan = positionals[0];
   // Read and checked before anything else: a YAML file or a directory given as PLAN is a mistake to say so, not a bug.
@@ -82,7 +97,18 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   });
 
   const run = await applyWithLock({
-    loadDesired: () => loadDesiredWithSecrets({ file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }, io.cwd, io.env, report),
+    loadDesired: () =>
+      loadDesiredWithSecrets(
+        {
+          file: values.file,
+          vpopmailHome: values['vpopmail-home'],
+          qmailHome: values['qmail-home'],
+          domainBases: values['domain-base'],
+        },
+        io.cwd,
+        io.env,
+        report,
+      ),
     driver: driverName,
     force: values.force,
     ...(expectDigest ? { expectDigest } : {}),
@@ -91,7 +117,10 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       ? {}
       : {
           confirm: async (plan) => {
-            if (!io.isTty) throw new ExitError('apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.');
+            if (!io.isTty)
+              throw new ExitError(
+                'apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.',
+              );
             io.stdout(renderText(plan));
             return confirm(io);
           },
@@ -111,9 +140,16 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     case 'failed':
       io.stderr(`Apply failed: ${run.error.message}\n`);
-      io.stderr(run.done.length === 0 ? 'No change had been completed before it.\n' : `Already applied (${run.done.length}):\n${run.done.map((c) => `  ${describeDone(c)}\n`).join('')}`);
+      io.stderr(
+        run.done.length === 0
+          ? 'No change had been completed before it.\n'
+          : `Already applied (${run.done.length}):\n${run.done.map((c) => `  ${describeDone(c)}\n`).join('')}`,
+      );
       // A batch that failed midway may already have moved mailboxes: they are in the archive, and said so.
-      if (run.archived.length > 0) io.stderr(`Moved to the archive (${run.archived.length}):\n${run.archived.map((path) => `  ${path}\n`).join('')}`);
+      if (run.archived.length > 0)
+        io.stderr(
+          `Moved to the archive (${run.archived.length}):\n${run.archived.map((path) => `  ${path}\n`).join('')}`,
+        );
       io.stderr('Run "mailstate plan" to see what is left; "mailstate apply" converges from here.\n');
       return signalled === undefined ? EXIT.error : 130;
     case 'applied': {

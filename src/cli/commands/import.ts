@@ -25,7 +25,8 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     ...(values['domain-base'] ? { domainBases: values['domain-base'].map((base) => resolve(io.cwd, base)) } : {}),
   });
   for (const domain of values.domain ?? []) {
-    if (!live.domains.has(domain)) throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
+    if (!live.domains.has(domain))
+      throw new ExitError(`mailstate import: domain "${domain}" is not in ${values['qmail-home']}/users/assign`);
   }
   const schemaPath = relative(target ? dirname(target) : io.cwd, SCHEMA_FILE) || SCHEMA_FILE;
   const { yaml, notes } = importToYaml(live, { ...(values.domain ? { domains: values.domain } : {}), schemaPath });

@@ -18,25 +18,41 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     base: { type: 'string' },
   });
   const format = values.format;
-  if (!isPlanFormat(format)) throw new ExitError(`mailstate plan: unknown --format "${format}" (text, markdown or json)`);
-  if (values.live !== undefined && values.base !== undefined) throw new ExitError('mailstate plan: --live and --base are alternatives: give one');
-  if (values['key-file'] !== undefined && values.live === undefined) throw new ExitError('mailstate plan: --key-file only goes with --live SNAPSHOT');
-  if (values.out === '-') throw new ExitError('mailstate plan: --out takes a file name; for the JSON plan on standard output, use --format json');
+  if (!isPlanFormat(format))
+    throw new ExitError(`mailstate plan: unknown --format "${format}" (text, markdown or json)`);
+  if (values.live !== undefined && values.base !== undefined)
+    throw new ExitError('mailstate plan: --live and --base are alternatives: give one');
+  if (values['key-file'] !== undefined && values.live === undefined)
+    throw new ExitError('mailstate plan: --key-file only goes with --live SNAPSHOT');
+  if (values.out === '-')
+    throw new ExitError(
+      'mailstate plan: --out takes a file name; for the JSON plan on standard output, use --format json',
+    );
   // Checked before planning, so a refused --out prints and writes nothing.
   const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
   if (out !== undefined) checkOutputTarget(out, values.out!);
-  const options: DesiredSource = { file: values.file, vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] };
+  const options: DesiredSource = {
+    file: values.file,
+    vpopmailHome: values['vpopmail-home'],
+    qmailHome: values['qmail-home'],
+    domainBases: values['domain-base'],
+  };
   const report = stderrReport(io);
 
   let run: PlanRun & { against?: string };
   const context = { cwd: io.cwd, env: io.env, note: stderrNote(io) };
-  if (values.live !== undefined) run = orExit(await planAgainstSnapshot(context, options, values.live, values['key-file'], report));
+  if (values.live !== undefined)
+    run = orExit(await planAgainstSnapshot(context, options, values.live, values['key-file'], report));
   else if (values.base !== undefined) run = orExit(await planAgainstBase(context, options, values.base, report));
   else run = await planFromOptions(io, options);
 
   const plan = run.plan;
   // The file first: if it cannot be written, the run fails without having printed a plan.
   if (out !== undefined) writeOutputFile(out, values.out!, renderJson(plan));
-  io.stdout(format === 'markdown' ? renderMarkdown(plan, run.against === undefined ? {} : { against: run.against }) : PLAN_FORMATS[format](plan));
+  io.stdout(
+    format === 'markdown'
+      ? renderMarkdown(plan, run.against === undefined ? {} : { against: run.against })
+      : PLAN_FORMATS[format](plan),
+  );
   return values['detailed-exitcode'] && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }

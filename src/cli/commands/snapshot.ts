@@ -28,7 +28,11 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
   if (target !== undefined) checkOutputTarget(target, values.output!);
   const domainBases = values['domain-base']?.map((base) => resolve(io.cwd, base));
-  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), { vpopmailHome, qmailHome, ...(domainBases ? { domainBases } : {}) });
+  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), {
+    vpopmailHome,
+    qmailHome,
+    ...(domainBases ? { domainBases } : {}),
+  });
 
   const keyFile = keyFilePath(vpopmailHome);
   let key: { key: Buffer; created: boolean };
@@ -36,10 +40,14 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
     key = loadOrCreateKey(keyFile);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ExitError(code ? `cannot read or create the snapshot key ${keyFile}: ${ioReason(error)}` : (error as Error).message);
+    throw new ExitError(
+      code ? `cannot read or create the snapshot key ${keyFile}: ${ioReason(error)}` : (error as Error).message,
+    );
   }
   if (key.created) {
-    io.stderr(`Created the snapshot key ${keyFile} (0600). Give its content to CI as the secret MAILSTATE_KEY so plans can compare password hashes.\n`);
+    io.stderr(
+      `Created the snapshot key ${keyFile} (0600). Give its content to CI as the secret MAILSTATE_KEY so plans can compare password hashes.\n`,
+    );
   }
   const snapshot = snapshotFromLive(live, diagnostics, (hash) => hashDigest(key.key, hash), {
     createdAt: new Date().toISOString(),
@@ -52,7 +60,9 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   } else {
     writeOutputFile(target, values.output!, text);
     const users = snapshot.domains.reduce((sum, domain) => sum + domain.users.length, 0);
-    io.stderr(`Wrote ${values.output}: ${plural(snapshot.domains.length, 'domain')}, ${plural(users, 'user')}, no password (key id ${snapshot.passwords.keyId}).\n`);
+    io.stderr(
+      `Wrote ${values.output}: ${plural(snapshot.domains.length, 'domain')}, ${plural(users, 'user')}, no password (key id ${snapshot.passwords.keyId}).\n`,
+    );
   }
   return EXIT.ok;
 }

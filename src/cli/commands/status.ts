@@ -12,7 +12,11 @@ import { readWatchState, watchStatePath, type ReconcileRecord } from '../watch/s
 export const EXIT_NOT_APPLIED = 3;
 
 function describeRecord(record: ReconcileRecord): string {
-  const counts = record.counts ? `: ${summaryLine(record.counts).replace(/^Plan: /, '').replace(/\.$/, '')}` : '';
+  const counts = record.counts
+    ? `: ${summaryLine(record.counts)
+        .replace(/^Plan: /, '')
+        .replace(/\.$/, '')}`
+    : '';
   const reason = record.reason ? `: ${record.reason}` : '';
   return `${shortCommit(record.commit)} at ${record.time} (${record.outcome}, ${record.trigger})${counts}${reason}`;
 }
@@ -28,18 +32,24 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
     repo: { type: 'string' },
   });
   const path = watchStatePath(resolve(io.cwd, values['vpopmail-home']));
-  let state;
+  let state: ReturnType<typeof readWatchState>;
   try {
     state = readWatchState(path);
   } catch (error) {
     throw new ExitError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!state) throw new ExitError(`no watch state at ${path}: "mailstate watch" has not reconciled anything yet (or vpopmail lives elsewhere: pass --vpopmail-home)`);
+  if (!state)
+    throw new ExitError(
+      `no watch state at ${path}: "mailstate watch" has not reconciled anything yet (or vpopmail lives elsewhere: pass --vpopmail-home)`,
+    );
 
   const out: string[] = [`Watching:     ${state.repo}, branch ${state.branch}, file ${state.file} (on ${state.host})`];
   out.push(`Last applied: ${state.lastApplied ? describeRecord(state.lastApplied) : 'nothing yet'}`);
   if (state.lastAttempt) out.push(`Last attempt: ${describeRecord(state.lastAttempt)}`);
-  if (state.lastCheck) out.push(`Last check:   ${state.lastCheck.time} (${state.lastCheck.outcome}, ${state.lastCheck.trigger}, ${shortCommit(state.lastCheck.commit)})`);
+  if (state.lastCheck)
+    out.push(
+      `Last check:   ${state.lastCheck.time} (${state.lastCheck.outcome}, ${state.lastCheck.trigger}, ${shortCommit(state.lastCheck.commit)})`,
+    );
 
   const report = stderrReport(io);
   let tip: string | undefined;
@@ -48,8 +58,16 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
     const repo = await openRepo(values.repo === undefined ? state.repo : resolve(io.cwd, values.repo));
     tip = await resolveCommit(repo, `refs/heads/${state.branch}`);
     if (state.lastApplied) {
-      const overrides = { vpopmailHome: state.vpopmailHome, qmailHome: values['qmail-home'] === undefined ? state.qmailHome : resolve(io.cwd, values['qmail-home']) };
-      plan = orExit(await driftFromCommit({ repo, commit: state.lastApplied.commit, file: state.file, overrides, env: io.env, note: stderrNote(io) }, report));
+      const overrides = {
+        vpopmailHome: state.vpopmailHome,
+        qmailHome: values['qmail-home'] === undefined ? state.qmailHome : resolve(io.cwd, values['qmail-home']),
+      };
+      plan = orExit(
+        await driftFromCommit(
+          { repo, commit: state.lastApplied.commit, file: state.file, overrides, env: io.env, note: stderrNote(io) },
+          report,
+        ),
+      );
     }
   } catch (error) {
     if (error instanceof RepoError) throw new ExitError(`${error.message}; drift is unknown.`);
@@ -57,15 +75,23 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   }
 
   const tipApplied = tip !== undefined && tip === state.lastApplied?.commit;
-  out.push(`Branch tip:   ${tip === undefined ? `(no branch ${state.branch})` : `${shortCommit(tip)}${tipApplied ? ' (applied)' : ' (not applied)'}`}`);
+  out.push(
+    `Branch tip:   ${tip === undefined ? `(no branch ${state.branch})` : `${shortCommit(tip)}${tipApplied ? ' (applied)' : ' (not applied)'}`}`,
+  );
   if (!plan) {
     out.push('Drift:        unknown (nothing applied yet)');
   } else if (plan.changes.length === 0) {
     out.push(`Drift:        none: the live state matches ${shortCommit(state.lastApplied!.commit)}`);
   } else {
-    out.push(`Drift:        the live state differs from ${shortCommit(state.lastApplied!.commit)}; converging again would do:`, '', ...renderChangeBody(plan), '', summaryLine(plan.summary));
+    out.push(
+      `Drift:        the live state differs from ${shortCommit(state.lastApplied!.commit)}; converging again would do:`,
+      '',
+      ...renderChangeBody(plan),
+      '',
+      summaryLine(plan.summary),
+    );
   }
-  io.stdout(out.join('\n') + '\n');
+  io.stdout(`${out.join('\n')}\n`);
   if (plan && plan.changes.length > 0) return EXIT.changes;
   return tipApplied ? EXIT.ok : EXIT_NOT_APPLIED;
 }

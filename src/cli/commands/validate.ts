@@ -13,7 +13,8 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
   const { values } = parseCommandArgs('validate', argv, COMMON_OPTIONS);
   const desired = await loadDesiredOrExit(io, { file: values.file });
   // Password files are not read here (CI has none), only looked at: world-readable, or a link out of the repository.
-  for (const warning of inspectSecretFiles(desired, dirname(resolve(io.cwd, values.file)), nodeSecretFileIo)) io.stderr(`${formatDiagnostic(warning)}\n`);
+  for (const warning of inspectSecretFiles(desired, dirname(resolve(io.cwd, values.file)), nodeSecretFileIo))
+    io.stderr(`${formatDiagnostic(warning)}\n`);
   let users = 0;
   let aliases = 0;
   for (const domain of desired.domains.values()) {
@@ -22,6 +23,8 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
   }
   const relay = desired.relay === undefined ? 'relay unmanaged' : count(desired.relay.length, 'relay rule');
   const files = desired.files.length > 1 ? ` (${count(desired.files.length, 'file')})` : '';
-  io.stdout(`${values.file} is valid${files}: ${count(desired.domains.size, 'domain')}, ${count(users, 'user')}, ${count(aliases, 'alias', 'aliases')}, ${relay}.\n`);
+  io.stdout(
+    `${values.file} is valid${files}: ${count(desired.domains.size, 'domain')}, ${count(users, 'user')}, ${count(aliases, 'alias', 'aliases')}, ${relay}.\n`,
+  );
   return EXIT.ok;
 }

@@ -42,16 +42,19 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
     'qmail-home': { type: 'string' },
   });
   const format = values['log-format'];
-  if (format !== 'text' && format !== 'json') throw new ExitError(`mailstate watch: unknown --log-format "${format}" (text or json)`);
+  if (format !== 'text' && format !== 'json')
+    throw new ExitError(`mailstate watch: unknown --log-format "${format}" (text or json)`);
   const driver = values.driver as DriverName;
-  if (!DRIVERS.includes(driver)) throw new ExitError(`mailstate watch: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
-  if (!/^[A-Za-z0-9._/-]+$/.test(values.branch) || values.branch.startsWith('-')) throw new ExitError(`mailstate watch: "${values.branch}" is not a branch name`);
+  if (!DRIVERS.includes(driver))
+    throw new ExitError(`mailstate watch: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
+  if (!/^[A-Za-z0-9._/-]+$/.test(values.branch) || values.branch.startsWith('-'))
+    throw new ExitError(`mailstate watch: "${values.branch}" is not a branch name`);
   if (!io.onStopSignal) throw new ExitError('mailstate watch needs signal handling (run it from the mailstate binary)');
   const pullIntervalMs = seconds('--pull-interval', values['pull-interval']);
   const resyncIntervalMs = seconds('--resync-interval', values['resync-interval'], 600)!;
   const debounceMs = seconds('--debounce', values.debounce, 0.5)!;
 
-  let repo;
+  let repo: Awaited<ReturnType<typeof openRepo>>;
   try {
     repo = await openRepo(resolve(io.cwd, values.repo));
   } catch (error) {
@@ -59,7 +62,8 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const file = repoPath(repo, isAbsolute(values.file) ? values.file : join(repo.root, values.file));
-  if (file === undefined || file === '') throw new ExitError(`mailstate watch: --file ${values.file} is not inside the repository ${repo.root}`);
+  if (file === undefined || file === '')
+    throw new ExitError(`mailstate watch: --file ${values.file} is not inside the repository ${repo.root}`);
 
   const logFormat: LogFormat = format;
   const watcher = new Watcher({
@@ -73,7 +77,11 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
     selfHeal: !values['no-self-heal'],
     recordNotes: values['record-notes'],
     driver,
-    overrides: overridesFrom(io.cwd, { vpopmailHome: values['vpopmail-home'], qmailHome: values['qmail-home'], domainBases: values['domain-base'] }),
+    overrides: overridesFrom(io.cwd, {
+      vpopmailHome: values['vpopmail-home'],
+      qmailHome: values['qmail-home'],
+      domainBases: values['domain-base'],
+    }),
     env: io.env,
     host: io.hostname ?? 'localhost',
     emit: (event) => io.stdout(`${formatEvent(event, logFormat, new Date())}\n`),

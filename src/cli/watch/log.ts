@@ -16,7 +16,15 @@ export type Trigger = 'start' | 'commit' | 'pull' | 'resync' | 'retry';
 export type Outcome = ConvergeOutcome;
 
 export type WatchEvent =
-  | { event: 'start'; repo: string; branch: string; file: string; resyncSeconds: number; pullSeconds?: number; selfHeal: boolean }
+  | {
+      event: 'start';
+      repo: string;
+      branch: string;
+      file: string;
+      resyncSeconds: number;
+      pullSeconds?: number;
+      selfHeal: boolean;
+    }
   | {
       event: 'reconcile';
       commit: string;
@@ -82,13 +90,19 @@ export function eventText(e: WatchEvent): string {
     case 'reconcile':
       return reconcileText(e);
     case 'pull':
-      return e.outcome === 'fast-forwarded' ? `pulled: fast-forwarded ${e.from ? shortCommit(e.from) : '(none)'} -> ${shortCommit(e.to!)}` : `pull ${e.outcome}: ${e.reason}`;
+      return e.outcome === 'fast-forwarded'
+        ? `pulled: fast-forwarded ${e.from ? shortCommit(e.from) : '(none)'} -> ${shortCommit(e.to!)}`
+        : `pull ${e.outcome}: ${e.reason}`;
     case 'uncommitted':
       return `uncommitted change to ${e.file} ignored: only what is committed is applied (the branch is at ${shortCommit(e.commit)})`;
     case 'note':
-      return e.outcome === 'recorded' ? `git note recorded on ${shortCommit(e.commit)} (${e.ref})` : `git note on ${shortCommit(e.commit)} failed: ${e.reason}`;
+      return e.outcome === 'recorded'
+        ? `git note recorded on ${shortCommit(e.commit)} (${e.ref})`
+        : `git note on ${shortCommit(e.commit)} failed: ${e.reason}`;
     case 'stop':
-      return e.outcome === 'stopped' ? 'stopped' : `stopping on ${e.signal}${e.waiting ? ': finishing the reconcile in progress' : ''}`;
+      return e.outcome === 'stopped'
+        ? 'stopped'
+        : `stopping on ${e.signal}${e.waiting ? ': finishing the reconcile in progress' : ''}`;
     case 'error':
       return `error: ${e.reason}`;
   }

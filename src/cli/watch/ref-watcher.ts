@@ -20,9 +20,21 @@ export async function watchRepository(repo: Repo, fileAbs: string, handlers: Ref
   const { gitDir, commonDir } = repo;
   const heads = join(commonDir, 'refs', 'heads');
   const fileDir = dirname(fileAbs);
-  const exact = new Set([commonDir, gitDir, join(commonDir, 'refs'), heads, join(commonDir, 'packed-refs'), join(gitDir, 'HEAD'), fileDir, fileAbs]);
+  const exact = new Set([
+    commonDir,
+    gitDir,
+    join(commonDir, 'refs'),
+    heads,
+    join(commonDir, 'packed-refs'),
+    join(gitDir, 'HEAD'),
+    fileDir,
+    fileAbs,
+  ]);
   const wanted = (path: string): boolean => exact.has(path) || path.startsWith(heads + sep);
-  const watcher = watch([...new Set([commonDir, gitDir, fileDir])], { ignoreInitial: true, ignored: (path: string) => !wanted(path) });
+  const watcher = watch([...new Set([commonDir, gitDir, fileDir])], {
+    ignoreInitial: true,
+    ignored: (path: string) => !wanted(path),
+  });
   watcher.on('all', (_event, path) => {
     if (path === fileAbs) handlers.file();
     else if (path !== fileDir) handlers.refs();

@@ -87,7 +87,12 @@ export function readWatchState(path: string): WatchState | undefined {
     throw error;
   }
   const data = JSON.parse(text) as Partial<WatchState>;
-  if (data.stateVersion !== WATCH_STATE_VERSION || typeof data.repo !== 'string' || typeof data.branch !== 'string' || typeof data.file !== 'string') {
+  if (
+    data.stateVersion !== WATCH_STATE_VERSION ||
+    typeof data.repo !== 'string' ||
+    typeof data.branch !== 'string' ||
+    typeof data.file !== 'string'
+  ) {
     throw new Error(`${path} is not a mailstate watch state (version ${WATCH_STATE_VERSION})`);
   }
   return data as WatchState;
@@ -96,5 +101,5 @@ export function readWatchState(path: string): WatchState | undefined {
 /** Atomically (as every file mailstate writes): a crash leaves the old state or the new one, never half of either. */
 export function writeWatchState(path: string, state: WatchState): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n');
+  writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
 }

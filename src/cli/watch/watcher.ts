@@ -11,7 +11,14 @@ import { planDigest } from '../../render/digest.js';
 import { convergeCommit } from '../../reconcile/index.js';
 import type { Trigger, WatchEvent } from './log.js';
 import { watchRepository } from './ref-watcher.js';
-import { nextWatchState, readWatchState, watchStatePath, writeWatchState, type ReconcileRecord, type WatchState } from './state-file.js';
+import {
+  nextWatchState,
+  readWatchState,
+  watchStatePath,
+  writeWatchState,
+  type ReconcileRecord,
+  type WatchState,
+} from './state-file.js';
 
 export interface WatcherOptions {
   repo: Repo;
@@ -84,7 +91,8 @@ export class Watcher {
   /** Starts watching; the first reconcile (of the current branch tip) is queued at once. */
   async start(): Promise<void> {
     const { options } = this;
-    if (options.overrides.vpopmailHome !== undefined) this.learnHomes(options.overrides.vpopmailHome, options.overrides.qmailHome ?? '/var/qmail');
+    if (options.overrides.vpopmailHome !== undefined)
+      this.learnHomes(options.overrides.vpopmailHome, options.overrides.qmailHome ?? '/var/qmail');
     options.emit({
       event: 'start',
       repo: this.repo.root,
@@ -163,7 +171,10 @@ export class Watcher {
       try {
         await this.reconcile(triggers);
       } catch (error) {
-        this.options.emit({ event: 'error', reason: `internal error (a bug; please report it): ${(error as Error).stack ?? String(error)}` });
+        this.options.emit({
+          event: 'error',
+          reason: `internal error (a bug; please report it): ${(error as Error).stack ?? String(error)}`,
+        });
       }
     }
   }
@@ -174,7 +185,12 @@ export class Watcher {
       try {
         const result = await pullFastForward(this.repo, this.options.remote, this.options.branch);
         if (result.kind === 'fast-forwarded') {
-          this.options.emit({ event: 'pull', outcome: 'fast-forwarded', ...(result.from ? { from: result.from } : {}), to: result.to });
+          this.options.emit({
+            event: 'pull',
+            outcome: 'fast-forwarded',
+            ...(result.from ? { from: result.from } : {}),
+            to: result.to,
+          });
           this.enqueue('pull', this.options.debounceMs);
         }
         if (result.kind === 'refused') this.pullProblem('refused', result.reason);
@@ -200,11 +216,18 @@ export class Watcher {
     if (known) return;
     try {
       const saved = readWatchState(watchStatePath(vpopmailHome));
-      const same = saved && saved.repo === this.repo.root && saved.branch === this.options.branch && saved.file === this.options.file;
+      const same =
+        saved &&
+        saved.repo === this.repo.root &&
+        saved.branch === this.options.branch &&
+        saved.file === this.options.file;
       this.state = same ? saved : undefined;
       if (same && saved.lastApplied && this.inEffect === undefined) this.inEffect = saved.lastApplied.commit;
     } catch (error) {
-      this.options.emit({ event: 'error', reason: `cannot read the watch state: ${(error as Error).message}; starting afresh` });
+      this.options.emit({
+        event: 'error',
+        reason: `cannot read the watch state: ${(error as Error).message}; starting afresh`,
+      });
     }
   }
 
@@ -216,12 +239,25 @@ export class Watcher {
       return undefined;
     });
     if (!tip) {
-      if (triggers.has('start')) options.emit({ event: 'error', reason: `${this.repo.root} has no branch ${options.branch} yet: waiting for it` });
+      if (triggers.has('start'))
+        options.emit({
+          event: 'error',
+          reason: `${this.repo.root} has no branch ${options.branch} yet: waiting for it`,
+        });
       return;
     }
     const newTip = tip !== this.lastTip;
     if (!newTip && [...triggers].every((t) => t === 'commit' || t === 'pull')) return;
-    const trigger: Trigger = newTip && triggers.has('pull') ? 'pull' : newTip && triggers.has('commit') ? 'commit' : triggers.has('start') ? 'start' : triggers.has('retry') ? 'retry' : 'resync';
+    const trigger: Trigger =
+      newTip && triggers.has('pull')
+        ? 'pull'
+        : newTip && triggers.has('commit')
+          ? 'commit'
+          : triggers.has('start')
+            ? 'start'
+            : triggers.has('retry')
+              ? 'retry'
+              : 'resync';
     this.lastTip = tip;
     // A commit that does not validate never will: resync holds the server to the last good one.
     const target = this.invalidCommits.has(tip) ? this.inEffect : tip;
@@ -270,7 +306,8 @@ export class Watcher {
       ...(result.diagnostics.length > 0 ? { diagnostics: result.diagnostics.map(formatDiagnostic) } : {}),
     });
     if (result.outcome === 'busy') this.retrySoon();
-    if (options.recordNotes && (result.outcome === 'applied' || (nowInEffect && !result.driftCheck))) await this.note(record);
+    if (options.recordNotes && (result.outcome === 'applied' || (nowInEffect && !result.driftCheck)))
+      await this.note(record);
   }
 
   private retrySoon(): void {
@@ -282,7 +319,13 @@ export class Watcher {
   /** Saves the outcome to ~vpopmail/etc/mailstate-watch.json, once the vpopmail home is known. */
   private record(record: ReconcileRecord, inEffect: boolean): void {
     if (!this.homes) return;
-    const identity = { repo: this.repo.root, branch: this.options.branch, file: this.options.file, ...this.homes, host: this.options.host };
+    const identity = {
+      repo: this.repo.root,
+      branch: this.options.branch,
+      file: this.options.file,
+      ...this.homes,
+      host: this.options.host,
+    };
     this.state = nextWatchState(this.state, identity, record, { inEffect, tip: this.lastTip });
     try {
       writeWatchState(watchStatePath(this.homes.vpopmailHome), this.state);
@@ -292,7 +335,9 @@ export class Watcher {
   }
 
   private async note(record: ReconcileRecord): Promise<void> {
-    const counts = record.counts ? ` (${record.counts.add} added, ${record.counts.change} changed, ${record.counts.delete} deleted)` : '';
+    const counts = record.counts
+      ? ` (${record.counts.add} added, ${record.counts.change} changed, ${record.counts.delete} deleted)`
+      : '';
     const text = `mailstate: ${record.outcome}${counts} on ${this.options.host} at ${record.time}; plan digest ${record.digest ?? '-'}`;
     try {
       const ref = await recordNote(this.repo, record.commit, this.options.host, text);
