@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { close, constants, fstat, open, read, readFile, stat, type Stats } from 'node:fs';
 import type { Diagnostic } from '../model/diagnostic.js';
 
@@ -151,4 +152,13 @@ export async function mapWithLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** The resolved path, or undefined when it cannot be resolved (missing, a loop, no permission). */
+export async function realpathOrMissing(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch {
+    return undefined;
+  }
 }
