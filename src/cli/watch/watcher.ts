@@ -9,6 +9,7 @@ import { fileAt, resolveCommit, type Repo } from '../../git/repo.js';
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import { planDigest } from '../../render/digest.js';
 import { convergeCommit } from '../../reconcile/index.js';
+import { decide } from './decide.js';
 import type { Trigger, WatchEvent } from './log.js';
 import { watchRepository } from './ref-watcher.js';
 import {
@@ -246,22 +247,15 @@ export class Watcher {
         });
       return;
     }
-    const newTip = tip !== this.lastTip;
-    if (!newTip && [...triggers].every((t) => t === 'commit' || t === 'pull')) return;
-    const trigger: Trigger =
-      newTip && triggers.has('pull')
-        ? 'pull'
-        : newTip && triggers.has('commit')
-          ? 'commit'
-          : triggers.has('start')
-            ? 'start'
-            : triggers.has('retry')
-              ? 'retry'
-              : 'resync';
+    const decision = decide(
+      { lastTip: this.lastTip, inEffect: this.inEffect, invalidCommits: this.invalidCommits },
+      tip,
+      triggers,
+    );
+    // The tip counts as seen even when nothing is converged to: the next ref event must move it.
     this.lastTip = tip;
-    // A commit that does not validate never will: resync holds the server to the last good one.
-    const target = this.invalidCommits.has(tip) ? this.inEffect : tip;
-    if (target === undefined) return;
+    if (decision.kind === 'skip') return;
+    const { target, trigger } = decision;
 
     const started = Date.now();
     const result = await convergeCommit({
