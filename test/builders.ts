@@ -20,17 +20,25 @@ export function desiredUser(name: string, overrides: Partial<DesiredUser> = {}):
   };
 }
 
-export function liveUser(domain: string, name: string, overrides: Partial<LiveUser> = {}): LiveUser {
+/** A live user read from vpasswd; `hash` and `clear` are its vpasswd fields 2 and 8. */
+export function liveUser(
+  domain: string,
+  name: string,
+  {
+    hash = HASH_SECRET6,
+    clear = '',
+    ...overrides
+  }: Partial<LiveUser> & { hash?: string; clear?: string | undefined } = {},
+): LiveUser {
   return {
     name,
-    hash: HASH_SECRET6,
+    password: { kind: 'vpasswd', hash, ...(clear === undefined ? {} : { clear }) },
     apop: '1',
     flags: 0,
     comment: name === 'postmaster' ? 'Postmaster' : name,
     dir: `${HOME}/domains/${domain}/${name}`,
     quota: NOQUOTA,
     quotaRaw: NOQUOTA,
-    clear: '',
     line: 1,
     ...overrides,
   };

@@ -2,9 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
-import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd } from '../formats/vpasswd.js';
+import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
 import type { PasswordMaterial, UserChange } from '../model/change.js';
-import type { LiveUser } from '../model/state.js';
 import { archivePath } from './archive.js';
 import { writeFileAtomic, type Ownership } from './atomic-write.js';
 import {
@@ -112,7 +111,7 @@ function applyUsersLocked(
   // Re-read under the lock: the text is the truth now, whatever was planned from.
   const text = readBytes(vpasswdPath);
   const parsed = parseVpasswd(text, vpasswdPath);
-  const current = new Map<string, LiveUser>();
+  const current = new Map<string, VpasswdUser>();
   for (const user of parsed.users) if (!current.has(user.name)) current.set(user.name, user);
   for (const change of changes) {
     if (change.kind === 'add-user' && current.has(change.user.name)) {

@@ -3,8 +3,16 @@ import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { canonicalQuotaField } from '../model/quota.js';
 import type { LiveUser, MalformedVpasswdLine } from '../model/state.js';
 
-/** A user as vpasswd holds it; the forward is read from other files (see read-live.ts). */
-export type VpasswdUser = Omit<LiveUser, 'forward'>;
+/**
+ * A user as its vpasswd line holds it, the password fields verbatim; the reader makes a LiveUser
+ * of it, with the forward read from other files.
+ */
+export type VpasswdUser = Omit<LiveUser, 'forward' | 'password'> & {
+  /** Field 2, verbatim. */
+  hash: string;
+  /** Field 8; undefined when the line has 7 fields. */
+  clear?: string;
+};
 
 /** The users of one vpasswd file and what is wrong with it. */
 export interface ParsedVpasswd {

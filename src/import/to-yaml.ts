@@ -53,8 +53,9 @@ function sizeValue(bytes: number): string | number {
 
 function userEntry(user: LiveUser, notes: string[], domain: string): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
-  if (hashFormat(user.hash)) entry.password = user.hash;
-  else if (user.hash !== '')
+  const hash = user.password.kind === 'vpasswd' ? user.password.hash : '';
+  if (hashFormat(hash)) entry.password = hash;
+  else if (hash !== '')
     notes.push(`${user.name}@${domain}: password hash in an unrecognised format is left unmanaged (no password: key)`);
   if (user.quota !== NOQUOTA) {
     const quota = expressibleQuota(user.quota);

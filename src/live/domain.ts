@@ -94,7 +94,11 @@ export async function readDomain(
         domain.unsafeUsers.push({ name: user.name, line: user.line, reason });
         domain.unmanaged.push({ domain: entry.domain, kind: 'user', name: user.name, file: vpasswdFile, reason });
       } else {
-        domain.users.set(user.name, user);
+        const { hash, clear, ...fields } = user;
+        domain.users.set(user.name, {
+          ...fields,
+          password: { kind: 'vpasswd', hash, ...(clear === undefined ? {} : { clear }) },
+        });
       }
     }
   }

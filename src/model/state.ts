@@ -74,32 +74,30 @@ export interface LiveForward extends Forward {
 
 export interface LiveUser extends UserFields {
   name: string;
-  /** vpasswd field 2, verbatim. */
-  hash: string;
+  password: LivePassword;
   /** vpasswd field 3 (1 = POP, 2 = APOP): preserved, never interpreted. */
   apop: string;
   /** vpasswd field 6: the absolute user directory, possibly in a hashed subdirectory. */
   dir: string;
   /** vpasswd field 7 as stored, before canonicalisation. */
   quotaRaw: string;
-  /** vpasswd field 8; undefined when the line has 7 fields. */
-  clear?: string;
   forward?: LiveForward;
   /** 1-based line in vpasswd. */
   line: number;
-  /**
-   * Set when this state is not the server itself, so `hash` and `clear` are not the real fields
-   * (they are empty): the planner compares passwords through it instead (see plan/password.ts).
-   */
-  passwordStandIn?: PasswordStandIn;
 }
 
 /**
- * What stands in for a live password that cannot be seen: a snapshot carries a keyed digest of the
- * hash (HMAC-SHA256 under the server's mailstate.key, hex); a base revision of the YAML (plan
- * --base) carries the password as that revision declared it, compared by reference.
+ * A live user's password, as far as the state it comes from can say: the server's vpasswd holds
+ * the hash (field 2) and, on builds that keep them, the clear text (field 8; absent when the line
+ * has 7 fields); a snapshot holds only a keyed digest of the hash (HMAC-SHA256 under the server's
+ * mailstate.key, hex); a base revision of the YAML (plan --base) holds the password as that
+ * revision declared it, compared by reference. The planner compares each its own way
+ * (plan/password.ts).
  */
-export type PasswordStandIn = { kind: 'digest'; digest: string } | { kind: 'spec'; spec: PasswordSpec };
+export type LivePassword =
+  | { kind: 'vpasswd'; hash: string; clear?: string }
+  | { kind: 'digest'; digest: string }
+  | { kind: 'declared'; spec: PasswordSpec };
 
 export interface LiveAlias {
   name: string;

@@ -1,9 +1,9 @@
 import type { PasswordMaterial, UserFieldChange } from '../model/change.js';
 import type { PasswordSpec } from '../model/password.js';
-import type { LiveUser } from '../model/state.js';
+import type { LivePassword, LiveUser } from '../model/state.js';
 import { clearMatchesHash } from '../crypt/password.js';
 
-/** How passwords compare when the live state is a stand-in (a snapshot or a base revision). */
+/** How passwords compare when the live state is not the server's vpasswd (a snapshot or a base revision). */
 export interface PasswordComparison {
   /**
    * The keyed digest of a hash, as a snapshot stores it (HMAC-SHA256 under the server's key).
@@ -31,7 +31,7 @@ function changed(spec: PasswordMaterial): PasswordDiff {
 /**
  * Against the server, hashes compare verbatim and a clear text compares by hashing it with the
  * live hash's own salt; where the server keeps clear passwords, the stored clear text must match
- * too (CRAM-MD5 and APOP check that field, not the hash). Against a stand-in, see `viaStandIn`.
+ * too (CRAM-MD5 and APOP check that field, not the hash). Against a snapshot or a base revision, see `withoutVpasswd`.
  */
 export function diffPassword(
   spec: PasswordSpec,
@@ -42,10 +42,11 @@ export function diffPassword(
   if (spec.kind === 'unmanaged') return SAME;
   if (spec.kind === 'secret')
     throw new Error(`internal error: secret for ${live.name} was not resolved before planning`);
-  if (live.passwordStandIn) return viaStandIn(spec, live, comparison);
-  if (spec.kind === 'hash') return spec.hash === live.hash ? SAME : changed(spec);
-  const hashMatches = clearMatchesHash(spec.clear, live.hash) === true;
-  const clearFieldMatches = !clearPasswords || live.clear === spec.clear;
+  const password = live.password;
+  if (password.kind !== 'vpasswd') return withoutVpasswd(spec, password, comparison);
+  if (spec.kind === 'hash') return spec.hash === password.hash ? SAME : changed(spec);
+  const hashMatches = clearMatchesHash(spec.clear, password.hash) === true;
+  const clearFieldMatches = !clearPasswords || password.clear === spec.clear;
   return hashMatches && clearFieldMatches ? SAME : changed(spec);
 }
 
@@ -55,10 +56,13 @@ export function diffPassword(
  * key no hash can: both are reported as not comparable rather than guessed either way. A base
  * revision compares by reference: the same hash, or the same `env:`/`file:` source.
  */
-function viaStandIn(spec: PasswordMaterial, live: LiveUser, comparison: PasswordComparison): PasswordDiff {
-  const standIn = live.passwordStandIn!;
-  if (standIn.kind === 'spec') {
-    const base = standIn.spec;
+function withoutVpasswd(
+  spec: PasswordMaterial,
+  known: Exclude<LivePassword, { kind: 'vpasswd' }>,
+  comparison: PasswordComparison,
+): PasswordDiff {
+  if (known.kind === 'declared') {
+    const base = known.spec;
     if (spec.kind === 'hash') return base.kind === 'hash' && base.hash === spec.hash ? SAME : changed(spec);
     return (base.kind === 'clear' || base.kind === 'secret') && base.source === spec.source ? SAME : changed(spec);
   }
@@ -74,5 +78,5 @@ function viaStandIn(spec: PasswordMaterial, live: LiveUser, comparison: Password
       notComparable: 'no key to compare hashes with the snapshot (set MAILSTATE_KEY or --key-file)',
     };
   }
-  return comparison.hashDigest(spec.hash) === standIn.digest ? SAME : changed(spec);
+  return comparison.hashDigest(spec.hash) === known.digest ? SAME : changed(spec);
 }

@@ -13,7 +13,7 @@ function liveUsers(domain: DesiredDomain, dir: string): Map<string, LiveUser> {
     const userDir = `${dir}/${user.name}`;
     users.set(user.name, {
       name: user.name,
-      hash: '',
+      password: { kind: 'declared', spec: user.password },
       apop: '1',
       flags: user.flags,
       comment: user.comment,
@@ -24,7 +24,6 @@ function liveUsers(domain: DesiredDomain, dir: string): Map<string, LiveUser> {
       ...(user.forward
         ? { forward: { ...user.forward, style: 'domain' as const, file: `${dir}/${dotQmailFileName(user.name)}` } }
         : {}),
-      passwordStandIn: { kind: 'spec', spec: user.password },
     });
   }
   return users;

@@ -59,10 +59,17 @@ export interface SnapshotMeta {
   keyId: string;
 }
 
+/** A snapshot is taken of a server: its users' passwords are vpasswd's. */
+function vpasswdHash(user: LiveUser): string {
+  if (user.password.kind !== 'vpasswd')
+    throw new Error(`internal error: a snapshot of ${user.name} whose password is not from vpasswd`);
+  return user.password.hash;
+}
+
 function snapshotUser(user: LiveUser, digest: (hash: string) => string): SnapshotUser {
   return {
     name: user.name,
-    hashDigest: digest(user.hash),
+    hashDigest: digest(vpasswdHash(user)),
     apop: user.apop,
     flags: user.flags,
     comment: user.comment,
@@ -125,7 +132,7 @@ export function renderSnapshot(snapshot: Snapshot): string {
 function liveUser(user: SnapshotUser): LiveUser {
   return {
     name: user.name,
-    hash: '',
+    password: { kind: 'digest', digest: user.hashDigest },
     apop: user.apop,
     flags: user.flags,
     comment: user.comment,
@@ -134,7 +141,6 @@ function liveUser(user: SnapshotUser): LiveUser {
     dir: user.dir,
     line: user.line,
     ...(user.forward ? { forward: user.forward } : {}),
-    passwordStandIn: { kind: 'digest', digest: user.hashDigest },
   };
 }
 

@@ -9,7 +9,7 @@ import { newCounters, type ApplyCounters, type ApplyEnvironment, type Driver } f
 import { readLive } from '../../src/live/read-live.js';
 import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 import type { Plan } from '../../src/model/change.js';
-import type { DesiredDomain, DesiredState, DesiredUser, LiveState } from '../../src/model/state.js';
+import type { DesiredDomain, DesiredState, DesiredUser, LiveState, LiveUser } from '../../src/model/state.js';
 import { diffState } from '../../src/plan/plan.js';
 
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
@@ -58,7 +58,7 @@ export function desiredFromLive(state: LiveState, policy = { prune: true, maxCha
     for (const user of domain.users.values()) {
       users.set(user.name, {
         name: user.name,
-        password: { kind: 'hash', hash: user.hash },
+        password: { kind: 'hash', hash: vpasswdPassword(user).hash },
         comment: user.comment,
         quota: user.quota,
         flags: user.flags,
@@ -266,4 +266,10 @@ export function strayTempFiles(root: string): string[] {
   };
   walk(root);
   return found;
+}
+
+/** The vpasswd fields of a user read from a server (never a snapshot or a base revision). */
+export function vpasswdPassword(user: LiveUser): { hash: string; clear?: string } {
+  if (user.password.kind !== 'vpasswd') throw new Error(`${user.name}: not read from vpasswd`);
+  return user.password;
 }

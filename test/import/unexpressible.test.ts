@@ -7,7 +7,7 @@ import { importToYaml } from '../../src/import/to-yaml.js';
 import { parseVpasswd } from '../../src/formats/vpasswd.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { diffState } from '../../src/plan/plan.js';
-import { HASH_SECRET6, HOME, liveDomain, liveState } from '../builders.js';
+import { HASH_SECRET6, HOME, liveDomain, liveState, liveUser } from '../builders.js';
 
 const D = 'example.com';
 const dir = mkdtempSync(join(tmpdir(), 'mailstate-import-'));
@@ -22,7 +22,7 @@ function liveWith(quotas: Record<string, string>) {
   return liveState([
     liveDomain(
       D,
-      parsed.users.map((user) => ({ ...user })),
+      parsed.users.map(({ name, hash, clear, ...user }) => liveUser(D, name, { ...user, hash, clear })),
     ),
   ]);
 }

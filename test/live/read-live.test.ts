@@ -88,7 +88,7 @@ describe('readLive on golden 08 (valias and hand-written .qmail files)', () => {
       comment: 'Postmaster',
       quota: 'NOQUOTA',
       flags: 0,
-      clear: 'pmpass1',
+      password: { kind: 'vpasswd', clear: 'pmpass1' },
       dir: `${dir}/postmaster`,
       line: 4,
     });
