@@ -130,10 +130,6 @@ const FAMILY: Record<ChangeKind, ChangeFamily> = {
   'rebuild-tcp-smtp-cdb': 'relay',
 };
 
-export function familyOf(change: Change): ChangeFamily {
-  return FAMILY[change.kind];
-}
-
 export function isStructureChange(change: Change): change is StructureChange {
   return FAMILY[change.kind] === 'structure';
 }
