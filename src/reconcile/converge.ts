@@ -8,7 +8,7 @@ import type { DesiredState } from '../model/state.js';
 import { applyWithLock } from './apply.js';
 import { acceptDesired, resolveDesiredSecrets } from './desired.js';
 import { planAgainstServer } from './plan.js';
-import type { RefusalKind } from './refusal.js';
+import type { Refusal, RefusalKind } from './refusal.js';
 
 /** How one reconcile of a commit ended, as the watcher logs and saves it. */
 export type ConvergeOutcome = 'applied' | 'no-changes' | 'drift' | 'invalid' | 'refused' | 'busy' | 'failed' | 'error';
@@ -56,7 +56,7 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
   const notes: string[] = [];
   const label = `${request.file} at ${shortCommit(request.commit)}`;
   let driftCheck = false;
-  const refused = (kind: RefusalKind, reason: string): ConvergeResult => ({
+  const refused = ({ kind, reason }: Refusal): ConvergeResult => ({
     outcome: OUTCOME_OF[kind],
     reason: [...notes, reason].join(' '),
     diagnostics,
@@ -70,14 +70,14 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
     throw error;
   }
   const accepted = acceptDesired(loaded, label, report);
-  if (!accepted.ok) return refused(accepted.refusal.kind, accepted.refusal.reason);
+  if (!accepted.ok) return refused(accepted.refusal);
   const resolved = resolveDesiredSecrets(accepted.value, request.env, report);
-  if (!resolved.ok) return refused(resolved.refusal.kind, resolved.refusal.reason);
+  if (!resolved.ok) return refused(resolved.refusal);
   const desired = resolved.value;
   driftCheck = request.alreadyInEffect(desired);
   if (driftCheck && !request.selfHeal) {
     const planned = await planAgainstServer(desired, report);
-    if (!planned.ok) return refused(planned.refusal.kind, planned.refusal.reason);
+    if (!planned.ok) return refused(planned.refusal);
     const { plan } = planned.value;
     return { outcome: plan.changes.length > 0 ? 'drift' : 'no-changes', plan, diagnostics, driftCheck };
   }
@@ -92,7 +92,7 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
   });
   switch (run.outcome) {
     case 'refused':
-      return refused(run.refusal.kind, run.refusal.reason);
+      return refused(run.refusal);
     case 'failed': {
       const done =
         run.done.length === 0

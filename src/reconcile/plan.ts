@@ -1,6 +1,6 @@
-import { readLive } from '../live/read-live.js';
+import { type ReadLiveOptions, readLive } from '../live/read-live.js';
 import type { Plan } from '../model/change.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { type Diagnostic, hasErrors } from '../model/diagnostic.js';
 import type { DesiredState, LiveState } from '../model/state.js';
 import { diffState, type PlanOptions } from '../plan/plan.js';
 import type { Report } from './desired.js';
@@ -17,25 +17,15 @@ export interface LiveRead {
   diagnostics: Diagnostic[];
 }
 
-/** Where to read the live state, and which of its domains (all when `domains` is omitted). */
-export interface LiveSource {
-  vpopmailHome: string;
-  qmailHome: string;
-  domains?: readonly string[];
-  domainBases?: readonly string[];
-}
+/** Where to read the live state, and which of its domains: readLive's own options. */
+export type LiveSource = ReadLiveOptions;
 
 /** Reads the live state, reporting every diagnostic; refused when any part could not be read. */
 export async function readLiveState(source: LiveSource, report: Report): Promise<Staged<LiveRead>> {
   return staged(async () => {
-    const { state, diagnostics } = await readLive({
-      vpopmailHome: source.vpopmailHome,
-      qmailHome: source.qmailHome,
-      ...(source.domains ? { domains: source.domains } : {}),
-      ...(source.domainBases ? { domainBases: source.domainBases } : {}),
-    });
+    const { state, diagnostics } = await readLive(source);
     for (const d of diagnostics) report(d);
-    if (diagnostics.some((d) => d.severity === 'error'))
+    if (hasErrors(diagnostics))
       throw new Refused('the live state could not be read completely; nothing was planned or applied.', 'unreadable');
     return { live: state, diagnostics };
   });

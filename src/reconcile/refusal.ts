@@ -27,13 +27,18 @@ export class Refused extends Error {
   }
 }
 
+/** A Refused thrown by a stage's steps, as its result; anything else is a bug and passes on. */
+function refusalOf(error: unknown): { ok: false; refusal: Refusal } {
+  if (error instanceof Refused) return { ok: false, refusal: { kind: error.kind, reason: error.message } };
+  throw error;
+}
+
 /** Runs the steps of one stage; a `Refused` on the way becomes its refusal. */
 export async function staged<T>(steps: () => Promise<T> | T): Promise<Staged<T>> {
   try {
     return { ok: true, value: await steps() };
   } catch (error) {
-    if (error instanceof Refused) return { ok: false, refusal: { kind: error.kind, reason: error.message } };
-    throw error;
+    return refusalOf(error);
   }
 }
 
@@ -42,8 +47,7 @@ export function stagedSync<T>(steps: () => T): Staged<T> {
   try {
     return { ok: true, value: steps() };
   } catch (error) {
-    if (error instanceof Refused) return { ok: false, refusal: { kind: error.kind, reason: error.message } };
-    throw error;
+    return refusalOf(error);
   }
 }
 

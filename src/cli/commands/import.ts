@@ -21,8 +21,8 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   const { live } = await readLiveOrExit(stderrReport(io), {
     vpopmailHome: resolve(io.cwd, values['vpopmail-home']),
     qmailHome: resolve(io.cwd, values['qmail-home']),
-    ...(values.domain ? { domains: values.domain } : {}),
-    ...(values['domain-base'] ? { domainBases: values['domain-base'].map((base) => resolve(io.cwd, base)) } : {}),
+    domains: values.domain,
+    domainBases: values['domain-base']?.map((base) => resolve(io.cwd, base)),
   });
   for (const domain of values.domain ?? []) {
     if (!live.domains.has(domain))

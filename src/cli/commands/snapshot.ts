@@ -28,11 +28,7 @@ export async function snapshotCommand(argv: string[], io: CliIo): Promise<number
   const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
   if (target !== undefined) checkOutputTarget(target, values.output!);
   const domainBases = values['domain-base']?.map((base) => resolve(io.cwd, base));
-  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), {
-    vpopmailHome,
-    qmailHome,
-    ...(domainBases ? { domainBases } : {}),
-  });
+  const { live, diagnostics } = await readLiveOrExit(stderrReport(io), { vpopmailHome, qmailHome, domainBases });
 
   const keyFile = keyFilePath(vpopmailHome);
   let key: { key: Buffer; created: boolean };
