@@ -23,6 +23,7 @@ import {
   treeFingerprint,
   type TestServer,
   vpasswdPassword,
+  declareNewDomain,
 } from './harness.js';
 
 const D = 'example.com';
@@ -187,37 +188,7 @@ describe.each(DRIVERS)('$name driver on the bundled example (golden 01 + 08 + 10
   it('adds a domain with users and an alias domain: assign, users/cdb, rcpthosts, virtualdomains', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const desired = desiredFromLive(await live(srv));
-    const users = new Map([
-      [
-        'postmaster',
-        {
-          name: 'postmaster',
-          password: { kind: 'hash' as const, hash: HASH_SECRET6 },
-          comment: 'Postmaster',
-          quota: 'NOQUOTA',
-          flags: 0,
-          source: src,
-        },
-      ],
-      [
-        'dave',
-        {
-          name: 'dave',
-          password: { kind: 'hash' as const, hash: HASH_SECRET6 },
-          comment: 'dave',
-          quota: 'NOQUOTA',
-          flags: 0,
-          source: src,
-        },
-      ],
-    ]);
-    desired.domains.set('new.test', {
-      name: 'new.test',
-      users,
-      aliases: new Map(),
-      aliasDomains: ['alias.test'],
-      source: src,
-    });
+    declareNewDomain(desired, ['postmaster', 'dave'], src);
     await applyDesired(desired, srv);
     const after = await live(srv);
     expect(planOf(desired, after).changes).toEqual([]);

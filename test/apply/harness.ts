@@ -11,6 +11,7 @@ import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 import type { Plan } from '../../src/model/change.js';
 import type { DesiredDomain, DesiredState, DesiredUser, LiveState, LiveUser } from '../../src/model/state.js';
 import { diffState } from '../../src/plan/plan.js';
+import { desiredUser } from '../builders.js';
 
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
 export const EXAMPLE_SANDBOX = join(import.meta.dirname, '../../examples/sandbox');
@@ -272,4 +273,18 @@ export function strayTempFiles(root: string): string[] {
 export function vpasswdPassword(user: LiveUser): { hash: string; clear?: string } {
   if (user.password.kind !== 'vpasswd') throw new Error(`${user.name}: not read from vpasswd`);
   return user.password;
+}
+
+/**
+ * Declares a new domain `new.test`, with `alias.test` as its alias domain and `users` (the default
+ * hash, no quota): what the tests that add a domain through apply ask for.
+ */
+export function declareNewDomain(desired: DesiredState, users: readonly string[], source: DesiredUser['source']): void {
+  desired.domains.set('new.test', {
+    name: 'new.test',
+    users: new Map(users.map((name) => [name, desiredUser(name, { source })])),
+    aliases: new Map(),
+    aliasDomains: ['alias.test'],
+    source,
+  });
 }

@@ -16,6 +16,7 @@ import {
   planOf,
   server,
   vpasswdPassword,
+  declareNewDomain,
 } from './harness.js';
 
 const D = 'example.com';
@@ -94,26 +95,7 @@ describe('vpopmail driver against the stand-in binaries', () => {
   it('adds a domain through vadddomain and sets the declared postmaster', async () => {
     const srv = await standinServer();
     const desired = desiredFromLive(await live(srv));
-    const users = new Map([
-      [
-        'postmaster',
-        {
-          name: 'postmaster',
-          password: { kind: 'hash' as const, hash: HASH_SECRET6 },
-          comment: 'Postmaster',
-          quota: 'NOQUOTA',
-          flags: 0,
-          source: src,
-        },
-      ],
-    ]);
-    desired.domains.set('new.test', {
-      name: 'new.test',
-      users,
-      aliases: new Map(),
-      aliasDomains: ['alias.test'],
-      source: src,
-    });
+    declareNewDomain(desired, ['postmaster'], src);
     await applyDesired(desired, srv, vpopmailDriver);
     expect(readStandinCalls(srv.vpopmailHome)).toEqual([
       ['vadddomain', '-r', 'new.test'],

@@ -15,6 +15,7 @@ import {
   server,
   strayTempFiles,
   type TestServer,
+  declareNewDomain,
 } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
@@ -52,37 +53,7 @@ async function everythingDesired(srv: TestServer): Promise<DesiredState> {
     { address: '127.', source: src },
     { address: '10.1.2.', source: src },
   ];
-  const users = new Map([
-    [
-      'postmaster',
-      {
-        name: 'postmaster',
-        password: { kind: 'hash' as const, hash: HASH_SECRET6 },
-        comment: 'Postmaster',
-        quota: 'NOQUOTA',
-        flags: 0,
-        source: src,
-      },
-    ],
-    [
-      'erin',
-      {
-        name: 'erin',
-        password: { kind: 'hash' as const, hash: HASH_SECRET6 },
-        comment: 'erin',
-        quota: 'NOQUOTA',
-        flags: 0,
-        source: src,
-      },
-    ],
-  ]);
-  desired.domains.set('new.test', {
-    name: 'new.test',
-    users,
-    aliases: new Map(),
-    aliasDomains: ['alias.test'],
-    source: src,
-  });
+  declareNewDomain(desired, ['postmaster', 'erin'], src);
   return desired;
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../cli/run.js';
+import { eventually } from './budget.js';
 
 /** Runs one file of test/fixtures/hang with the watchdog set to 2 s. */
 function hangingRun(file: string, pidFile: string): Promise<{ code: number | null; output: string }> {
@@ -51,8 +52,7 @@ describe("the hang watchdog (a reporter in vitest's main process)", () => {
     );
     // SIGKILL takes effect when the kernel next schedules the worker: wait for that, bounded.
     const worker = Number(readFileSync(pidFile, 'utf8'));
-    for (let waited = 0; running(worker) && waited < 30_000; waited += 50)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => !running(worker), `worker ${worker} to be gone`, 30_000);
     expect(running(worker), `worker ${worker} still runs`).toBe(false);
   });
 
