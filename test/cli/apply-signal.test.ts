@@ -7,15 +7,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, server } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, server, type TestServer } from '../apply/harness.js';
 import { COUNTED_WORK } from '../support/budget.js';
 import { mailstate, REPO } from './run.js';
 
 const EXAMPLE_YAML = join(REPO, 'mailstate.yaml');
 
-it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was applied; a re-run converges', async () => {
-  const srv = await server(EXAMPLE_SANDBOX);
-  const args = [
+/** `apply --yes --force` of the bundled example against a sandbox server. */
+function forcedApplyOfExample(srv: TestServer): string[] {
+  return [
     'apply',
     '--yes',
     '--force',
@@ -26,6 +26,11 @@ it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was appl
     '--qmail-home',
     srv.qmailHome,
   ];
+}
+
+it('SIGINT mid-apply finishes the step, stops, exits 130 and lists what was applied; a re-run converges', async () => {
+  const srv = await server(EXAMPLE_SANDBOX);
+  const args = forcedApplyOfExample(srv);
   const child = spawn(process.execPath, [join(REPO, 'dist/cli/bin.js'), ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MAILSTATE_FAULT_DELAY_MS: '150' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,17 +64,7 @@ it(
     let failed: { stderr: string; args: string[] } | undefined;
     for (let at = 1; at < 40 && !failed; at++) {
       const srv = await server(EXAMPLE_SANDBOX);
-      const args = [
-        'apply',
-        '--yes',
-        '--force',
-        '-f',
-        EXAMPLE_YAML,
-        '--vpopmail-home',
-        srv.vpopmailHome,
-        '--qmail-home',
-        srv.qmailHome,
-      ];
+      const args = forcedApplyOfExample(srv);
       const run = mailstate(args, { env: { MAILSTATE_FAULT_AT: String(at) } });
       if (
         run.code === 1 &&
