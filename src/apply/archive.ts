@@ -1,6 +1,4 @@
-import { lstatSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fsyncDirectory, makeDirectories, type Ownership } from './atomic-write.js';
+import { exists, type ApplyIo, type Ownership } from './io.js';
 import { assertNoSymlinkBelow, UnsafePathError } from './tree-guard.js';
 
 /** The trusted directories an archive move must stay below: where the source lives, where the archive does. */
@@ -25,6 +23,7 @@ export function archiveStamp(now: Date): string {
  * Returns where it went, or undefined when the source no longer exists.
  */
 export function archivePath(
+  io: ApplyIo,
   source: string,
   archiveParent: string,
   name: string,
@@ -37,15 +36,15 @@ export function archivePath(
   if (source === bounds.sourceWithin || !source.startsWith(`${bounds.sourceWithin}/`)) {
     throw new UnsafePathError(`${source} is not inside ${bounds.sourceWithin}: refusing to archive it`);
   }
-  assertNoSymlinkBelow(bounds.sourceWithin, source);
-  if (lstatSync(source, { throwIfNoEntry: false }) === undefined) return undefined;
-  assertNoSymlinkBelow(bounds.archiveWithin, archiveParent);
-  makeDirectories(archiveParent, owner);
+  assertNoSymlinkBelow(io, bounds.sourceWithin, source);
+  if (!exists(io, source)) return undefined;
+  assertNoSymlinkBelow(io, bounds.archiveWithin, archiveParent);
+  io.makeDirectories(archiveParent, owner);
   const base = `${archiveParent}/${name}-${archiveStamp(now)}`;
   let target = base;
-  for (let n = 2; lstatSync(target, { throwIfNoEntry: false }) !== undefined; n++) target = `${base}-${n}`;
+  for (let n = 2; exists(io, target); n++) target = `${base}-${n}`;
   try {
-    renameSync(source, target);
+    io.move(source, target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EXDEV') {
       throw new Error(
@@ -54,7 +53,5 @@ export function archivePath(
     }
     throw error;
   }
-  fsyncDirectory(dirname(source));
-  fsyncDirectory(archiveParent);
   return target;
 }

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LiveState } from '../model/state.js';
 import { filesDriver } from './files-driver.js';
+import { exists, type ApplyIo } from './io.js';
 import type { Driver } from './types.js';
 
 export type DriverName = 'files' | 'vpopmail' | 'auto';
@@ -10,8 +10,8 @@ export type DriverName = 'files' | 'vpopmail' | 'auto';
  * auto: the official binaries when they exist and the server is not cdb-backed (an SQL backend
  * keeps no vpasswd files, so only vpopmail's own tools can change it); the files driver otherwise.
  */
-export async function chooseDriver(name: DriverName, live: LiveState): Promise<Driver> {
-  const binaries = existsSync(join(live.vpopmailHome, 'bin', 'vadduser'));
+export async function chooseDriver(name: DriverName, live: LiveState, io: ApplyIo): Promise<Driver> {
+  const binaries = exists(io, join(live.vpopmailHome, 'bin', 'vadduser'));
   const cdbBacked = [...live.domains.values()].some((domain) => domain.vpasswdExists);
   const wanted = name === 'auto' ? (binaries && !cdbBacked ? 'vpopmail' : 'files') : name;
   if (wanted === 'files') return filesDriver;

@@ -1,9 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { Change } from '../model/change.js';
 import type { LiveState } from '../model/state.js';
-import { writeFileAtomic, makeDirectories, type Ownership } from './atomic-write.js';
+import { exists, readText, type ApplyIo, type Ownership } from './io.js';
 import { formatAssignLine, usersCdbFromAssign } from '../formats/assign.js';
 import { nextUserDir, parseDirControl, formatDirControl } from '../formats/dir-control.js';
 import { insertSortedLine } from '../formats/update-file.js';
@@ -12,26 +10,27 @@ import { domainDirOf, type ApplyEnvironment } from './types.js';
 /** vpopmail's `domains/.dir-control` when no domain exists yet. */
 const NO_DOMAINS_DIR_CONTROL = '0\n0\n3\n0 0 0\n61 61 61\n0 2 2\n0 0 0\n\n';
 
-function readText(path: string): string {
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
-}
-
 /** Makes qmail see an assign change: the real qmail-newu when installed, else the same cdb ourselves. */
 function rebuildUsersCdb(env: ApplyEnvironment, assign: string): void {
   const newu = join(env.qmailHome, 'bin', 'qmail-newu');
-  if (existsSync(newu)) {
+  if (exists(env.io, newu)) {
     env.counters.commands.push([newu]);
-    execFileSync(newu, [], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = env.io.run(newu, []);
+    if (result.error || result.status !== 0) {
+      const why = result.error?.message ?? (result.stderr.trim() || `exit ${result.status ?? result.signal}`);
+      throw new Error(`${newu} failed: ${why}`);
+    }
     return;
   }
-  writeFileAtomic(join(env.qmailHome, 'users', 'cdb'), usersCdbFromAssign(assign), { mode: 0o644, keepExisting: true });
+  env.io.writeAtomic(join(env.qmailHome, 'users', 'cdb'), usersCdbFromAssign(assign), {
+    mode: 0o644,
+    keepExisting: true,
+  });
 }
 
 /** users/cdb rebuilt from users/assign as it is now: the repair for a cdb that fell behind. */
 export function rebuildUsersCdbFromAssign(env: ApplyEnvironment): void {
-  const assignPath = join(env.qmailHome, 'users', 'assign');
-  env.fault(`write ${join(env.qmailHome, 'users', 'cdb')}`);
-  rebuildUsersCdb(env, readText(assignPath));
+  rebuildUsersCdb(env, readText(env.io, join(env.qmailHome, 'users', 'assign')));
 }
 
 /**
@@ -46,13 +45,11 @@ function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: str
     ['virtualdomains', `${domain}:${domain}`],
   ] as const) {
     const path = join(env.qmailHome, 'control', file);
-    env.fault(`write ${path}`);
-    writeFileAtomic(path, insertSortedLine(readText(path), line), { mode: 0o644, keepExisting: true });
+    env.io.writeAtomic(path, insertSortedLine(readText(env.io, path), line), { mode: 0o644, keepExisting: true });
   }
   const assignPath = join(env.qmailHome, 'users', 'assign');
-  const assign = insertSortedLine(readText(assignPath) || '.\n', assignLine, '.');
-  env.fault(`write ${assignPath}`);
-  writeFileAtomic(assignPath, assign, { mode: 0o644, keepExisting: true });
+  const assign = insertSortedLine(readText(env.io, assignPath) || '.\n', assignLine, '.');
+  env.io.writeAtomic(assignPath, assign, { mode: 0o644, keepExisting: true });
   rebuildUsersCdb(env, assign);
 }
 
@@ -60,9 +57,10 @@ function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: str
  * The uid/gid new domains get: vpopmail:vchkpw as compiled into vpopmail (89:89 in its INSTALL
  * document). Read from the domains qmail already knows, else from the owner of ~vpopmail/domains.
  */
-export function vpopmailOwner(live: LiveState): Ownership {
+export function vpopmailOwner(io: ApplyIo, live: LiveState): Ownership {
   for (const domain of live.domains.values()) return { uid: domain.uid, gid: domain.gid };
-  const info = statSync(join(live.vpopmailHome, 'domains'), { throwIfNoEntry: false }) ?? statSync(live.vpopmailHome);
+  const info = io.followedEntry(join(live.vpopmailHome, 'domains')) ?? io.followedEntry(live.vpopmailHome);
+  if (!info) throw new Error(`${live.vpopmailHome} does not exist`);
   return { uid: info.uid, gid: info.gid };
 }
 
@@ -73,19 +71,17 @@ export function vpopmailOwner(live: LiveState): Ownership {
  */
 export function addDomainFiles(change: Extract<Change, { kind: 'add-domain' }>, env: ApplyEnvironment): void {
   const domainsDir = join(env.vpopmailHome, 'domains');
-  const root = process.getuid?.() === 0;
-  const vpopmail = vpopmailOwner(env.live);
-  const owner = root ? vpopmail : undefined;
-  makeDirectories(domainsDir, owner);
+  const vpopmail = vpopmailOwner(env.io, env.live);
+  const owner = env.io.isRoot ? vpopmail : undefined;
+  env.io.makeDirectories(domainsDir, owner);
   const controlPath = join(domainsDir, '.dir-control');
-  const control = parseDirControl(readText(controlPath) || NO_DOMAINS_DIR_CONTROL);
+  const control = parseDirControl(readText(env.io, controlPath) || NO_DOMAINS_DIR_CONTROL);
   if (!control) throw new Error(`${controlPath} is not in vpopmail's format`);
   const hashDir = nextUserDir(control);
   const dir = hashDir === '' ? join(domainsDir, change.domain) : join(domainsDir, hashDir, change.domain);
-  env.fault(`mkdir ${dir}`);
-  makeDirectories(dir, owner);
-  writeFileAtomic(controlPath, formatDirControl(control), owner ? { owner } : {});
-  writeFileAtomic(
+  env.io.makeDirectories(dir, owner);
+  env.io.writeAtomic(controlPath, formatDirControl(control), owner ? { owner } : {});
+  env.io.writeAtomic(
     join(dir, '.qmail-default'),
     `| ${env.vpopmailHome}/bin/vdelivermail '' delete\n`,
     owner ? { owner } : {},
@@ -106,7 +102,7 @@ export function addAliasDomainFiles(
 ): void {
   const real = env.live.domains.get(change.domain);
   const dir = domainDirOf(env, change.domain);
-  const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.live);
+  const owner = real ? { uid: real.uid, gid: real.gid } : vpopmailOwner(env.io, env.live);
   updateQmailFiles(
     env,
     formatAssignLine({ domain: change.alias, realDomain: change.domain, uid: owner.uid, gid: owner.gid, dir }),

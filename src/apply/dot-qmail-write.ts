@@ -1,4 +1,3 @@
-import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import { assertNever, type RedirectionChange } from '../model/change.js';
 import { quoted } from '../model/display.js';
@@ -6,7 +5,7 @@ import { PATH_SHOWN, userDirProblem } from '../model/live-paths.js';
 import { dotQmailFileName, targetProblem } from '../model/names.js';
 import type { Forward } from '../model/state.js';
 import { archivePath } from './archive.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { exists } from './io.js';
 import { assertNoSymlinkBelow, checkedUserDir, UnsafePathError } from './tree-guard.js';
 import { domainDirOf, type ApplyEnvironment } from './types.js';
 
@@ -61,7 +60,7 @@ function forwardFile(env: ApplyEnvironment, domain: string, user: string, file: 
   const domainDir = domainDirOf(env, domain);
   if (file === `${domainDir}/${dotQmailFileName(user)}`) return file;
   if (file === `${userDirOf(env, domain, user)}/.qmail`)
-    return `${checkedUserDir(userDirOf(env, domain, user), user, domain, domainDir)}/.qmail`;
+    return `${checkedUserDir(env.io, userDirOf(env, domain, user), user, domain, domainDir)}/.qmail`;
   throw new UnsafePathError(
     `${quoted(file, PATH_SHOWN)} is neither ${domain}'s ${dotQmailFileName(user)} nor ${user}'s own .qmail: refusing to write it`,
   );
@@ -74,17 +73,23 @@ function forwardFile(env: ApplyEnvironment, domain: string, user: string, file: 
 export function applyRedirection(change: RedirectionChange, env: ApplyEnvironment): void {
   const owner = env.ownerOf(change.domain);
   const write = (path: string, content: string) => {
-    assertNoSymlinkBelow(domainDirOf(env, change.domain), path);
-    env.fault(`write ${path}`);
-    writeFileAtomic(path, content, owner ? { owner } : {});
+    assertNoSymlinkBelow(env.io, domainDirOf(env, change.domain), path);
+    env.io.writeAtomic(path, content, owner ? { owner } : {});
   };
   const archive = (path: string, domain: string) => {
     if (!basename(path).startsWith('.qmail'))
       throw new UnsafePathError(`${quoted(path, PATH_SHOWN)} is not a .qmail file: refusing to archive it`);
-    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return;
-    env.fault(`archive ${path}`);
+    if (!exists(env.io, path)) return;
     const bounds = { sourceWithin: domainDirOf(env, domain), archiveWithin: env.vpopmailHome };
-    const target = archivePath(path, `${env.vpopmailHome}/archive/${domain}`, basename(path), env.now, bounds, owner);
+    const target = archivePath(
+      env.io,
+      path,
+      `${env.vpopmailHome}/archive/${domain}`,
+      basename(path),
+      env.now,
+      bounds,
+      owner,
+    );
     if (target) env.counters.archived.push(target);
   };
   switch (change.kind) {

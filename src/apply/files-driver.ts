@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
 import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
 import type { PasswordMaterial, UserChange } from '../model/change.js';
 import { archivePath } from './archive.js';
-import { writeFileAtomic, type Ownership } from './atomic-write.js';
+import { readText, type ApplyIo, type Ownership } from './io.js';
 import {
   EMPTY_DOMAIN_DIR_CONTROL,
   formatDirControl,
@@ -39,29 +38,22 @@ function fromBytes(value: string): string {
   return Buffer.from(value, 'latin1').toString('utf8');
 }
 
-function readBytes(path: string): string {
-  return existsSync(path) ? readFileSync(path, 'latin1') : '';
-}
-
-function readText(path: string): string {
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
-}
-
 /**
  * Places new users as vadduser would: oldest freed hashed slot first, then the .dir-control
  * counter. Returns the directories and the bookkeeping to write back.
  */
 function placeUsers(
+  io: ApplyIo,
   domainDir: string,
   names: readonly string[],
 ): { dirs: Map<string, string>; dirControl: string; freeSlots: string | undefined } {
-  const controlText = readText(join(domainDir, '.dir-control'));
+  const controlText = readText(io, join(domainDir, '.dir-control'));
   // No .dir-control yet: a domain this apply created; its postmaster becomes account #1 as in vadddomain.
   const control = parseDirControl(controlText || EMPTY_DOMAIN_DIR_CONTROL);
   if (!control)
     throw new Error(`${domainDir}/.dir-control is not in vpopmail's format: refusing to guess where new users go`);
   const freePath = join(domainDir, '.dir_control_free');
-  const freeText = readText(freePath);
+  const freeText = readText(io, freePath);
   const free = freeText.split('\n').filter(Boolean);
   const freeBefore = free.length;
   const dirs = new Map<string, string>();
@@ -83,8 +75,8 @@ export const filesDriver: Driver = {
   async applyDomainUsers(domain, changes, env) {
     const domainDir = domainDirOf(env, domain);
     const owner = env.ownerOf(domain);
-    if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.vpopmailHome, domainDir);
-    await withVpasswdLock(domainDir, owner, () => applyUsersLocked(domain, domainDir, changes, env, owner));
+    if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.io, env.vpopmailHome, domainDir);
+    await withVpasswdLock(env.io, domainDir, owner, () => applyUsersLocked(domain, domainDir, changes, env, owner));
   },
 
   async addDomain(change, env) {
@@ -107,9 +99,9 @@ function applyUsersLocked(
   // vpasswd, vpasswd.cdb and .dir-control are replaced by rename, which replaces a link rather
   // than following it; reading one must not follow it either.
   for (const file of ['vpasswd', 'vpasswd.cdb', '.dir-control', '.dir_control_free'])
-    assertNoSymlinkBelow(domainDir, join(domainDir, file));
+    assertNoSymlinkBelow(env.io, domainDir, join(domainDir, file));
   // Re-read under the lock: the text is the truth now, whatever was planned from.
-  const text = readBytes(vpasswdPath);
+  const text = readText(env.io, vpasswdPath, 'latin1');
   const parsed = parseVpasswd(text, vpasswdPath);
   const current = new Map<string, VpasswdUser>();
   for (const user of parsed.users) if (!current.has(user.name)) current.set(user.name, user);
@@ -124,6 +116,7 @@ function applyUsersLocked(
   const placement =
     additions.length > 0
       ? placeUsers(
+          env.io,
           domainDir,
           additions.map((c) => c.user.name),
         )
@@ -131,16 +124,14 @@ function applyUsersLocked(
 
   // 1. Mailboxes first: a user never appears in vpasswd without a Maildir to deliver to.
   for (const change of additions) {
-    const dir = checkedUserDir(placement!.dirs.get(change.user.name)!, change.user.name, domain, domainDir);
-    env.fault(`mkdir ${dir}`);
-    createUserDir(dir, domainDir, change.user.quota, owner);
+    const dir = checkedUserDir(env.io, placement!.dirs.get(change.user.name)!, change.user.name, domain, domainDir);
+    createUserDir(env.io, dir, domainDir, change.user.quota, owner);
     env.addedUserDirs.set(`${change.user.name}@${domain}`, dir);
   }
   if (placement) {
-    env.fault(`write ${domainDir}/.dir-control`);
-    writeFileAtomic(join(domainDir, '.dir-control'), placement.dirControl, owner ? { owner } : {});
+    env.io.writeAtomic(join(domainDir, '.dir-control'), placement.dirControl, owner ? { owner } : {});
     if (placement.freeSlots !== undefined)
-      writeFileAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
+      env.io.writeAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
   }
 
   // 2. Deleted users' mailboxes go to the archive before their line goes, so a crash in between
@@ -149,9 +140,15 @@ function applyUsersLocked(
   for (const change of changes) {
     if (change.kind !== 'delete-user') continue;
     const known = current.get(change.name)?.dir;
-    const dir = checkedUserDir(known === undefined ? change.dir : fromBytes(known), change.name, domain, domainDir);
-    env.fault(`archive ${dir}`);
+    const dir = checkedUserDir(
+      env.io,
+      known === undefined ? change.dir : fromBytes(known),
+      change.name,
+      domain,
+      domainDir,
+    );
     const target = archivePath(
+      env.io,
       dir,
       change.archiveParent,
       change.name,
@@ -170,9 +167,8 @@ function applyUsersLocked(
     if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
     const before = current.get(change.name);
     if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
-    const dir = checkedUserDir(fromBytes(before.dir), change.name, domain, domainDir);
-    env.fault(`write ${dir}/Maildir/maildirsize`);
-    writeMaildirsize(dir, domainDir, change.after.quota, owner);
+    const dir = checkedUserDir(env.io, fromBytes(before.dir), change.name, domain, domainDir);
+    writeMaildirsize(env.io, dir, domainDir, change.after.quota, owner);
   }
 
   // 4. One vpasswd rewrite.
@@ -201,14 +197,12 @@ function applyUsersLocked(
   });
   const newText = editVpasswd(text, { deletions, replacements, additions: added });
   if (newText !== text) {
-    env.fault(`write ${vpasswdPath}`);
-    writeFileAtomic(vpasswdPath, Buffer.from(newText, 'latin1'), owner ? { owner } : {});
+    env.io.writeAtomic(vpasswdPath, Buffer.from(newText, 'latin1'), owner ? { owner } : {});
     count(env.counters.vpasswdWrites, domain);
   }
 
   // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
-  env.fault(`write ${domainDir}/vpasswd.cdb`);
-  writeFileAtomic(
+  env.io.writeAtomic(
     join(domainDir, 'vpasswd.cdb'),
     buildCdbFromRanges(cdbRangesFromVpasswd(Buffer.from(newText, 'latin1'))),
     owner ? { owner } : {},

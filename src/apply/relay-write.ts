@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RelayChange } from '../model/change.js';
 import { RELAY_RULE_SUFFIX, relayRuleLine } from '../formats/tcp-rules.js';
-import { writeFileAtomic } from './atomic-write.js';
 import { vpopmailOwner } from './domain-files.js';
+import { readText } from './io.js';
 import type { ApplyEnvironment } from './types.js';
 
 /** The changes that edit tcp.smtp itself. */
@@ -57,24 +55,23 @@ export function roamingRules(openSmtp: string): string {
  */
 export function compileTcpRules(env: ApplyEnvironment): void {
   const etc = join(env.vpopmailHome, 'etc');
-  const rules = readFileSync(join(etc, 'tcp.smtp'), 'utf8');
-  const openSmtpPath = join(etc, 'open-smtp');
-  const roaming = existsSync(openSmtpPath) ? roamingRules(readFileSync(openSmtpPath, 'utf8')) : '';
+  const rules = env.io.read(join(etc, 'tcp.smtp'))?.toString('utf8');
+  if (rules === undefined) throw new Error(`${join(etc, 'tcp.smtp')} does not exist`);
+  const roaming = roamingRules(readText(env.io, join(etc, 'open-smtp')));
   const input = rules + (rules.endsWith('\n') || rules === '' ? '' : '\n') + (roaming ? `${roaming}\n` : '');
   const argv = ['tcprules', join(etc, 'tcp.smtp.cdb'), join(etc, 'tcp.smtp.tmp')];
   env.counters.commands.push(argv);
-  env.fault('run tcprules');
-  try {
-    execFileSync(argv[0]!, argv.slice(1), { input, stdio: ['pipe', 'pipe', 'pipe'] });
-  } catch (error) {
-    rmSync(join(etc, 'tcp.smtp.tmp'), { force: true });
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+  const result = env.io.run(argv[0]!, argv.slice(1), { input });
+  if (result.error || result.status !== 0) {
+    env.io.remove(join(etc, 'tcp.smtp.tmp'));
+    const stderr = (result.error?.message ?? result.stderr).trim();
     throw new Error(`tcprules failed${stderr ? `: ${stderr}` : ''}; tcp.smtp.cdb was left as it was`);
   }
-  // vpopmail hands the compiled rules to vpopmail:vchkpw (golden 10).
-  if (process.getuid?.() === 0) {
-    const owner = vpopmailOwner(env.live);
-    chownSync(join(etc, 'tcp.smtp.cdb'), owner.uid, owner.gid);
+  // vpopmail hands the compiled rules to vpopmail:vchkpw (golden 10), mode as tcprules made it.
+  if (env.io.isRoot) {
+    const cdb = join(etc, 'tcp.smtp.cdb');
+    const made = env.io.entry(cdb);
+    if (made) env.io.setModeAndOwner(cdb, made.mode, vpopmailOwner(env.io, env.live));
   }
   env.counters.tcpRulesBuilds++;
 }
@@ -83,9 +80,8 @@ export function applyRelayChanges(changes: readonly RelayChange[], env: ApplyEnv
   const relayChanges = changes.filter((c): c is RuleChange => c.kind !== 'rebuild-tcp-smtp-cdb');
   if (relayChanges.length > 0) {
     const path = join(env.vpopmailHome, 'etc', 'tcp.smtp');
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    env.fault(`write ${path}`);
-    writeFileAtomic(path, editTcpSmtp(text, relayChanges), { mode: 0o644, keepExisting: true });
+    const text = readText(env.io, path);
+    env.io.writeAtomic(path, editTcpSmtp(text, relayChanges), { mode: 0o644, keepExisting: true });
     for (const change of relayChanges) env.done(change);
   }
   for (const change of changes) {

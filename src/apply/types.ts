@@ -1,6 +1,6 @@
 import type { Change, StructureChange, UserChange } from '../model/change.js';
 import type { LiveState } from '../model/state.js';
-import type { Ownership } from './atomic-write.js';
+import type { ApplyIo, Ownership } from './io.js';
 
 /** What apply did, for the closing report and for tests that count CDB builds. */
 export interface ApplyCounters {
@@ -32,8 +32,8 @@ export interface ApplyEnvironment {
   counters: ApplyCounters;
   /** Reports one finished change (progress, and the "already applied" list on failure). */
   done(change: Change): void;
-  /** Test hook for fault injection: called before each write; may throw. */
-  fault(point: string): void;
+  /** Every read, write and program run of apply goes through this port (io.ts). */
+  io: ApplyIo;
   /** Directories of users and domains created in this apply, for the forwards that follow. */
   addedUserDirs: Map<string, string>;
   addedDomainDirs: Map<string, string>;

@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAssign } from '../formats/assign.js';
 import { formatVpasswdLine, parseVpasswd } from '../formats/vpasswd.js';
@@ -7,7 +5,7 @@ import { assertNever, type PasswordMaterial, type UserTarget } from '../model/ch
 import { FLAG_NAMES, FLAG_BITS, KNOWN_FLAG_MASK, VMODUSER_FLAG_OPTION } from '../model/flags.js';
 import { NOQUOTA } from '../model/quota.js';
 import { archivePath } from './archive.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { exists, readText, type ApplyIo, type Ownership } from './io.js';
 import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
@@ -26,8 +24,7 @@ function redact(argv: readonly string[]): string[] {
 function run(env: ApplyEnvironment, argv: string[], stdin?: string): string {
   const program = join(env.vpopmailHome, 'bin', argv[0]!);
   env.counters.commands.push(redact(argv));
-  env.fault(`run ${argv[0]}`);
-  const result = spawnSync(program, argv.slice(1), { input: stdin ?? '', encoding: 'utf8', timeout: 120_000 });
+  const result = env.io.run(program, argv.slice(1), { input: stdin ?? '', timeoutMs: 120_000 });
   if (result.error) throw new Error(`${argv[0]} could not run: ${result.error.message}`);
   const output = `${result.stdout}${result.stderr}`
     .replace(/Please enter password for \S+: enter password again: /g, '')
@@ -89,12 +86,13 @@ function updateUser(
 }
 
 function applyVpasswdFixups(
+  io: ApplyIo,
   vpasswdPath: string,
   fixups: VpasswdFixups,
-  owner: ReturnType<ApplyEnvironment['ownerOf']>,
+  owner: Ownership | undefined,
 ): void {
   // latin1: one char per byte, so bytes that are not UTF-8 (an old Latin-1 gecos) survive.
-  const text = readFileSync(vpasswdPath, 'latin1');
+  const text = readText(io, vpasswdPath, 'latin1');
   const parsed = parseVpasswd(text, vpasswdPath);
   const byName = new Map(parsed.users.map((user) => [user.name, user]));
   // vmkpasswd leaves a last line without its newline out of the cdb: that user could no longer log in.
@@ -109,7 +107,7 @@ function applyVpasswdFixups(
     );
   });
   const patched = lines.join('\n');
-  if (patched !== text) writeFileAtomic(vpasswdPath, Buffer.from(patched, 'latin1'), owner ? { owner } : {});
+  if (patched !== text) io.writeAtomic(vpasswdPath, Buffer.from(patched, 'latin1'), owner ? { owner } : {});
 }
 
 /**
@@ -122,13 +120,12 @@ function archiveLeftoverDir(
   domain: string,
   dir: string,
   name: string,
-  owner: ReturnType<ApplyEnvironment['ownerOf']>,
+  owner: Ownership | undefined,
 ): void {
-  if (!existsSync(dir)) return;
+  if (!exists(env.io, dir)) return;
   for (const user of env.live.domains.get(domain)?.users.values() ?? []) if (user.dir === dir) return;
-  env.fault(`archive ${dir}`);
   const bounds = { sourceWithin: domainDirOf(env, domain), archiveWithin: env.vpopmailHome };
-  const target = archivePath(dir, `${env.vpopmailHome}/archive/${domain}`, name, env.now, bounds, owner);
+  const target = archivePath(env.io, dir, `${env.vpopmailHome}/archive/${domain}`, name, env.now, bounds, owner);
   if (target) env.counters.archived.push(target);
 }
 
@@ -140,12 +137,12 @@ function archiveLeftoverDir(
  */
 function recordAddedDirs(env: ApplyEnvironment, domain: string, vpasswdPath: string, names: readonly string[]): void {
   const users = new Map(
-    parseVpasswd(readFileSync(vpasswdPath, 'latin1'), vpasswdPath).users.map((user) => [user.name, user.dir]),
+    parseVpasswd(readText(env.io, vpasswdPath, 'latin1'), vpasswdPath).users.map((user) => [user.name, user.dir]),
   );
   for (const name of names) {
     const dir = users.get(name);
     if (dir === undefined) throw new Error(`vadduser reported success but ${name}@${domain} is not in ${vpasswdPath}`);
-    env.addedUserDirs.set(`${name}@${domain}`, checkedUserDir(dir, name, domain, domainDirOf(env, domain)));
+    env.addedUserDirs.set(`${name}@${domain}`, checkedUserDir(env.io, dir, name, domain, domainDirOf(env, domain)));
   }
 }
 
@@ -162,11 +159,11 @@ export const vpopmailDriver: Driver = {
   async applyDomainUsers(domain, changes, env) {
     const live = env.live.domains.get(domain);
     const domainDir = domainDirOf(env, domain);
-    if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.vpopmailHome, domainDir);
+    if (domainDir.startsWith(`${env.vpopmailHome}/`)) assertNoSymlinkBelow(env.io, env.vpopmailHome, domainDir);
     // vpopmail's programs run as root and follow links as they please (vsetuserquota writes
     // maildirsize through a linked Maildir, every program opens .vpasswd.lock): what they will
     // touch is checked before they run.
-    for (const file of ['vpasswd', '.vpasswd.lock']) assertNoSymlinkBelow(domainDir, join(domainDir, file));
+    for (const file of ['vpasswd', '.vpasswd.lock']) assertNoSymlinkBelow(env.io, domainDir, join(domainDir, file));
     const owner = env.ownerOf(domain);
     const fixups: VpasswdFixups = { blankClear: new Set(), flags: new Map() };
     const createdByVadddomain = env.addedDomainDirs.has(domain) ? new Set(['postmaster']) : new Set<string>();
@@ -174,9 +171,15 @@ export const vpopmailDriver: Driver = {
     for (const change of changes) {
       switch (change.kind) {
         case 'delete-user': {
-          const dir = checkedUserDir(live?.users.get(change.name)?.dir ?? change.dir, change.name, domain, domainDir);
-          env.fault(`archive ${dir}`);
+          const dir = checkedUserDir(
+            env.io,
+            live?.users.get(change.name)?.dir ?? change.dir,
+            change.name,
+            domain,
+            domainDir,
+          );
           const target = archivePath(
+            env.io,
             dir,
             change.archiveParent,
             change.name,
@@ -186,7 +189,7 @@ export const vpopmailDriver: Driver = {
           );
           if (target) env.counters.archived.push(target);
           // vdeluser rm -rf's the directory: give it an empty one, the mail is already in the archive.
-          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          env.io.makeDirectories(dir);
           run(env, ['vdeluser', `${change.name}@${domain}`]);
           break;
         }
@@ -217,26 +220,26 @@ export const vpopmailDriver: Driver = {
           const current = live?.users.get(change.name);
           if (!current) throw new Error(`${email} is not in the live state this plan was made from`);
           assertNoSymlinkBelow(
+            env.io,
             domainDir,
-            `${checkedUserDir(current.dir, change.name, domain, domainDir)}/Maildir/maildirsize`,
+            `${checkedUserDir(env.io, current.dir, change.name, domain, domainDir)}/Maildir/maildirsize`,
           );
           updateUser(env, email, current, change.after, change.password, fixups);
           break;
         }
         case 'rebuild-vpasswd-cdb': {
           const vpasswdPath = join(domainDir, 'vpasswd');
-          if (existsSync(vpasswdPath)) {
-            await withVpasswdLock(domainDir, owner, () => {
-              applyVpasswdFixups(vpasswdPath, fixups, owner);
+          if (exists(env.io, vpasswdPath)) {
+            await withVpasswdLock(env.io, domainDir, owner, () => {
+              applyVpasswdFixups(env.io, vpasswdPath, fixups, owner);
             });
           }
           run(env, ['vmkpasswd', domain]);
           count(env.counters.cdbBuilds, domain);
-          if (existsSync(vpasswdPath)) {
-            // chmod and chown follow links: vpasswd swapped for one would hand its target to the domain.
-            assertNoSymlinkBelow(domainDir, vpasswdPath);
-            chmodSync(vpasswdPath, 0o600);
-            if (owner) chownSync(vpasswdPath, owner.uid, owner.gid);
+          // chmod and chown follow links: vpasswd swapped for one would hand its target to the domain.
+          if (exists(env.io, vpasswdPath)) {
+            assertNoSymlinkBelow(env.io, domainDir, vpasswdPath);
+            env.io.setModeAndOwner(vpasswdPath, 0o600, owner);
           }
           break;
         }
@@ -253,7 +256,7 @@ export const vpopmailDriver: Driver = {
     run(env, ['vadddomain', '-r', change.domain]);
     env.addedDomainDirs.set(change.domain, change.dir);
     const assignPath = join(env.qmailHome, 'users', 'assign');
-    const entry = parseAssign(readFileSync(assignPath, 'utf8'), assignPath).entries.find(
+    const entry = parseAssign(readText(env.io, assignPath), assignPath).entries.find(
       (e) => e.domain === change.domain && e.realDomain === change.domain,
     );
     if (!entry) throw new Error(`vadddomain reported success but ${change.domain} is not in users/assign`);

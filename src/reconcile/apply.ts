@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { acquireApplyLock, LockBusyError } from '../apply/apply-lock.js';
+import { acquireApplyLock, LockBusyError } from '../io/apply-lock.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import { chooseDriver, type DriverName } from '../apply/choose-driver.js';
 import { vpopmailOwner } from '../apply/domain-files.js';
 import { faultHookFromEnv } from '../apply/fault.js';
+import { serverIo } from '../io/node-io.js';
 import { ApplyStepError, newCounters, type ApplyCounters, type ApplyEnvironment } from '../apply/types.js';
 import type { Change, Plan } from '../model/change.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
@@ -127,23 +128,28 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
       );
     }
     checkDigest(plan, options.expectDigest, options.label);
-    const driver = await chooseDriver(options.driver, live);
+    const io = serverIo({
+      vpopmailHome: live.vpopmailHome,
+      domainBases: desired.domainBases,
+      isRoot: options.isRoot,
+      fault: faultHookFromEnv(options.env),
+    });
+    const driver = await chooseDriver(options.driver, live, io);
     const counters = newCounters();
     const done: Change[] = [];
-    const root = options.isRoot ?? process.getuid?.() === 0;
     const env: ApplyEnvironment = {
       vpopmailHome: live.vpopmailHome,
       qmailHome: live.qmailHome,
       live,
       now: new Date(),
       ownerOf: (domain) => {
-        if (!root) return undefined;
+        if (!io.isRoot) return undefined;
         const known = live.domains.get(domain);
-        return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(live);
+        return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(io, live);
       },
       counters,
       done: (change) => done.push(change),
-      fault: faultHookFromEnv(options.env),
+      io,
       addedUserDirs: new Map(),
       addedDomainDirs: new Map(),
       ...(options.stopRequested ? { stopRequested: options.stopRequested } : {}),

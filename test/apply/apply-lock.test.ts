@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireApplyLock, LockBusyError } from '../../src/apply/apply-lock.js';
+import { acquireApplyLock, LockBusyError } from '../../src/io/apply-lock.js';
 import { REPO } from '../cli/run.js';
 import { eventually } from '../support/budget.js';
 

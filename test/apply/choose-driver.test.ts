@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseDriver } from '../../src/apply/choose-driver.js';
+import { nodeIo } from '../../src/io/node-io.js';
 import { liveDomain, liveState } from '../builders.js';
 
 function home(withBinaries: boolean): string {
@@ -17,17 +18,17 @@ function home(withBinaries: boolean): string {
 describe('--driver auto', () => {
   it('uses the files driver on a cdb-backed server even when the binaries exist', async () => {
     const live = liveState([liveDomain('example.com', [])], { vpopmailHome: home(true) });
-    expect((await chooseDriver('auto', live)).name).toBe('files');
+    expect((await chooseDriver('auto', live, nodeIo())).name).toBe('files');
   });
 
   it('uses the binaries when the server keeps no vpasswd files (an SQL backend)', async () => {
     const live = liveState([liveDomain('example.com', [], { vpasswdExists: false })], { vpopmailHome: home(true) });
-    expect((await chooseDriver('auto', live)).name).toBe('vpopmail');
+    expect((await chooseDriver('auto', live, nodeIo())).name).toBe('vpopmail');
   });
 
   it('falls back to files without binaries, and refuses --driver vpopmail then', async () => {
     const live = liveState([liveDomain('example.com', [], { vpasswdExists: false })], { vpopmailHome: home(false) });
-    expect((await chooseDriver('auto', live)).name).toBe('files');
-    await expect(chooseDriver('vpopmail', live)).rejects.toThrow(/bin\/vadduser does not exist/);
+    expect((await chooseDriver('auto', live, nodeIo())).name).toBe('files');
+    await expect(chooseDriver('vpopmail', live, nodeIo())).rejects.toThrow(/bin\/vadduser does not exist/);
   });
 });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { filesDriver } from '../../src/apply/files-driver.js';
+import type { ApplyIo } from '../../src/apply/io.js';
 import { newCounters, type ApplyCounters, type ApplyEnvironment, type Driver } from '../../src/apply/types.js';
+import { serverIo } from '../../src/io/node-io.js';
 import { readLive } from '../../src/live/read-live.js';
 import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 import type { Plan } from '../../src/model/change.js';
@@ -98,21 +100,25 @@ export async function applyDesired(
 ): Promise<{ plan: Plan; counters: ApplyCounters }> {
   const state = await live(srv);
   const plan = planOf(desired, state);
-  const counters = newCounters();
-  const env: ApplyEnvironment = {
+  const env = applyEnvironment(state, serverIo({ vpopmailHome: state.vpopmailHome, fault }));
+  await applyPlan(plan, driver, env);
+  return { plan, counters: env.counters };
+}
+
+/** What applyPlan needs for `state`: no owner given to what it creates, and a fixed clock. */
+export function applyEnvironment(state: LiveState, io: ApplyIo): ApplyEnvironment {
+  return {
     vpopmailHome: state.vpopmailHome,
     qmailHome: state.qmailHome,
     live: state,
     now: new Date('2026-11-25T12:00:00Z'),
     ownerOf: () => undefined,
-    counters,
+    counters: newCounters(),
     done: () => {},
-    fault,
+    io,
     addedUserDirs: new Map(),
     addedDomainDirs: new Map(),
   };
-  await applyPlan(plan, driver, env);
-  return { plan, counters };
 }
 
 /** `cdb -d` of a file by the real tinycdb, as `key -> value` strings. */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply-plan.js';
 import { filesDriver } from '../../src/apply/files-driver.js';
 import { editVpasswd } from '../../src/formats/vpasswd-edit.js';
-import { newCounters } from '../../src/apply/types.js';
+import { serverIo } from '../../src/io/node-io.js';
 import { readLive } from '../../src/live/read-live.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { diffState } from '../../src/plan/plan.js';
@@ -24,6 +24,7 @@ import {
   planOf,
   server,
   type TestServer,
+  applyEnvironment,
 } from '../apply/harness.js';
 import { REPO } from '../cli/run.js';
 
@@ -510,18 +511,7 @@ describe('the reader and the planner on a user whose vpasswd line is broken (lib
     // Then someone puts bob's line back, broken (5 fields): the reader cannot see it.
     const broken = text.replace(/^bob:.*$/m, 'bob:x:1:0:Bob');
     writeFileSync(path, broken, 'latin1');
-    const env = () => ({
-      vpopmailHome: state.vpopmailHome,
-      qmailHome: state.qmailHome,
-      live: state,
-      now: new Date('2026-11-25T12:00:00Z'),
-      ownerOf: () => undefined,
-      counters: newCounters(),
-      done: () => {},
-      fault: () => {},
-      addedUserDirs: new Map(),
-      addedDomainDirs: new Map(),
-    });
+    const env = () => applyEnvironment(state, serverIo({ vpopmailHome: state.vpopmailHome }));
     // bob's mailbox is still there: the new user's directory is refused first.
     await expect(applyPlan(stale, filesDriver, env())).rejects.toThrow(
       `${at(srv, DOMAIN)}/bob already exists and is not empty: refusing to give it to a new user`,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../apply/atomic-write.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import type { PlanSummary } from '../../model/change.js';
 import type { Outcome, Trigger } from './log.js';
 

@@ -14,15 +14,7 @@ import {
   fchmodSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-
-/** uid/gid to give created files and directories; undefined when not running as root. */
-export interface Ownership {
-  uid: number;
-  gid: number;
-}
-
-export const FILE_MODE = 0o600;
-export const DIR_MODE = 0o700;
+import { DIR_MODE, FILE_MODE, type Ownership, type WriteOptions } from '../apply/io.js';
 
 /** Directory entries are only durable once the directory itself is synced. */
 export function fsyncDirectory(dir: string): void {
@@ -34,19 +26,10 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
-export interface WriteOptions {
-  /** Default 0600, vpopmail's mode for every file it writes. */
-  mode?: number;
-  owner?: Ownership;
-  /** Keep the mode (and, as root, the owner) of the file being replaced: for files that are not vpopmail's (tcp.smtp, qmail's). */
-  keepExisting?: boolean;
-}
-
-function existingModeAndOwner(path: string): { mode?: number; owner?: Ownership } {
+function existingModeAndOwner(path: string, root: boolean): { mode?: number; owner?: Ownership } {
   // lstat: a link put in the file's place is replaced by the rename, and its target is not ours.
   const info = lstatSync(path, { throwIfNoEntry: false });
   if (!info || info.isSymbolicLink()) return {};
-  const root = process.getuid?.() === 0;
   return { mode: info.mode & 0o7777, ...(root ? { owner: { uid: info.uid, gid: info.gid } } : {}) };
 }
 
@@ -55,8 +38,13 @@ function existingModeAndOwner(path: string): { mode?: number; owner?: Ownership 
  * temp file in the same directory, fsync, rename, fsync of the directory. Mode and owner are set
  * on the temp file, so the new file never exists with looser permissions.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
-  if (options.keepExisting) options = { ...options, ...existingModeAndOwner(path) };
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteOptions = {},
+  root = process.getuid?.() === 0,
+): void {
+  if (options.keepExisting) options = { ...options, ...existingModeAndOwner(path, root) };
   const dir = dirname(path);
   // One name per file, not per process: writes happen under the apply lock, so there is one
   // writer at a time, and the temp file of an apply killed before its rename is truncated and
