@@ -1,8 +1,7 @@
 /**
- * Fault injection for the crash tests: MAILSTATE_FAULT_AT=N makes the N-th write point (each change made through the apply port,
- * fault-io.ts) throw
- * (MAILSTATE_FAULT_CODE picks the error code, default EIO) and MAILSTATE_FAULT_KILL=N kills the
- * process with SIGKILL there instead. MAILSTATE_FAULT_DELAY_MS=N blocks N ms at every write point
+ * Fault injection for the crash tests: MAILSTATE_FAULT_AT=N makes the N-th write point (each
+ * change made through the apply port, fault-io.ts) throw (MAILSTATE_FAULT_CODE picks the error
+ * code, default EIO) and MAILSTATE_FAULT_KILL=N kills the process with SIGKILL there instead. MAILSTATE_FAULT_DELAY_MS=N blocks N ms at every write point
  * (a slow apply, for the signal tests). Off unless the variables are set.
  */
 export function faultHookFromEnv(env: Record<string, string | undefined>): (point: string) => void {
