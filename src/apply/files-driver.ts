@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
 import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
-import type { PasswordMaterial, UserChange } from '../model/change.js';
+import { bufferOf, byteString, decodeBytes, encodeText, type ByteString } from '../formats/byte-string.js';
+import type { PasswordMaterial, UserChange, UserTarget } from '../model/change.js';
 import { archivePath } from './archive.js';
 import { readText, type ApplyIo, type Ownership } from './io.js';
 import {
@@ -19,23 +20,29 @@ import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { editVpasswd } from '../formats/vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
 
+const NO_CLEAR_TEXT = encodeText('');
+
 /** Hash and clear field for a new password: a clear text is hashed here, never stored unless the build keeps clear text. */
-function passwordFields(password: PasswordMaterial, clearPasswords: boolean): { hash: string; clear: string } {
-  if (password.kind === 'hash') return { hash: password.hash, clear: '' };
-  return { hash: sha512Crypt(password.clear), clear: clearPasswords ? bytes(password.clear) : '' };
+function passwordFields(password: PasswordMaterial, clearPasswords: boolean): { hash: ByteString; clear: ByteString } {
+  if (password.kind === 'hash') return { hash: encodeText(password.hash), clear: NO_CLEAR_TEXT };
+  return {
+    hash: encodeText(sha512Crypt(password.clear)),
+    clear: clearPasswords ? encodeText(password.clear) : NO_CLEAR_TEXT,
+  };
 }
 
 /**
- * vpasswd is bytes, not UTF-8: a gecos written in Latin-1 by some other tool must survive our
- * rewrite byte for byte. So vpasswd is handled as a latin1 "byte string" (one char per byte), and
- * values from the YAML (Unicode) are turned into the byte string of their UTF-8 encoding.
+ * The vpasswd fields of a user as the plan wants them. vpasswd is rewritten as bytes (ByteString:
+ * a Latin-1 gecos of another tool survives byte for byte), so the plan's values, which are text,
+ * go in as their UTF-8 bytes.
  */
-function bytes(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1');
-}
-
-function fromBytes(value: string): string {
-  return Buffer.from(value, 'latin1').toString('utf8');
+function targetFields(target: UserTarget): Pick<VpasswdUser<ByteString>, 'name' | 'comment' | 'quota' | 'flags'> {
+  return {
+    name: encodeText(target.name),
+    comment: encodeText(target.comment),
+    quota: encodeText(target.quota),
+    flags: target.flags,
+  };
 }
 
 /**
@@ -101,9 +108,9 @@ function applyUsersLocked(
   for (const file of ['vpasswd', 'vpasswd.cdb', '.dir-control', '.dir_control_free'])
     assertNoSymlinkBelow(env.io, domainDir, join(domainDir, file));
   // Re-read under the lock: the text is the truth now, whatever was planned from.
-  const text = readText(env.io, vpasswdPath, 'latin1');
+  const text = byteString(env.io.read(vpasswdPath) ?? new Uint8Array());
   const parsed = parseVpasswd(text, vpasswdPath);
-  const current = new Map<string, VpasswdUser>();
+  const current = new Map<string, VpasswdUser<ByteString>>();
   for (const user of parsed.users) if (!current.has(user.name)) current.set(user.name, user);
   for (const change of changes) {
     if (change.kind === 'add-user' && current.has(change.user.name)) {
@@ -142,7 +149,7 @@ function applyUsersLocked(
     const known = current.get(change.name)?.dir;
     const dir = checkedUserDir(
       env.io,
-      known === undefined ? change.dir : fromBytes(known),
+      known === undefined ? change.dir : decodeBytes(known),
       change.name,
       domain,
       domainDir,
@@ -167,44 +174,40 @@ function applyUsersLocked(
     if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
     const before = current.get(change.name);
     if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
-    const dir = checkedUserDir(env.io, fromBytes(before.dir), change.name, domain, domainDir);
+    const dir = checkedUserDir(env.io, decodeBytes(before.dir), change.name, domain, domainDir);
     writeMaildirsize(env.io, dir, domainDir, change.after.quota, owner);
   }
 
   // 4. One vpasswd rewrite.
-  const replacements = new Map<string, string>();
+  const replacements = new Map<string, ByteString>();
   for (const change of changes) {
     if (change.kind !== 'modify-user') continue;
     const before = current.get(change.name);
     if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
     const password = change.password
       ? passwordFields(change.password, clearPasswords)
-      : { hash: before.hash, clear: before.clear ?? '' };
-    const after = { ...change.after, comment: bytes(change.after.comment) };
+      : { hash: before.hash, clear: before.clear ?? NO_CLEAR_TEXT };
     replacements.set(
       change.name,
-      formatVpasswdLine({ ...before, ...after, hash: password.hash, clear: password.clear }, clearPasswords),
+      formatVpasswdLine({ ...before, ...targetFields(change.after), ...password }, clearPasswords),
     );
   }
   const added = additions.map((change) => {
     const password = passwordFields(change.password, clearPasswords);
     const dir = placement!.dirs.get(change.user.name)!;
-    const user = { ...change.user, comment: bytes(change.user.comment), apop: '1', dir: bytes(dir) };
-    return {
-      name: change.user.name,
-      line: formatVpasswdLine({ ...user, hash: password.hash, clear: password.clear }, clearPasswords),
-    };
+    const fields = { ...targetFields(change.user), apop: encodeText('1'), dir: encodeText(dir), ...password };
+    return { name: change.user.name, line: formatVpasswdLine(fields, clearPasswords) };
   });
   const newText = editVpasswd(text, { deletions, replacements, additions: added });
   if (newText !== text) {
-    env.io.writeAtomic(vpasswdPath, Buffer.from(newText, 'latin1'), owner ? { owner } : {});
+    env.io.writeAtomic(vpasswdPath, bufferOf(newText), owner ? { owner } : {});
     count(env.counters.vpasswdWrites, domain);
   }
 
   // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
   env.io.writeAtomic(
     join(domainDir, 'vpasswd.cdb'),
-    buildCdbFromRanges(cdbRangesFromVpasswd(Buffer.from(newText, 'latin1'))),
+    buildCdbFromRanges(cdbRangesFromVpasswd(bufferOf(newText))),
     owner ? { owner } : {},
   );
   count(env.counters.cdbBuilds, domain);

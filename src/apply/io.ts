@@ -98,8 +98,8 @@ export const CHANGING_OPERATIONS = [
 ] as const satisfies readonly (keyof ApplyIo)[];
 
 /** Text of a file read through the port ('' when it does not exist). */
-export function readText(io: ApplyIo, path: string, encoding: 'utf8' | 'latin1' = 'utf8'): string {
-  return io.read(path)?.toString(encoding) ?? '';
+export function readText(io: ApplyIo, path: string): string {
+  return io.read(path)?.toString('utf8') ?? '';
 }
 
 export function exists(io: ApplyIo, path: string): boolean {

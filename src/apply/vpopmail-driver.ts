@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseAssign } from '../formats/assign.js';
-import { formatVpasswdLine, parseVpasswd } from '../formats/vpasswd.js';
+import { bufferOf, byteString, decodeBytes, encodeText, type ByteString } from '../formats/byte-string.js';
+import { formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
 import { assertNever, type PasswordMaterial, type UserTarget } from '../model/change.js';
 import { FLAG_NAMES, FLAG_BITS, KNOWN_FLAG_MASK, VMODUSER_FLAG_OPTION } from '../model/flags.js';
 import { NOQUOTA } from '../model/quota.js';
@@ -91,23 +92,24 @@ function applyVpasswdFixups(
   fixups: VpasswdFixups,
   owner: Ownership | undefined,
 ): void {
-  // latin1: one char per byte, so bytes that are not UTF-8 (an old Latin-1 gecos) survive.
-  const text = readText(io, vpasswdPath, 'latin1');
+  // Bytes, so a gecos that is not UTF-8 (an old Latin-1 one) survives.
+  const text = byteString(io.read(vpasswdPath) ?? new Uint8Array());
   const parsed = parseVpasswd(text, vpasswdPath);
-  const byName = new Map(parsed.users.map((user) => [user.name, user]));
+  // Keyed by the name's bytes, as the lines below are split.
+  const byName = new Map<string, VpasswdUser<ByteString>>(parsed.users.map((user) => [user.name, user]));
   // vmkpasswd leaves a last line without its newline out of the cdb: that user could no longer log in.
   const terminated = text === '' || text.endsWith('\n') ? text : `${text}\n`;
   const lines = terminated.split('\n').map((line) => {
     const user = byName.get(line.slice(0, line.indexOf(':')));
     if (!user || (!fixups.blankClear.has(user.name) && !fixups.flags.has(user.name))) return line;
-    const clear = parsed.clearPasswords && fixups.blankClear.has(user.name) ? '' : user.clear;
+    const clear = parsed.clearPasswords && fixups.blankClear.has(user.name) ? encodeText('') : user.clear;
     return formatVpasswdLine(
       { ...user, flags: fixups.flags.get(user.name) ?? user.flags, ...(clear === undefined ? {} : { clear }) },
       parsed.clearPasswords,
     );
   });
   const patched = lines.join('\n');
-  if (patched !== text) io.writeAtomic(vpasswdPath, Buffer.from(patched, 'latin1'), owner ? { owner } : {});
+  if (patched !== text) io.writeAtomic(vpasswdPath, bufferOf(patched as ByteString), owner ? { owner } : {});
 }
 
 /**
@@ -137,7 +139,10 @@ function archiveLeftoverDir(
  */
 function recordAddedDirs(env: ApplyEnvironment, domain: string, vpasswdPath: string, names: readonly string[]): void {
   const users = new Map(
-    parseVpasswd(readText(env.io, vpasswdPath, 'latin1'), vpasswdPath).users.map((user) => [user.name, user.dir]),
+    parseVpasswd(byteString(env.io.read(vpasswdPath) ?? new Uint8Array()), vpasswdPath).users.map((user) => [
+      decodeBytes(user.name),
+      decodeBytes(user.dir),
+    ]),
   );
   for (const name of names) {
     const dir = users.get(name);

@@ -2,13 +2,13 @@
  * The edits one apply makes to a domain's vpasswd, applied in a single pass over the text so a
  * domain of any size costs one read, one linear merge and one write.
  */
-export interface VpasswdEdits {
+export interface VpasswdEdits<S extends string = string> {
   /** Names whose lines go (every copy, as vdeluser removes them all). */
   deletions: ReadonlySet<string>;
   /** Replacement line (no newline) per name; every copy of the name is replaced. */
-  replacements: ReadonlyMap<string, string>;
+  replacements: ReadonlyMap<string, S>;
   /** New lines, each placed as vadduser would: before the first line whose name is strcmp-greater. */
-  additions: ReadonlyArray<{ name: string; line: string }>;
+  additions: ReadonlyArray<{ name: string; line: S }>;
 }
 
 function lineName(line: string): string {
@@ -26,7 +26,7 @@ function byteLess(a: string, b: string): boolean {
  * first line greater than a name is never after the first line greater than a larger name.
  * Every line ends with `\n` afterwards, so no record can be dropped from the cdb.
  */
-export function editVpasswd(text: string, edits: VpasswdEdits): string {
+export function editVpasswd<S extends string>(text: S, edits: VpasswdEdits<S>): S {
   const additions = [...edits.additions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   let next = 0;
@@ -40,7 +40,8 @@ export function editVpasswd(text: string, edits: VpasswdEdits): string {
     out.push(edits.replacements.get(name) ?? line);
   }
   while (next < additions.length) out.push(additions[next++]!.line);
-  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+  // Lines of `text` and of the edits, joined: the same kind of string as both.
+  return (out.length === 0 ? '' : `${out.join('\n')}\n`) as S;
 }
 
 /**

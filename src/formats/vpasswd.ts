@@ -7,17 +7,22 @@ import type { LiveUser, MalformedVpasswdLine } from '../model/state.js';
  * A user as its vpasswd line holds it, the password fields verbatim; the reader makes a LiveUser
  * of it, with the forward read from other files.
  */
-export type VpasswdUser = Omit<LiveUser, 'forward' | 'password'> & {
+export type VpasswdUser<S extends string = string> = {
+  [K in keyof Omit<LiveUser, 'forward' | 'password'>]: LiveUser[K] extends string ? S : LiveUser[K];
+} & {
   /** Field 2, verbatim. */
-  hash: string;
+  hash: S;
   /** Field 8; undefined when the line has 7 fields. */
-  clear?: string;
+  clear?: S;
 };
 
-/** The users of one vpasswd file and what is wrong with it. */
-export interface ParsedVpasswd {
+/**
+ * The users of one vpasswd file and what is wrong with it. `S` is the text's own type: parsed
+ * from a ByteString (apply's re-read), every field is one.
+ */
+export interface ParsedVpasswd<S extends string = string> {
   /** In file order; a repeated name keeps its first line, as the cdb lookup does. */
-  users: VpasswdUser[];
+  users: VpasswdUser<S>[];
   /** True when any line carries the 8th (clear-text) field: the build keeps clear passwords. */
   clearPasswords: boolean;
   diagnostics: Diagnostic[];
@@ -45,7 +50,7 @@ export const VPASSWD_MAX_LINE_BYTES = 511;
  * Parses a domain's `vpasswd` text. Nothing is thrown: every line vpopmail would mishandle is
  * reported with its line number and left out, so one bad hand edit does not hide the other users.
  */
-export function parseVpasswd(text: string, file: string): ParsedVpasswd {
+export function parseVpasswd<S extends string>(text: S, file: string): ParsedVpasswd<S> {
   const users: VpasswdUser[] = [];
   const diagnostics: Diagnostic[] = [];
   const malformed: MalformedVpasswdLine[] = [];
@@ -167,7 +172,8 @@ export function parseVpasswd(text: string, file: string): ParsedVpasswd {
       file,
     });
   }
-  return { users, clearPasswords: withClear > 0, diagnostics, malformed };
+  // Every field is a slice of `text`, so it is bytes when `text` is.
+  return { users: users as VpasswdUser<S>[], clearPasswords: withClear > 0, diagnostics, malformed };
 }
 
 /** A value from a broken line, cut and with control characters escaped, for a one-line message. */
@@ -178,22 +184,22 @@ function printable(value: string): string {
 }
 
 /** The vpasswd fields of one line, in vpopmail's terms. */
-export interface VpasswdLineFields {
-  name: string;
-  hash: string;
-  apop: string;
+export interface VpasswdLineFields<S extends string = string> {
+  name: S;
+  hash: S;
+  apop: S;
   flags: number;
-  comment: string;
-  dir: string;
-  quota: string;
-  clear?: string;
+  comment: S;
+  dir: S;
+  quota: S;
+  clear?: S;
 }
 
 /**
  * One vpasswd line, without the newline: 7 fields, or 8 when the build keeps clear passwords.
  * Throws on a value that would break the line: validation must have refused it earlier.
  */
-export function formatVpasswdLine(user: VpasswdLineFields, clearPasswords: boolean): string {
+export function formatVpasswdLine<S extends string>(user: VpasswdLineFields<S>, clearPasswords: boolean): S {
   const fixed: Array<[string, string]> = [
     ['name', user.name],
     ['hash', user.hash],
@@ -210,7 +216,8 @@ export function formatVpasswdLine(user: VpasswdLineFields, clearPasswords: boole
   const clear = user.clear ?? '';
   if (clearPasswords && clear.includes('\n')) throw new Error(`clear-text password of ${user.name} contains a newline`);
   const line = `${user.name}:${user.hash}:${user.apop}:${user.flags}:${user.comment}:${user.dir}:${user.quota}`;
-  return clearPasswords ? `${line}:${clear}` : line;
+  // Joined from fields of one kind (and ASCII flags), the line is of that kind.
+  return (clearPasswords ? `${line}:${clear}` : line) as S;
 }
 
 /**
