@@ -5,17 +5,11 @@ import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd, type VpasswdUser
 import { bufferOf, byteString, decodeBytes, encodeText, type ByteString } from '../formats/byte-string.js';
 import type { PasswordMaterial, UserChange, UserTarget } from '../model/change.js';
 import { archivePath } from './archive.js';
-import { readText, type ApplyIo, type Ownership } from './io.js';
-import {
-  EMPTY_DOMAIN_DIR_CONTROL,
-  formatDirControl,
-  nextUserDir,
-  parseDirControl,
-  takeFreeSlot,
-} from '../formats/dir-control.js';
+import type { Ownership } from './io.js';
 import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
 import { count, domainDirOf, type ApplyEnvironment, type Driver } from './types.js';
 import { createUserDir, writeMaildirsize } from './user-dirs.js';
+import { placeUsers } from './user-placement.js';
 import { assertNoSymlinkBelow, checkedUserDir } from './tree-guard.js';
 import { editVpasswd } from '../formats/vpasswd-edit.js';
 import { withVpasswdLock } from './vpasswd-lock.js';
@@ -46,33 +40,6 @@ function targetFields(target: UserTarget): Pick<VpasswdUser<ByteString>, 'name' 
 }
 
 /**
- * Places new users as vadduser would: oldest freed hashed slot first, then the .dir-control
- * counter. Returns the directories and the bookkeeping to write back.
- */
-function placeUsers(
-  io: ApplyIo,
-  domainDir: string,
-  names: readonly string[],
-): { dirs: Map<string, string>; dirControl: string; freeSlots: string | undefined } {
-  const controlText = readText(io, join(domainDir, '.dir-control'));
-  // No .dir-control yet: a domain this apply created; its postmaster becomes account #1 as in vadddomain.
-  const control = parseDirControl(controlText || EMPTY_DOMAIN_DIR_CONTROL);
-  if (!control)
-    throw new Error(`${domainDir}/.dir-control is not in vpopmail's format: refusing to guess where new users go`);
-  const freePath = join(domainDir, '.dir_control_free');
-  const freeText = readText(io, freePath);
-  const free = freeText.split('\n').filter(Boolean);
-  const freeBefore = free.length;
-  const dirs = new Map<string, string>();
-  for (const name of names) {
-    const hashDir = takeFreeSlot(control, free) ?? nextUserDir(control);
-    dirs.set(name, hashDir === '' ? `${domainDir}/${name}` : `${domainDir}/${hashDir}/${name}`);
-  }
-  const freeSlots = free.length === freeBefore ? undefined : free.map((slot) => `${slot}\n`).join('');
-  return { dirs, dirControl: formatDirControl(control), freeSlots };
-}
-
-/**
  * The files driver: writes vpopmail's cdb-backend format itself. Per domain, one vpasswd rewrite
  * and one vpasswd.cdb build, under vpopmail's own `.vpasswd.lock`, whatever the number of users.
  */
@@ -95,6 +62,22 @@ export const filesDriver: Driver = {
   },
 };
 
+/** One domain's user batch, under its vpasswd lock, with vpasswd as just re-read. */
+interface DomainBatch {
+  domain: string;
+  domainDir: string;
+  env: ApplyEnvironment;
+  owner: Ownership | undefined;
+  /** vpasswd's bytes under the lock: the truth now, whatever was planned from. */
+  text: ByteString;
+  /** Its users by name (the first line of a repeated name, as the cdb lookup sees it). */
+  current: Map<string, VpasswdUser<ByteString>>;
+  clearPasswords: boolean;
+}
+
+type AddUser = Extract<UserChange, { kind: 'add-user' }>;
+type ModifyUser = Extract<UserChange, { kind: 'modify-user' }>;
+
 function applyUsersLocked(
   domain: string,
   domainDir: string,
@@ -102,51 +85,76 @@ function applyUsersLocked(
   env: ApplyEnvironment,
   owner: Ownership | undefined,
 ): void {
-  const vpasswdPath = join(domainDir, 'vpasswd');
+  const batch = readBatch(domain, domainDir, env, owner);
+  for (const change of changes) {
+    if (change.kind === 'add-user' && batch.current.has(change.user.name)) {
+      throw new Error(`${change.user.name}@${domain} appeared in vpasswd since the plan was made; run plan again`);
+    }
+  }
+  const additions = changes.filter((c): c is AddUser => c.kind === 'add-user');
+  const modifications = changes.filter((c): c is ModifyUser => c.kind === 'modify-user');
+  // The order is what keeps mail safe across a crash at any point (see each step).
+  const dirs = createMailboxes(batch, additions);
+  const deletions = archiveMailboxes(batch, changes);
+  writeQuotaFiles(batch, modifications);
+  const newText = editVpasswd(batch.text, {
+    deletions,
+    replacements: replacementLines(batch, modifications),
+    additions: additions.map((change) => ({ name: change.user.name, line: newUserLine(batch, change, dirs) })),
+  });
+  commitVpasswd(batch, newText);
+  for (const change of changes) env.done(change);
+}
+
+function readBatch(
+  domain: string,
+  domainDir: string,
+  env: ApplyEnvironment,
+  owner: Ownership | undefined,
+): DomainBatch {
   // vpasswd, vpasswd.cdb and .dir-control are replaced by rename, which replaces a link rather
   // than following it; reading one must not follow it either.
   for (const file of ['vpasswd', 'vpasswd.cdb', '.dir-control', '.dir_control_free'])
     assertNoSymlinkBelow(env.io, domainDir, join(domainDir, file));
-  // Re-read under the lock: the text is the truth now, whatever was planned from.
+  const vpasswdPath = join(domainDir, 'vpasswd');
   const text = byteString(env.io.read(vpasswdPath) ?? new Uint8Array());
   const parsed = parseVpasswd(text, vpasswdPath);
   const current = new Map<string, VpasswdUser<ByteString>>();
   for (const user of parsed.users) if (!current.has(user.name)) current.set(user.name, user);
-  for (const change of changes) {
-    if (change.kind === 'add-user' && current.has(change.user.name)) {
-      throw new Error(`${change.user.name}@${domain} appeared in vpasswd since the plan was made; run plan again`);
-    }
-  }
   const clearPasswords = parsed.users.length > 0 ? parsed.clearPasswords : anyDomainKeepsClear(env);
+  return { domain, domainDir, env, owner, text, current, clearPasswords };
+}
 
-  const additions = changes.filter((c): c is Extract<UserChange, { kind: 'add-user' }> => c.kind === 'add-user');
-  const placement =
-    additions.length > 0
-      ? placeUsers(
-          env.io,
-          domainDir,
-          additions.map((c) => c.user.name),
-        )
-      : undefined;
-
-  // 1. Mailboxes first: a user never appears in vpasswd without a Maildir to deliver to.
+/** 1. Mailboxes first: a user never appears in vpasswd without a Maildir to deliver to. */
+function createMailboxes(batch: DomainBatch, additions: readonly AddUser[]): Map<string, string> {
+  const { env, domain, domainDir, owner } = batch;
+  if (additions.length === 0) return new Map();
+  const placement = placeUsers(
+    env.io,
+    domainDir,
+    additions.map((c) => c.user.name),
+  );
   for (const change of additions) {
-    const dir = checkedUserDir(env.io, placement!.dirs.get(change.user.name)!, change.user.name, domain, domainDir);
+    const dir = checkedUserDir(env.io, placement.dirs.get(change.user.name)!, change.user.name, domain, domainDir);
     createUserDir(env.io, dir, domainDir, change.user.quota, owner);
     env.addedUserDirs.set(`${change.user.name}@${domain}`, dir);
   }
-  if (placement) {
-    env.io.writeAtomic(join(domainDir, '.dir-control'), placement.dirControl, owner ? { owner } : {});
-    if (placement.freeSlots !== undefined)
-      env.io.writeAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
-  }
+  env.io.writeAtomic(join(domainDir, '.dir-control'), placement.dirControl, owner ? { owner } : {});
+  if (placement.freeSlots !== undefined)
+    env.io.writeAtomic(join(domainDir, '.dir_control_free'), placement.freeSlots, owner ? { owner } : {});
+  return placement.dirs;
+}
 
-  // 2. Deleted users' mailboxes go to the archive before their line goes, so a crash in between
-  //    leaves a user whose mail is safe, never mail in a directory nothing points at.
+/**
+ * 2. Deleted users' mailboxes go to the archive before their line goes, so a crash in between
+ * leaves a user whose mail is safe, never mail in a directory nothing points at.
+ */
+function archiveMailboxes(batch: DomainBatch, changes: readonly UserChange[]): Set<string> {
+  const { env, domain, domainDir, owner } = batch;
   const deletions = new Set<string>();
   for (const change of changes) {
     if (change.kind !== 'delete-user') continue;
-    const known = current.get(change.name)?.dir;
+    const known = batch.current.get(change.name)?.dir;
     const dir = checkedUserDir(
       env.io,
       known === undefined ? change.dir : decodeBytes(known),
@@ -154,64 +162,72 @@ function applyUsersLocked(
       domain,
       domainDir,
     );
-    const target = archivePath(
-      env.io,
-      dir,
-      change.archiveParent,
-      change.name,
-      env.now,
-      { sourceWithin: domainDir, archiveWithin: env.vpopmailHome },
-      owner,
-    );
+    const bounds = { sourceWithin: domainDir, archiveWithin: env.vpopmailHome };
+    const target = archivePath(env.io, dir, change.archiveParent, change.name, env.now, bounds, owner);
     if (target) env.counters.archived.push(target);
     deletions.add(change.name);
   }
+  return deletions;
+}
 
-  // 3. Quota bookkeeping of modified users, as vsetuserquota does, before the vpasswd rewrite
-  //    commits the change: an apply that dies in between is redone by the next one, whereas
-  //    after the rewrite nothing would be left to plan and maildirsize would keep the old quota.
-  for (const change of changes) {
-    if (change.kind !== 'modify-user' || !change.fields.some((f) => f.field === 'quota')) continue;
-    const before = current.get(change.name);
-    if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
-    const dir = checkedUserDir(env.io, decodeBytes(before.dir), change.name, domain, domainDir);
-    writeMaildirsize(env.io, dir, domainDir, change.after.quota, owner);
+function currentUser(batch: DomainBatch, name: string): VpasswdUser<ByteString> {
+  const before = batch.current.get(name);
+  if (!before) throw new Error(`${name}@${batch.domain} disappeared from vpasswd since the plan was made`);
+  return before;
+}
+
+/**
+ * 3. Quota bookkeeping of modified users, as vsetuserquota does, before the vpasswd rewrite
+ * commits the change: an apply that dies in between is redone by the next one, whereas after the
+ * rewrite nothing would be left to plan and maildirsize would keep the old quota.
+ */
+function writeQuotaFiles(batch: DomainBatch, modifications: readonly ModifyUser[]): void {
+  for (const change of modifications) {
+    if (!change.fields.some((f) => f.field === 'quota')) continue;
+    const dir = decodeBytes(currentUser(batch, change.name).dir);
+    checkedUserDir(batch.env.io, dir, change.name, batch.domain, batch.domainDir);
+    writeMaildirsize(batch.env.io, dir, batch.domainDir, change.after.quota, batch.owner);
   }
+}
 
-  // 4. One vpasswd rewrite.
+/** 4a. The new line of each modified user: the plan's fields over the line as it is now. */
+function replacementLines(batch: DomainBatch, modifications: readonly ModifyUser[]): Map<string, ByteString> {
   const replacements = new Map<string, ByteString>();
-  for (const change of changes) {
-    if (change.kind !== 'modify-user') continue;
-    const before = current.get(change.name);
-    if (!before) throw new Error(`${change.name}@${domain} disappeared from vpasswd since the plan was made`);
+  for (const change of modifications) {
+    const before = currentUser(batch, change.name);
     const password = change.password
-      ? passwordFields(change.password, clearPasswords)
+      ? passwordFields(change.password, batch.clearPasswords)
       : { hash: before.hash, clear: before.clear ?? NO_CLEAR_TEXT };
-    replacements.set(
-      change.name,
-      formatVpasswdLine({ ...before, ...targetFields(change.after), ...password }, clearPasswords),
-    );
+    const fields = { ...before, ...targetFields(change.after), ...password };
+    replacements.set(change.name, formatVpasswdLine(fields, batch.clearPasswords));
   }
-  const added = additions.map((change) => {
-    const password = passwordFields(change.password, clearPasswords);
-    const dir = placement!.dirs.get(change.user.name)!;
-    const fields = { ...targetFields(change.user), apop: encodeText('1'), dir: encodeText(dir), ...password };
-    return { name: change.user.name, line: formatVpasswdLine(fields, clearPasswords) };
-  });
-  const newText = editVpasswd(text, { deletions, replacements, additions: added });
-  if (newText !== text) {
-    env.io.writeAtomic(vpasswdPath, bufferOf(newText), owner ? { owner } : {});
+  return replacements;
+}
+
+/** 4b. A new user's line, with the directory its mailbox was given. */
+function newUserLine(batch: DomainBatch, change: AddUser, dirs: ReadonlyMap<string, string>): ByteString {
+  const password = passwordFields(change.password, batch.clearPasswords);
+  const dir = encodeText(dirs.get(change.user.name)!);
+  const fields = { ...targetFields(change.user), apop: encodeText('1'), dir, ...password };
+  return formatVpasswdLine(fields, batch.clearPasswords);
+}
+
+/**
+ * 5. One vpasswd rewrite, then one cdb build from exactly the text just written: only then do
+ * logins and delivery see the change.
+ */
+function commitVpasswd(batch: DomainBatch, newText: ByteString): void {
+  const { env, domain, domainDir, owner } = batch;
+  if (newText !== batch.text) {
+    env.io.writeAtomic(join(domainDir, 'vpasswd'), bufferOf(newText), owner ? { owner } : {});
     count(env.counters.vpasswdWrites, domain);
   }
-
-  // 5. One cdb build, from exactly the text just written: only then do logins and delivery see it.
   env.io.writeAtomic(
     join(domainDir, 'vpasswd.cdb'),
     buildCdbFromRanges(cdbRangesFromVpasswd(bufferOf(newText))),
     owner ? { owner } : {},
   );
   count(env.counters.cdbBuilds, domain);
-  for (const change of changes) env.done(change);
 }
 
 function anyDomainKeepsClear(env: ApplyEnvironment): boolean {
