@@ -2,13 +2,16 @@ import { posix } from 'node:path';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
+import { aliasDomainRules, domainRules } from './domain-rules.js';
 import { checkFile } from './file-check.js';
 import type { FileOutcome, SharedContext } from './file-check.js';
 import { includePatterns, selectIncludes } from './include.js';
 import { normalizeDesired, topQuotaOf } from './normalize.js';
 import type { Overrides } from './normalize.js';
 import { parseYaml } from './parse.js';
-import { aliasDomainRules, domainRules, homeRules, mainDefaultQuotaRules, relayRules } from './rules.js';
+import { homeRules } from './path-rules.js';
+import { mainDefaultQuotaRules } from './quota-rules.js';
+import { relayRules } from './relay-rules.js';
 import type { ParsedYaml } from './yaml-tree.js';
 
 /** The parsed main file and the checked included files, plus what reading them reported. */

@@ -1,11 +1,16 @@
 import { hasErrors } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { DesiredDomain } from '../model/state.js';
+import { aliasRules } from './alias-rules.js';
 import type { FileRole } from './describe.js';
+import { domainFacts } from './domain-rules.js';
+import type { DomainFacts } from './domain-rules.js';
 import { domainEntries } from './domains.js';
+import type { FileRule } from './file-rule.js';
 import { normalizeDomain } from './normalize.js';
-import { FILE_RULES, domainFacts } from './rules.js';
-import type { DomainFacts, FileRuleName } from './rules.js';
+import { secretFileRules } from './path-rules.js';
+import { domainDefaultQuotaRules } from './quota-rules.js';
+import { userRules } from './user-rules.js';
 import { validateAgainstSchema } from './validate.js';
 import type { ParsedYaml } from './yaml-tree.js';
 
@@ -36,6 +41,16 @@ export interface FileOutcome {
   /** The file's domains, normalised; absent when the file has an error of its own. */
   normalized?: DesiredDomain[];
 }
+
+/** The rules of one file, by name, in the order their reports are listed. */
+const FILE_RULES = {
+  users: userRules,
+  aliases: aliasRules,
+  defaultQuotas: domainDefaultQuotaRules,
+  secretFiles: secretFileRules,
+} as const satisfies Record<string, FileRule>;
+
+export type FileRuleName = keyof typeof FILE_RULES;
 
 const RULE_NAMES = Object.keys(FILE_RULES) as FileRuleName[];
 

@@ -1,6 +1,7 @@
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { containerName, entityAt, quote } from './describe.js';
 import type { FileRole } from './describe.js';
+import type { Problem } from './value-specs.js';
 import { parseYamlFull } from './yaml-full.js';
 import { containerPaths, lineColOf, lineStartsOf, offsetOf } from './yaml-tree.js';
 import type { ParsedYaml, Path } from './yaml-tree.js';
@@ -69,6 +70,11 @@ export function diagnosticAt(
   severity: Diagnostic['severity'] = 'error',
 ): Diagnostic {
   return { severity, code, message, file: parsed.file, ...lineColOf(parsed.lineStarts, offsetOf(parsed, path, side)) };
+}
+
+/** Problems found inside the value at `base`, as diagnostics at their own places. */
+export function problemsAt(parsed: ParsedYaml, base: Path, problems: readonly Problem[]): Diagnostic[] {
+  return problems.map((p) => diagnosticAt(parsed, [...base, ...p.path], p.side, 'invalid-value', p.message));
 }
 
 /** The 1-based line of the node at `path`, for "first at line N" messages. */

@@ -47,8 +47,8 @@ export const nodeSecretFileIo: SecretFileIo = {
  * The warnings `validate` can give about `file:` passwords without reading them: a file every
  * user may read (the same warning plan and apply give), and a path inside the repository that is
  * a symbolic link to a file outside it. "The repository" is `root`, the directory of the main
- * mailstate.yaml, as for the rule that warns about paths written outside it (rules.ts), which this
- * does not repeat. A missing file is no problem here: secrets are not committed, and CI has none.
+ * mailstate.yaml, as for the rule that warns about paths written outside it (path-rules.ts), which
+ * this does not repeat. A missing file is no problem here: secrets are not committed, and CI has none.
  */
 export function inspectSecretFiles(state: DesiredState, root: string, io: SecretFileIo): Diagnostic[] {
   const out: Diagnostic[] = [];
