@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildCdbFromRanges } from '../src/cdb/write.js';
-import { cdbRangesFromVpasswd } from '../src/formats/vpasswd.js';
+import { cdbRangesFromVpasswd } from '../src/formats/vpasswd-cdb.js';
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {

@@ -18,7 +18,8 @@ import {
 import type { DirControl } from '../src/formats/dir-control.js';
 import { usersCdbFromAssign } from '../src/formats/assign.js';
 import { dotQmailContent } from '../src/apply/dot-qmail-write.js';
-import { cdbRangesFromVpasswd, formatVpasswdLine } from '../src/formats/vpasswd.js';
+import { formatVpasswdLine } from '../src/formats/vpasswd.js';
+import { cdbRangesFromVpasswd } from '../src/formats/vpasswd-cdb.js';
 import { dotQmailFileName } from '../src/model/names.js';
 import { NOQUOTA } from '../src/model/quota.js';
 import type { Site, SiteDomain } from './site.js';

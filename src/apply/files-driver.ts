@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { buildCdbFromRanges } from '../cdb/write.js';
 import { sha512Crypt } from '../crypt/password.js';
-import { cdbRangesFromVpasswd, formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
+import { formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
+import { cdbRangesFromVpasswd } from '../formats/vpasswd-cdb.js';
 import { bufferOf, byteString, decodeBytes, encodeText, type ByteString } from '../formats/byte-string.js';
 import type { PasswordMaterial, UserChange, UserTarget } from '../model/change.js';
 import { archivePath } from './archive.js';

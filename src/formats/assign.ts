@@ -1,5 +1,5 @@
 import { buildCdb } from '../cdb/write.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 
 /** One virtual-domain line of qmail's `users/assign`: `+<domain>-:<realDomain>:<uid>:<gid>:<dir>:-::`. */
 export interface AssignEntry {
@@ -39,105 +39,90 @@ export function parseAssign(text: string, file: string): ParsedAssign {
   // Text after the last '\n' is a line without a newline; nothing after it is no line at all.
   const unterminated = lines[lines.length - 1] !== '';
   if (!unterminated) lines.pop();
-  let terminated = false;
-
-  const malformed = (line: number, why: string): void => {
-    diagnostics.push({
-      severity: 'warning',
-      code: 'assign-malformed',
-      message: `users/assign line ${line} ${why}: qmail-newu refuses the whole file ("bad format") until it is fixed`,
-      file,
-      line,
-    });
-  };
+  const warn = (code: DiagnosticCode, line: number, message: string) =>
+    diagnostics.push({ severity: 'warning', code, message, file, line });
 
   for (const [index, raw] of lines.entries()) {
     const lineNo = index + 1;
     // qmail-newu checks for '.' before it checks for the newline, so a final "." needs none.
     if (raw.startsWith('.')) {
-      terminated = true;
       const after = lines.slice(index + 1).findIndex((line) => line.trim() !== '');
-      if (after >= 0) {
-        // Harmless to qmail today, but a tool that re-sorts the file and puts the "." back last
-        // (as adding a domain does) moves such lines above it and so brings them to life.
-        diagnostics.push({
-          severity: 'warning',
-          code: 'assign-after-end',
-          message: `users/assign line ${lineNo + after + 1} comes after the final "." line: qmail-newu ignores it, but a tool that rewrites the file may not`,
-          file,
-          line: lineNo + after + 1,
-        });
-      }
-      break;
+      // Harmless to qmail today, but a tool that re-sorts the file and puts the "." back last
+      // (as adding a domain does) moves such lines above it and so brings them to life.
+      if (after >= 0)
+        warn(
+          'assign-after-end',
+          lineNo + after + 1,
+          `users/assign line ${lineNo + after + 1} comes after the final "." line: qmail-newu ignores it, but a tool that rewrites the file may not`,
+        );
+      return { entries, diagnostics };
     }
-    if (unterminated && index === lines.length - 1) {
-      // Reported, but still read: the line says what was meant.
-      malformed(lineNo, 'has no newline');
-    }
-    const colon = raw.indexOf(':');
-    if (raw.length === 0) {
-      malformed(lineNo, 'is empty');
-      continue;
-    }
-    if (raw.includes('\0')) {
-      malformed(lineNo, 'contains a NUL byte');
-      continue;
-    }
-    if (colon <= 0) {
-      malformed(lineNo, colon < 0 ? 'has no ":"' : 'starts with ":"');
-      continue;
-    }
-    const fields = raw.slice(colon + 1).split(':');
-    // qmail-newu needs six colons after the key: user:uid:gid:home:dash:ext:
-    if (fields.length < 7) {
-      malformed(
+    // Reported, but still read: the line says what was meant.
+    if (unterminated && index === lines.length - 1)
+      warn('assign-malformed', lineNo, refusedBecause(lineNo, 'has no newline'));
+    const reading = readAssignLine(raw, lineNo);
+    if (reading.kind === 'malformed') warn('assign-malformed', lineNo, refusedBecause(lineNo, reading.why));
+    else if (reading.kind === 'bad-ids') warn('assign-malformed', lineNo, reading.message);
+    if (reading.kind !== 'entry') continue;
+    const firstLine = seen.get(reading.entry.domain);
+    if (firstLine !== undefined) {
+      warn(
+        'assign-duplicate',
         lineNo,
-        `has ${fields.length - 1} of the 6 ":" qmail-newu needs after the key (the line may have been cut)`,
+        `users/assign line ${lineNo} repeats domain ${reading.entry.domain} (first on line ${firstLine}); qmail uses the first, so this one is ignored`,
       );
       continue;
     }
-    if (!raw.startsWith('+')) continue;
-    const key = raw.slice(1, colon).toLowerCase();
-    if (key.length < 2 || !key.endsWith('-')) continue;
-    const [realDomain, uidText, gidText, dir] = fields as [string, string, string, string];
-    if (!/^\d+$/.test(uidText) || !/^\d+$/.test(gidText)) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'assign-malformed',
-        message: `users/assign line ${lineNo}: uid ${JSON.stringify(uidText)} or gid ${JSON.stringify(gidText)} is not a number; line ignored`,
-        file,
-        line: lineNo,
-      });
-      continue;
-    }
-    const domain = key.slice(0, -1);
-    const firstLine = seen.get(domain);
-    if (firstLine !== undefined) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'assign-duplicate',
-        message: `users/assign line ${lineNo} repeats domain ${domain} (first on line ${firstLine}); qmail uses the first, so this one is ignored`,
-        file,
-        line: lineNo,
-      });
-      continue;
-    }
-    seen.set(domain, lineNo);
-    const usersCdbValue = `${fields.slice(0, 5).join('\0')}\0`;
-    entries.push({ domain, realDomain, uid: Number(uidText), gid: Number(gidText), dir, line: lineNo, usersCdbValue });
+    seen.set(reading.entry.domain, lineNo);
+    entries.push(reading.entry);
   }
-
-  if (!terminated) {
-    // Placed at the last line, after which the "." is missing (line 1 for an empty file).
-    diagnostics.push({
-      severity: 'warning',
-      code: 'assign-unterminated',
-      message: `users/assign has no final "." line after line ${lines.length}: qmail-newu refuses the file ("bad format")`,
-      file,
-      line: Math.max(lines.length, 1),
-    });
-  }
+  // Placed at the last line, after which the "." is missing (line 1 for an empty file).
+  warn(
+    'assign-unterminated',
+    Math.max(lines.length, 1),
+    `users/assign has no final "." line after line ${lines.length}: qmail-newu refuses the file ("bad format")`,
+  );
   return { entries, diagnostics };
+}
+
+function refusedBecause(line: number, why: string): string {
+  return `users/assign line ${line} ${why}: qmail-newu refuses the whole file ("bad format") until it is fixed`;
+}
+
+/** What one line before the "." is to qmail-newu and to vpopmail. */
+type AssignLineReading =
+  | { kind: 'entry'; entry: AssignEntry }
+  /** Valid qmail that is not a vpopmail domain (an `=` line, a wildcard not ending in `-`). */
+  | { kind: 'other' }
+  /** A line that makes qmail-newu refuse the whole file. */
+  | { kind: 'malformed'; why: string }
+  /** Valid for qmail-newu, but not a domain mailstate can read. */
+  | { kind: 'bad-ids'; message: string };
+
+function readAssignLine(raw: string, lineNo: number): AssignLineReading {
+  if (raw.length === 0) return { kind: 'malformed', why: 'is empty' };
+  if (raw.includes('\0')) return { kind: 'malformed', why: 'contains a NUL byte' };
+  const colon = raw.indexOf(':');
+  if (colon <= 0) return { kind: 'malformed', why: colon < 0 ? 'has no ":"' : 'starts with ":"' };
+  const fields = raw.slice(colon + 1).split(':');
+  // qmail-newu needs six colons after the key: user:uid:gid:home:dash:ext:
+  if (fields.length < 7) {
+    const why = `has ${fields.length - 1} of the 6 ":" qmail-newu needs after the key (the line may have been cut)`;
+    return { kind: 'malformed', why };
+  }
+  const key = raw.slice(1, colon).toLowerCase();
+  if (!raw.startsWith('+') || key.length < 2 || !key.endsWith('-')) return { kind: 'other' };
+  const [realDomain, uidText, gidText, dir] = fields as [string, string, string, string];
+  if (!/^\d+$/.test(uidText) || !/^\d+$/.test(gidText)) {
+    const message = `users/assign line ${lineNo}: uid ${JSON.stringify(uidText)} or gid ${JSON.stringify(gidText)} is not a number; line ignored`;
+    return { kind: 'bad-ids', message };
+  }
+  const usersCdbValue = `${fields.slice(0, 5).join('\0')}\0`;
+  const domain = key.slice(0, -1);
+  return {
+    kind: 'entry',
+    entry: { domain, realDomain, uid: Number(uidText), gid: Number(gidText), dir, line: lineNo, usersCdbValue },
+  };
 }
 
 /** The line vadddomain writes for a domain, and vaddaliasdomain for an alias (`domain`) of `realDomain`. */

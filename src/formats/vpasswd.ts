@@ -1,4 +1,3 @@
-import type { CdbRanges } from '../cdb/write.js';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { canonicalQuotaField } from '../model/quota.js';
 import type { LiveUser, MalformedVpasswdLine } from '../model/state.js';
@@ -57,111 +56,65 @@ export function parseVpasswd<S extends string>(text: S, file: string): ParsedVpa
   const firstLine = new Map<string, number>();
   const quotas = new Map<string, string | undefined>();
   let withClear = 0;
-  let withoutClear = 0;
   const lines = text.split('\n');
   const unterminated = lines[lines.length - 1] !== '';
   if (!unterminated) lines.pop();
-
   const warn = (code: DiagnosticCode, line: number, message: string): void => {
     diagnostics.push({ severity: 'warning', code, message, file, line });
   };
 
   for (const [index, raw] of lines.entries()) {
     const lineNo = index + 1;
-    if (raw === '' || /^\s*$/.test(raw)) {
-      warn(
-        'vpasswd-malformed',
-        lineNo,
-        "blank line in vpasswd: vpopmail's cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped",
-      );
-      continue;
-    }
-    if (raw.startsWith('#')) {
-      warn(
-        'vpasswd-malformed',
-        lineNo,
-        'comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped',
-      );
-      continue;
-    }
-    const fields = raw.split(':');
-    if (fields.length < 7) {
-      const name = fields[0]!;
+    const reading = readVpasswdLine(raw);
+    if (reading.kind === 'skipped') {
       // An empty name is no one's: its record can lock nobody out.
-      if (name !== '') malformed.push({ name, line: lineNo });
-      const what =
-        fields.length === 1
-          ? `vpasswd line "${printable(name)}" has no ":"`
-          : `vpasswd line of "${printable(name)}" has ${fields.length} fields, not 7 or 8`;
-      warn('vpasswd-malformed', lineNo, `${what}; line skipped`);
+      if (reading.name !== undefined && reading.name !== '') malformed.push({ name: reading.name, line: lineNo });
+      warn('vpasswd-malformed', lineNo, reading.why);
       continue;
     }
-    const [name, hash, apop, flagsText, comment, dir, quotaRaw] = fields as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    // Field 8 is last, so a clear-text password may itself contain ':'.
-    const clear = fields.length > 7 ? fields.slice(7).join(':') : undefined;
-    if (!/^\d+$/.test(flagsText) || Number(flagsText) > MAX_VPASSWD_FLAGS) {
-      if (name !== '') malformed.push({ name, line: lineNo });
-      const why = /^\d+$/.test(flagsText) ? `is larger than ${MAX_VPASSWD_FLAGS}` : 'is not a decimal number';
-      warn(
-        'vpasswd-malformed',
-        lineNo,
-        `user ${printable(name)}: flags field "${printable(flagsText)}" ${why}; line skipped`,
-      );
-      continue;
-    }
+    const { fields } = reading;
+    // Only a warning prints the name: the usual line costs no escaping.
+    const name = (): string => printable(fields.name);
     // raw.length * 3 bounds the UTF-8 size, which spares the byte count on the usual short line.
     if (raw.length * 3 + 1 > VPASSWD_MAX_LINE_BYTES && Buffer.byteLength(raw, 'utf8') + 1 > VPASSWD_MAX_LINE_BYTES) {
       warn(
         'vpasswd-line-too-long',
         lineNo,
-        `user ${printable(name)}: line is longer than vpopmail's ${VPASSWD_MAX_LINE_BYTES}-byte line buffer; its cdb builder splits it`,
+        `user ${name()}: line is longer than vpopmail's ${VPASSWD_MAX_LINE_BYTES}-byte line buffer; its cdb builder splits it`,
       );
     }
     if (unterminated && index === lines.length - 1) {
       warn(
         'vpasswd-no-newline',
         lineNo,
-        `user ${printable(name)}: the last line of vpasswd has no newline, so vpopmail leaves it out of vpasswd.cdb and the user cannot log in or receive mail`,
+        `user ${name()}: the last line of vpasswd has no newline, so vpopmail leaves it out of vpasswd.cdb and the user cannot log in or receive mail`,
       );
     }
-    const seenAt = firstLine.get(name);
+    const seenAt = firstLine.get(fields.name);
     if (seenAt !== undefined) {
       warn(
         'vpasswd-duplicate',
         lineNo,
-        `user ${printable(name)} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`,
+        `user ${name()} appears again (first on line ${seenAt}); the cdb lookup uses the first line, so this one is ignored`,
       );
       continue;
     }
-    firstLine.set(name, lineNo);
+    firstLine.set(fields.name, lineNo);
     // A domain has a handful of distinct quota fields; each is read once.
-    if (!quotas.has(quotaRaw)) quotas.set(quotaRaw, canonicalQuotaField(quotaRaw));
-    let quota = quotas.get(quotaRaw);
+    if (!quotas.has(fields.quotaRaw)) quotas.set(fields.quotaRaw, canonicalQuotaField(fields.quotaRaw));
+    let quota = quotas.get(fields.quotaRaw);
     if (quota === undefined) {
       warn(
         'vpasswd-quota',
         lineNo,
-        `user ${printable(name)}: quota "${printable(quotaRaw)}" is not a form mailstate understands; kept as it is`,
+        `user ${name()}: quota "${printable(fields.quotaRaw)}" is not a form mailstate understands; kept as it is`,
       );
-      quota = quotaRaw;
+      quota = fields.quotaRaw;
     }
-    const flags = Number(flagsText);
-    if (clear === undefined) {
-      withoutClear++;
-      users.push({ name, hash, apop, flags, comment, dir, quota, quotaRaw, line: lineNo });
-    } else {
-      withClear++;
-      users.push({ name, hash, apop, flags, comment, dir, quota, quotaRaw, clear, line: lineNo });
-    }
+    if (fields.clear !== undefined) withClear++;
+    users.push({ ...fields, quota, line: lineNo });
   }
+  const withoutClear = users.length - withClear;
   if (withClear > 0 && withoutClear > 0) {
     // An upgrade from a clear-password build leaves both kinds; writing the 8th field is harmless
     // on either build, while dropping it would break CRAM-MD5/APOP on a clear-password build.
@@ -174,6 +127,56 @@ export function parseVpasswd<S extends string>(text: S, file: string): ParsedVpa
   }
   // Every field is a slice of `text`, so it is bytes when `text` is.
   return { users: users as VpasswdUser<S>[], clearPasswords: withClear > 0, diagnostics, malformed };
+}
+
+/** The fields of a line vpopmail can read, before its quota is made canonical. */
+type LineFields = Omit<VpasswdUser, 'quota' | 'line'>;
+
+type VpasswdLineReading =
+  | { kind: 'read'; fields: LineFields }
+  /** Left out with a warning; `name` is set when the line still names a user vpopmail may see. */
+  | { kind: 'skipped'; why: string; name?: string };
+
+function readVpasswdLine(raw: string): VpasswdLineReading {
+  if (raw === '' || /^\s*$/.test(raw))
+    return {
+      kind: 'skipped',
+      why: "blank line in vpasswd: vpopmail's cdb builder crashes on it (vmkpasswd and vadduser segfault); line skipped",
+    };
+  if (raw.startsWith('#'))
+    return {
+      kind: 'skipped',
+      why: 'comment line in vpasswd: vpopmail has no comments and its cdb builder crashes on it; line skipped',
+    };
+  const fields = raw.split(':');
+  if (fields.length < 7) {
+    const name = fields[0]!;
+    const what =
+      fields.length === 1
+        ? `vpasswd line "${printable(name)}" has no ":"`
+        : `vpasswd line of "${printable(name)}" has ${fields.length} fields, not 7 or 8`;
+    return { kind: 'skipped', why: `${what}; line skipped`, name };
+  }
+  const [name, hash, apop, flagsText, comment, dir, quotaRaw] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (!/^\d+$/.test(flagsText) || Number(flagsText) > MAX_VPASSWD_FLAGS) {
+    const why = /^\d+$/.test(flagsText) ? `is larger than ${MAX_VPASSWD_FLAGS}` : 'is not a decimal number';
+    return {
+      kind: 'skipped',
+      why: `user ${printable(name)}: flags field "${printable(flagsText)}" ${why}; line skipped`,
+      name,
+    };
+  }
+  const read = { name, hash, apop, flags: Number(flagsText), comment, dir, quotaRaw };
+  // Field 8 is last, so a clear-text password may itself contain ':'.
+  return { kind: 'read', fields: fields.length > 7 ? { ...read, clear: fields.slice(7).join(':') } : read };
 }
 
 /** A value from a broken line, cut and with control characters escaped, for a one-line message. */
@@ -218,48 +221,4 @@ export function formatVpasswdLine<S extends string>(user: VpasswdLineFields<S>, 
   const line = `${user.name}:${user.hash}:${user.apop}:${user.flags}:${user.comment}:${user.dir}:${user.quota}`;
   // Joined from fields of one kind (and ASCII flags), the line is of that kind.
   return (clearPasswords ? `${line}:${clear}` : line) as S;
-}
-
-/**
- * The `[key, value]` records vpopmail's make_vpasswd_cdb stores for a vpasswd text: per line, the
- * text before the first `:` and the rest without the newline, in file order. Its `fgets`/`feof`
- * loop never stores a last line without `\n`, so neither does this. Lines without `:` (on which
- * vpopmail's builder crashes) are left out; parseVpasswd reports them.
- *
- * Given bytes it returns bytes, so a file that is not valid UTF-8 still compares exactly.
- */
-export function cdbRecordsFromVpasswdText(text: string): Array<[string, string]>;
-export function cdbRecordsFromVpasswdText(text: Uint8Array): Array<[Buffer, Buffer]>;
-export function cdbRecordsFromVpasswdText(
-  text: string | Uint8Array,
-): Array<[string, string]> | Array<[Buffer, Buffer]> {
-  if (typeof text === 'string') {
-    const records: Array<[string, string]> = [];
-    let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
-      const colon = text.indexOf(':', start);
-      if (colon < 0 || colon > end) continue;
-      records.push([text.slice(start, colon), text.slice(colon + 1, end)]);
-    }
-    return records;
-  }
-  const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  const { ranges } = cdbRangesFromVpasswd(bytes);
-  const records: Array<[Buffer, Buffer]> = [];
-  for (let i = 0; i < ranges.length; i += 4)
-    records.push([bytes.subarray(ranges[i]!, ranges[i + 1]!), bytes.subarray(ranges[i + 2]!, ranges[i + 3]!)]);
-  return records;
-}
-
-/** The same records as ranges of the vpasswd bytes, for buildCdbFromRanges (no copy of each record). */
-export function cdbRangesFromVpasswd(text: Uint8Array): CdbRanges {
-  const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  const ranges: number[] = [];
-  let start = 0;
-  for (let end = bytes.indexOf(0x0a); end >= 0; start = end + 1, end = bytes.indexOf(0x0a, start)) {
-    const colon = bytes.indexOf(0x3a, start);
-    if (colon < 0 || colon > end) continue;
-    ranges.push(start, colon, colon + 1, end);
-  }
-  return { source: bytes, ranges: Uint32Array.from(ranges) };
 }

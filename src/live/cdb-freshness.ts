@@ -1,6 +1,6 @@
 import { CdbFormatError, readCdbRecords } from '../cdb/read.js';
 import type { CdbFreshness } from '../model/state.js';
-import { cdbRecordsFromVpasswdText } from '../formats/vpasswd.js';
+import { cdbRecordsFromVpasswdText } from '../formats/vpasswd-cdb.js';
 
 /**
  * Whether `vpasswd.cdb` holds exactly what vpopmail would build from `vpasswd` now. Lookups (login,

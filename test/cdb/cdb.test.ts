@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCdbRecords, lookupCdb, CdbFormatError } from '../../src/cdb/read.js';
 import { buildCdb, buildCdbFromRanges } from '../../src/cdb/write.js';
-import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText } from '../../src/formats/vpasswd.js';
+import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText } from '../../src/formats/vpasswd-cdb.js';
 
 const golden = join(import.meta.dirname, '../fixtures/golden');
 

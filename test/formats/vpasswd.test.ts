@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCdbDump } from '../../src/sandbox/build.js';
-import { cdbRecordsFromVpasswdText, formatVpasswdLine, parseVpasswd } from '../../src/formats/vpasswd.js';
+import { formatVpasswdLine, parseVpasswd } from '../../src/formats/vpasswd.js';
+import { cdbRecordsFromVpasswdText } from '../../src/formats/vpasswd-cdb.js';
 import {
   EXAMPLE_COM,
   goldenBytes,

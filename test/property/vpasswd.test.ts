@@ -2,13 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCdb, buildCdbFromRanges } from '../../src/cdb/write.js';
 import { vpasswdCdbFreshness } from '../../src/live/cdb-freshness.js';
-import {
-  cdbRangesFromVpasswd,
-  cdbRecordsFromVpasswdText,
-  formatVpasswdLine,
-  parseVpasswd,
-  type VpasswdLineFields,
-} from '../../src/formats/vpasswd.js';
+import { formatVpasswdLine, parseVpasswd, type VpasswdLineFields } from '../../src/formats/vpasswd.js';
+import { cdbRangesFromVpasswd, cdbRecordsFromVpasswdText } from '../../src/formats/vpasswd-cdb.js';
 import {
   anyBytes,
   anyText,

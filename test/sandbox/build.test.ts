@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCdb } from '../../src/cdb/write.js';
 import { parseCdbDump } from '../../src/sandbox/build.js';
-import { cdbRecordsFromVpasswdText } from '../../src/formats/vpasswd.js';
+import { cdbRecordsFromVpasswdText } from '../../src/formats/vpasswd-cdb.js';
 import { EXAMPLE_COM, goldenBytes, goldenFile, removeSandboxes, S08, S09, S10, sandbox } from '../live/golden.js';
 
 afterAll(removeSandboxes);
