@@ -4,7 +4,7 @@ import { hasErrors } from '../model/diagnostic.js';
 import type { Diagnostic, DiagnosticCode, Result } from '../model/diagnostic.js';
 import type { PasswordSpec, SecretRef } from '../model/password.js';
 import type { DesiredDomain, DesiredState, DesiredUser } from '../model/state.js';
-import { ioReason } from './load.js';
+import { ioReason } from './io-reason.js';
 
 export interface SecretIo {
   env: Record<string, string | undefined>;

@@ -1,5 +1,7 @@
-import { MAX_YAML_BYTES, loadDesired, type DirEntry } from '../desired/load.js';
+import type { DirEntry } from '../desired/include-files.js';
+import { loadDesired } from '../desired/load.js';
 import type { Overrides } from '../desired/normalize.js';
+import { MAX_YAML_BYTES } from '../desired/read-yaml-file.js';
 import type { Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
 import { fileAt, listAt, repoPath, shortCommit, type Repo, type TreeEntry } from './repo.js';

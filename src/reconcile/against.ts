@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ioReason } from '../desired/load.js';
+import { ioReason } from '../desired/io-reason.js';
 import { loadDesiredAtCommit } from '../git/desired-at-commit.js';
 import { fileAt, openRepo, repoPath, RepoError, resolveCommit, shortCommit } from '../git/repo.js';
 import type { DesiredState } from '../model/state.js';

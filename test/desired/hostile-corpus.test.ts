@@ -3,7 +3,9 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_YAML_BYTES, decodeYaml, loadDesired } from '../../src/desired/load.js';
+import { decodeYaml } from '../../src/desired/decode-yaml.js';
+import { loadDesired } from '../../src/desired/load.js';
+import { MAX_YAML_BYTES } from '../../src/desired/read-yaml-file.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../apply/harness.js';
 import type { TestServer } from '../apply/harness.js';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { DriverName } from '../../apply/choose-driver.js';
 import type { Change } from '../../model/change.js';
-import { ioReason } from '../../desired/load.js';
+import { ioReason } from '../../desired/io-reason.js';
 import { describeChange } from '../../render/describe.js';
 import { normaliseDigest } from '../../render/digest.js';
 import { NO_CHANGES, renderText } from '../../render/text.js';

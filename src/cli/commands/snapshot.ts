@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ioReason } from '../../desired/load.js';
+import { ioReason } from '../../desired/io-reason.js';
 import { renderSnapshot, snapshotFromLive } from '../../snapshot/format.js';
 import { hashDigest, keyFilePath, keyId, loadOrCreateKey } from '../../snapshot/key.js';
 import { parseCommandArgs } from '../args.js';
