@@ -1,7 +1,7 @@
-import { summarise, type Change, type Plan, type ThresholdBreach } from '../model/change.js';
+import { summarise, type Change, type Plan, type StructureChange, type ThresholdBreach } from '../model/change.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredDomain, DesiredState, LiveDomain, LiveState, UnmanagedObject } from '../model/state.js';
-import { emptyDomainChanges, flattenDomainChanges } from './domain-changes.js';
+import { emptyDomainChanges, flattenDomainChanges, type DomainChanges } from './domain-changes.js';
 import type { PasswordComparison } from './password.js';
 import { thresholdBreach } from './policy.js';
 import { diffAliases, diffForwards } from './redirections.js';
@@ -26,9 +26,11 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
 
   for (const domain of sortedValues(desired.domains)) {
     const liveDomain = live.domains.get(domain.name);
-    const domainChanges = diffDomain(desired, domain, liveDomain, live, unmanaged, diagnostics, options);
-    appendAll(changes, domainChanges);
-    const breach = thresholdBreach(domain.name, liveDomain?.users.size ?? 0, domainChanges, desired.policy);
+    const diff = diffDomain({ desired, domain, liveDomain, server: live, options });
+    appendAll(changes, diff.changes);
+    appendAll(unmanaged, diff.unmanaged);
+    appendAll(diagnostics, diff.diagnostics);
+    const breach = thresholdBreach(domain.name, liveDomain?.users.size ?? 0, diff.changes, desired.policy);
     if (breach) thresholdBreaches.push(breach);
   }
 
@@ -63,36 +65,28 @@ function appendAll<T>(target: T[], items: readonly T[]): void {
   for (const item of items) target.push(item);
 }
 
-function diffDomain(
-  desired: DesiredState,
-  domain: DesiredDomain,
-  liveDomain: LiveDomain | undefined,
-  live: LiveState,
-  unmanaged: UnmanagedObject[],
-  diagnostics: Diagnostic[],
-  options: PlanOptions,
-): Change[] {
+/** One declared domain against the server. */
+interface DomainInput {
+  desired: DesiredState;
+  domain: DesiredDomain;
+  liveDomain: LiveDomain | undefined;
+  server: LiveState;
+  options: PlanOptions;
+}
+
+interface DomainDiff {
+  changes: Change[];
+  unmanaged: UnmanagedObject[];
+  diagnostics: Diagnostic[];
+}
+
+function diffDomain(input: DomainInput): DomainDiff {
+  const { desired, domain, liveDomain, options } = input;
+  const conflict = domainConflict(input);
+  if (conflict) return { changes: [], unmanaged: [], diagnostics: [conflict] };
   const buckets = emptyDomainChanges();
-  const aliasOf = live.assignDomains.get(domain.name);
-  if (!liveDomain && aliasOf !== undefined && aliasOf !== domain.name) {
-    diagnostics.push({
-      severity: 'error',
-      code: 'live-conflict',
-      message: `domain "${domain.name}" exists on the server as an alias domain of ${aliasOf}: declare it under ${aliasOf}'s aliasDomains instead`,
-      ...domain.source,
-    });
-    return [];
-  }
-  if (!liveDomain && aliasOf === domain.name) {
-    // In users/assign but not read: its directory was refused (the reader said why).
-    diagnostics.push({
-      severity: 'error',
-      code: 'live-conflict',
-      message: `domain "${domain.name}" exists in users/assign but its directory could not be read safely: nothing is planned for it`,
-      ...domain.source,
-    });
-    return [];
-  }
+  const unmanaged: UnmanagedObject[] = [...(liveDomain?.unmanaged ?? [])];
+  const diagnostics: Diagnostic[] = [];
   if (!liveDomain) {
     if (!domain.users.has(PROTECTED_USER)) {
       diagnostics.push({
@@ -102,53 +96,12 @@ function diffDomain(
         ...domain.source,
       });
     }
-    buckets.structure.push({
-      kind: 'add-domain',
-      domain: domain.name,
-      dir: `${desired.vpopmailHome}/domains/${domain.name}`,
-    });
-  } else {
-    appendAll(unmanaged, liveDomain.unmanaged);
+    const dir = `${desired.vpopmailHome}/domains/${domain.name}`;
+    buckets.structure.push({ kind: 'add-domain', domain: domain.name, dir });
   }
-
-  const liveAliasDomains = new Set(liveDomain?.aliasDomains ?? []);
-  for (const alias of domain.aliasDomains) {
-    if (liveAliasDomains.has(alias)) continue;
-    const existing = live.assignDomains.get(alias);
-    if (existing !== undefined) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'live-conflict',
-        message: `alias domain "${alias}" of "${domain.name}": ${alias} already exists on the server (${existing === alias ? 'as a real domain' : `as an alias of ${existing}`})`,
-        ...domain.source,
-      });
-      continue;
-    }
-    buckets.structure.push({ kind: 'add-alias-domain', domain: domain.name, alias });
-  }
-  for (const alias of liveAliasDomains) {
-    if (!domain.aliasDomains.includes(alias)) {
-      unmanaged.push({
-        domain: domain.name,
-        kind: 'alias-domain',
-        name: alias,
-        file: `${live.qmailHome}/users/assign`,
-        reason: 'alias domain not declared: domains are never removed by mailstate',
-      });
-    }
-  }
-
-  if (liveDomain) {
-    const unrouted = [domain.name, ...liveAliasDomains].filter((name) => live.usersCdbOutOfDate?.includes(name));
-    if (unrouted.length > 0) {
-      const them = unrouted.length === 1 ? 'it' : 'them';
-      buckets.structure.push({
-        kind: 'rebuild-users-cdb',
-        domain: domain.name,
-        reason: `users/cdb does not route ${unrouted.join(', ')} as users/assign says, so qmail does not deliver to ${them}`,
-      });
-    }
-  }
+  diffAliasDomains(input, { buckets, unmanaged, diagnostics });
+  const repair = usersCdbRepair(input);
+  if (repair) buckets.structure.push(repair);
 
   const archiveParent = `${desired.vpopmailHome}/archive/${domain.name}`;
   const shared = { domain, live: liveDomain, policy: desired.policy, buckets, unmanaged, diagnostics };
@@ -158,16 +111,77 @@ function diffDomain(
 
   const usersChanged =
     buckets.userAdditions.length + buckets.userDeletions.length + buckets.userModifications.length > 0;
-  const cdbReason = usersChanged
-    ? 'users changed'
-    : liveDomain?.vpasswdExists && liveDomain.cdb.state !== 'fresh'
-      ? `vpasswd.cdb is ${liveDomain.cdb.state}${'detail' in liveDomain.cdb ? ` (${liveDomain.cdb.detail})` : ''}: logins and delivery read only the cdb`
-      : undefined;
+  const cdbReason = usersChanged ? 'users changed' : staleCdbReason(liveDomain);
   if (cdbReason) {
     buckets.cdb.push({ kind: 'rebuild-vpasswd-cdb', domain: domain.name, reason: cdbReason });
     if (liveDomain) refuseRebuildOverMalformed(liveDomain, diagnostics);
   }
-  return flattenDomainChanges(buckets);
+  return { changes: flattenDomainChanges(buckets), unmanaged, diagnostics };
+}
+
+/** A declared domain the server holds in a shape no plan can act on. */
+function domainConflict({ domain, liveDomain, server }: DomainInput): Diagnostic | undefined {
+  if (liveDomain) return undefined;
+  const aliasOf = server.assignDomains.get(domain.name);
+  if (aliasOf === undefined) return undefined;
+  const message =
+    aliasOf !== domain.name
+      ? `domain "${domain.name}" exists on the server as an alias domain of ${aliasOf}: declare it under ${aliasOf}'s aliasDomains instead`
+      : // In users/assign but not read: its directory was refused (the reader said why).
+        `domain "${domain.name}" exists in users/assign but its directory could not be read safely: nothing is planned for it`;
+  return { severity: 'error', code: 'live-conflict', message, ...domain.source };
+}
+
+/** New alias domains are added; live ones the YAML leaves out are reported, never removed. */
+function diffAliasDomains(
+  { domain, liveDomain, server }: DomainInput,
+  out: Pick<DomainDiff, 'unmanaged' | 'diagnostics'> & { buckets: DomainChanges },
+): void {
+  const liveAliasDomains = new Set(liveDomain?.aliasDomains ?? []);
+  for (const alias of domain.aliasDomains) {
+    if (liveAliasDomains.has(alias)) continue;
+    const existing = server.assignDomains.get(alias);
+    if (existing !== undefined) {
+      out.diagnostics.push({
+        severity: 'error',
+        code: 'live-conflict',
+        message: `alias domain "${alias}" of "${domain.name}": ${alias} already exists on the server (${existing === alias ? 'as a real domain' : `as an alias of ${existing}`})`,
+        ...domain.source,
+      });
+      continue;
+    }
+    out.buckets.structure.push({ kind: 'add-alias-domain', domain: domain.name, alias });
+  }
+  for (const alias of liveAliasDomains) {
+    if (domain.aliasDomains.includes(alias)) continue;
+    out.unmanaged.push({
+      domain: domain.name,
+      kind: 'alias-domain',
+      name: alias,
+      file: `${server.qmailHome}/users/assign`,
+      reason: 'alias domain not declared: domains are never removed by mailstate',
+    });
+  }
+}
+
+/** users/cdb rebuilt when it does not route the domain (or its aliases) as users/assign says. */
+function usersCdbRepair({ domain, liveDomain, server }: DomainInput): StructureChange | undefined {
+  if (!liveDomain) return undefined;
+  const unrouted = [domain.name, ...liveDomain.aliasDomains].filter((name) => server.usersCdbOutOfDate?.includes(name));
+  if (unrouted.length === 0) return undefined;
+  const them = unrouted.length === 1 ? 'it' : 'them';
+  return {
+    kind: 'rebuild-users-cdb',
+    domain: domain.name,
+    reason: `users/cdb does not route ${unrouted.join(', ')} as users/assign says, so qmail does not deliver to ${them}`,
+  };
+}
+
+/** Why vpasswd.cdb needs a rebuild when no user changed, or undefined when it is fresh. */
+function staleCdbReason(liveDomain: LiveDomain | undefined): string | undefined {
+  if (!liveDomain?.vpasswdExists || liveDomain.cdb.state === 'fresh') return undefined;
+  const detail = 'detail' in liveDomain.cdb ? ` (${liveDomain.cdb.detail})` : '';
+  return `vpasswd.cdb is ${liveDomain.cdb.state}${detail}: logins and delivery read only the cdb`;
 }
 
 /**
