@@ -47,7 +47,7 @@ export class ExitError extends Error {
   }
 }
 
-/** Why a write failed, short (as desired/load.ts's ioReason, not imported: it would load the YAML parser at every start). */
+/** Why a write failed, short. desired/io-reason.ts words a failed read; a write that meets ENOENT lacks a directory on the way, so it says more. */
 function ioReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const reasons: Record<string, string> = {
