@@ -83,7 +83,7 @@ export function liveFromDesired(base: DesiredState): LiveState {
 }
 
 /**
- * Secrets a plan against a stand-in does not read (CI has no access to them, and a digest could
+ * Secrets a plan against a snapshot or a base revision does not read (CI has no access to them, and a digest could
  * not check them anyway): each `{ env }`/`{ file }` password becomes a clear text that is never
  * read, carrying only its source. Such a state is for planning only and must never reach apply.
  */
