@@ -31,7 +31,7 @@ export const FLAG_NAMES = Object.keys(FLAG_BITS) as FlagName[];
 /** Every bit vpopmail knows; anything above is foreign and must be preserved untouched. */
 export const KNOWN_FLAG_MASK = FLAG_NAMES.reduce((mask, name) => mask | FLAG_BITS[name], 0);
 
-/** The vmoduser option letter that sets each flag (vpopmail-golden README §5.2). */
+/** The vmoduser option letter that sets each flag (test/fixtures/golden/README.md §5.2). */
 export const VMODUSER_FLAG_OPTION: Record<FlagName, string> = {
   no_password_change: '-d',
   no_pop: '-p',

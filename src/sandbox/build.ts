@@ -21,7 +21,7 @@ export interface Sandbox {
   assignSynthesized: boolean;
 }
 
-/** The uid/gid of vpopmail:vchkpw on the golden oracle (vpopmail-golden README §1). */
+/** The uid/gid of vpopmail:vchkpw on the golden oracle (test/fixtures/golden/README.md §1). */
 const ORACLE_UID = 89;
 const ORACLE_GID = 89;
 /** One fixed mtime for every file, so tcp.smtp.cdb is exactly as old as tcp.smtp (not stale). */
