@@ -10,29 +10,45 @@ export interface ListItem {
   shown: string;
 }
 
-/** Targets of a forward or alias: each a plain address, none twice (domains compare lowercased). */
-export function addressList(parsed: ParsedYaml, path: Path, label: string, list: readonly unknown[]): Diagnostic[] {
+/** What one string item of a list is: its comparison key (none when refused), and what to say of it. */
+export interface ItemCheck {
+  key?: string;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * A list of strings checked item by item, then for items listed twice (by key). Items that are
+ * not strings are the schema's to report.
+ */
+export function checkedStringList(
+  parsed: ParsedYaml,
+  path: Path,
+  label: string,
+  list: readonly unknown[],
+  check: (item: string, at: Path) => ItemCheck,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const valid: Array<ListItem | undefined> = [];
-  for (const [index, target] of list.entries()) {
-    if (typeof target !== 'string') {
+  for (const [index, item] of list.entries()) {
+    if (typeof item !== 'string') {
       valid.push(undefined);
       continue;
     }
-    const problem = targetProblem(target);
-    if (problem)
-      out.push(
-        diagnosticAt(
-          parsed,
-          [...path, index],
-          'value',
-          'invalid-target',
-          `${label}: ${quote(target)} is refused: ${problem}`,
-        ),
-      );
-    valid.push(problem ? undefined : { key: normaliseTarget(target), shown: target });
+    const { key, diagnostics } = check(item, [...path, index]);
+    out.push(...diagnostics);
+    valid.push(key === undefined ? undefined : { key, shown: item });
   }
   return [...out, ...duplicates(parsed, path, label, valid)];
+}
+
+/** Targets of a forward or alias: each a plain address, none twice (domains compare lowercased). */
+export function addressList(parsed: ParsedYaml, path: Path, label: string, list: readonly unknown[]): Diagnostic[] {
+  return checkedStringList(parsed, path, label, list, (target, at) => {
+    const problem = targetProblem(target);
+    if (!problem) return { key: normaliseTarget(target), diagnostics: [] };
+    const message = `${label}: ${quote(target)} is refused: ${problem}`;
+    return { diagnostics: [diagnosticAt(parsed, at, 'value', 'invalid-target', message)] };
+  });
 }
 
 /** Items listed twice; `items` keeps list indexes, with undefined for items reported otherwise. */
