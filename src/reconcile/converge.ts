@@ -13,6 +13,11 @@ import type { Refusal, RefusalKind } from './refusal.js';
 /** How one reconcile of a commit ended, as the watcher logs and saves it. */
 export type ConvergeOutcome = 'applied' | 'no-changes' | 'drift' | 'invalid' | 'refused' | 'busy' | 'failed' | 'error';
 
+/** Whether the server is at the commit after this outcome: it was applied, or it already matched. */
+export function inEffectAfter(outcome: ConvergeOutcome): boolean {
+  return outcome === 'applied' || outcome === 'no-changes';
+}
+
 export interface ConvergeRequest {
   repo: Repo;
   commit: string;

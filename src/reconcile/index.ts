@@ -5,7 +5,13 @@
  */
 export { applyWithLock, type ApplyOptions, type ApplyRun } from './apply.js';
 export { planAgainstBase, planAgainstSnapshot, type PlanAgainst, type PlanContext } from './against.js';
-export { convergeCommit, type ConvergeOutcome, type ConvergeRequest, type ConvergeResult } from './converge.js';
+export {
+  convergeCommit,
+  inEffectAfter,
+  type ConvergeOutcome,
+  type ConvergeRequest,
+  type ConvergeResult,
+} from './converge.js';
 export {
   acceptDesired,
   loadDesiredFile,

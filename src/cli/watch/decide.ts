@@ -1,3 +1,4 @@
+import { inEffectAfter, type ConvergeOutcome } from '../../reconcile/index.js';
 import type { Trigger } from './log.js';
 
 /** What the watcher knows when a reconcile is due. */
@@ -36,4 +37,17 @@ export function decide(memory: WatchMemory, tip: string, triggers: ReadonlySet<T
             : 'resync';
   const target = memory.invalidCommits.has(tip) ? memory.inEffect : tip;
   return target === undefined ? { kind: 'skip' } : { kind: 'reconcile', target, trigger };
+}
+
+/**
+ * What the watcher knows after converging to `target`, with `tip` already counted as seen. Only a
+ * tip is marked invalid: when the target was the last good commit held instead, the tip already is.
+ */
+export function remember(memory: WatchMemory, tip: string, target: string, outcome: ConvergeOutcome): WatchMemory {
+  return {
+    lastTip: memory.lastTip,
+    inEffect: inEffectAfter(outcome) ? target : memory.inEffect,
+    invalidCommits:
+      outcome === 'invalid' && target === tip ? new Set([...memory.invalidCommits, tip]) : memory.invalidCommits,
+  };
 }

@@ -4,13 +4,12 @@ import type { FSWatcher } from 'chokidar';
 import type { DriverName } from '../../apply/choose-driver.js';
 import type { Overrides } from '../../desired/normalize.js';
 import { pullFastForward } from '../../git/fast-forward.js';
-import { recordNote } from '../../git/notes.js';
 import { fileAt, resolveCommit, type Repo } from '../../git/repo.js';
-import { formatDiagnostic } from '../../model/diagnostic.js';
-import { planDigest } from '../../render/digest.js';
-import { convergeCommit } from '../../reconcile/index.js';
-import { decide } from './decide.js';
+import { convergeCommit, inEffectAfter, type ConvergeResult } from '../../reconcile/index.js';
+import { decide, remember, type WatchMemory } from './decide.js';
+import { deservesNote, recordReconcileNote } from './git-note.js';
 import type { Trigger, WatchEvent } from './log.js';
+import { reconcileEvent, reconcileRecord } from './reconcile-outcome.js';
 import { watchRepository } from './ref-watcher.js';
 import {
   nextWatchState,
@@ -42,13 +41,17 @@ export interface WatcherOptions {
   now?: () => Date;
 }
 
+type Converged = { result: ConvergeResult; record: ReconcileRecord };
+
 /** How long to wait before trying again when another apply holds the lock. */
 const BUSY_RETRY_MS = 5000;
 
 /**
  * Follows one branch of a git repository and keeps the server at its newest commit: the lifecycle
  * (start, timers, file events, stop on a signal) around the ordinary pipeline, which it only
- * re-runs. Reconciles run one at a time; events that arrive meanwhile are merged into the next.
+ * re-runs; what to converge to is `decide`'s. Reconciles run one at a time; events that arrive
+ * meanwhile are merged into the next. A class, because stop() must clear every timer and wait for
+ * the reconcile and pull in flight, whichever of them are running.
  */
 export class Watcher {
   private readonly options: WatcherOptions;
@@ -64,14 +67,10 @@ export class Watcher {
   private pulling: Promise<void> | undefined;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
-  /** The branch tip last reconciled (whatever the outcome). */
-  private lastTip: string | undefined;
-  /** The commit the server is known to be at: applied, or found already in effect. */
-  private inEffect: string | undefined;
-  /** Commits whose YAML does not validate: never retried, and resync holds the server to `inEffect` instead. */
-  private readonly invalidCommits = new Set<string>();
+  private memory: WatchMemory = { lastTip: undefined, inEffect: undefined, invalidCommits: new Set() };
   private homes: { vpopmailHome: string; qmailHome: string } | undefined;
   private state: WatchState | undefined;
+  /** The last uncommitted edit pointed out: the same one is not pointed out again on every save. */
   private lastUncommittedNotice: string | undefined;
   /** The last pull problem logged: the same one is not logged again every interval. */
   private lastPullProblem: string | undefined;
@@ -223,7 +222,8 @@ export class Watcher {
         saved.branch === this.options.branch &&
         saved.file === this.options.file;
       this.state = same ? saved : undefined;
-      if (same && saved.lastApplied && this.inEffect === undefined) this.inEffect = saved.lastApplied.commit;
+      if (same && saved.lastApplied && this.memory.inEffect === undefined)
+        this.memory = { ...this.memory, inEffect: saved.lastApplied.commit };
     } catch (error) {
       this.options.emit({
         event: 'error',
@@ -234,29 +234,36 @@ export class Watcher {
 
   /** One reconcile: decide what to converge to, run the pipeline, log one line, record it. */
   private async reconcile(triggers: Set<Trigger>): Promise<void> {
+    const tip = await this.branchTip(triggers);
+    if (!tip) return;
+    const decision = decide(this.memory, tip, triggers);
+    // The tip counts as seen even when nothing is converged to: the next ref event must move it.
+    this.memory = { ...this.memory, lastTip: tip };
+    if (decision.kind === 'skip') return;
+    const { result, record } = await this.converge(decision.target, decision.trigger);
+    this.memory = remember(this.memory, tip, decision.target, result.outcome);
+    // Saved before it is logged: whoever reads the log line and then runs `mailstate status` sees it.
+    this.record(record, inEffectAfter(result.outcome));
+    this.options.emit(reconcileEvent(record, result));
+    if (result.outcome === 'busy') this.retrySoon();
+    if (this.options.recordNotes && deservesNote(result))
+      await recordReconcileNote(this.repo, this.options.host, record, this.options.emit);
+  }
+
+  /** The branch tip now; undefined (said once, at start) while the branch does not exist. */
+  private async branchTip(triggers: Set<Trigger>): Promise<string | undefined> {
     const { options } = this;
     const tip = await resolveCommit(this.repo, `refs/heads/${options.branch}`).catch((error: Error) => {
       options.emit({ event: 'error', reason: error.message });
       return undefined;
     });
-    if (!tip) {
-      if (triggers.has('start'))
-        options.emit({
-          event: 'error',
-          reason: `${this.repo.root} has no branch ${options.branch} yet: waiting for it`,
-        });
-      return;
-    }
-    const decision = decide(
-      { lastTip: this.lastTip, inEffect: this.inEffect, invalidCommits: this.invalidCommits },
-      tip,
-      triggers,
-    );
-    // The tip counts as seen even when nothing is converged to: the next ref event must move it.
-    this.lastTip = tip;
-    if (decision.kind === 'skip') return;
-    const { target, trigger } = decision;
+    if (!tip && triggers.has('start'))
+      options.emit({ event: 'error', reason: `${this.repo.root} has no branch ${options.branch} yet: waiting for it` });
+    return tip;
+  }
 
+  private async converge(target: string, trigger: Trigger): Promise<Converged> {
+    const { options } = this;
     const started = Date.now();
     const result = await convergeCommit({
       repo: this.repo,
@@ -269,39 +276,10 @@ export class Watcher {
       alreadyInEffect: (desired) => {
         // Only now is the saved state known: it lives under the vpopmail home the YAML names.
         this.learnHomes(desired.vpopmailHome, desired.qmailHome);
-        return target === this.inEffect;
+        return target === this.memory.inEffect;
       },
     });
-    const record: ReconcileRecord = {
-      commit: target,
-      time: this.now().toISOString(),
-      outcome: result.outcome,
-      trigger,
-      durationMs: Date.now() - started,
-      ...(result.plan ? { counts: result.plan.summary, digest: planDigest(result.plan) } : {}),
-      ...(result.reason ? { reason: result.reason } : {}),
-    };
-    const nowInEffect = result.outcome === 'applied' || result.outcome === 'no-changes';
-    if (nowInEffect) this.inEffect = target;
-    if (result.outcome === 'invalid' && target === tip) this.invalidCommits.add(tip);
-    // Saved before it is logged: whoever reads the log line and then runs `mailstate status` sees it.
-    this.record(record, nowInEffect);
-    const repaired = result.outcome === 'applied' && result.driftCheck;
-    options.emit({
-      event: 'reconcile',
-      commit: target,
-      trigger,
-      outcome: result.outcome,
-      durationMs: record.durationMs,
-      ...(record.counts ? { counts: record.counts } : {}),
-      ...(repaired ? { drift: true } : {}),
-      ...(record.digest ? { digest: record.digest } : {}),
-      ...(record.reason ? { reason: record.reason } : {}),
-      ...(result.diagnostics.length > 0 ? { diagnostics: result.diagnostics.map(formatDiagnostic) } : {}),
-    });
-    if (result.outcome === 'busy') this.retrySoon();
-    if (options.recordNotes && (result.outcome === 'applied' || (nowInEffect && !result.driftCheck)))
-      await this.note(record);
+    return { result, record: reconcileRecord(target, trigger, result, this.now(), Date.now() - started) };
   }
 
   private retrySoon(): void {
@@ -320,24 +298,11 @@ export class Watcher {
       ...this.homes,
       host: this.options.host,
     };
-    this.state = nextWatchState(this.state, identity, record, { inEffect, tip: this.lastTip });
+    this.state = nextWatchState(this.state, identity, record, { inEffect, tip: this.memory.lastTip });
     try {
       writeWatchState(watchStatePath(this.homes.vpopmailHome), this.state);
     } catch (error) {
       this.options.emit({ event: 'error', reason: `cannot write the watch state: ${(error as Error).message}` });
-    }
-  }
-
-  private async note(record: ReconcileRecord): Promise<void> {
-    const counts = record.counts
-      ? ` (${record.counts.add} added, ${record.counts.change} changed, ${record.counts.delete} deleted)`
-      : '';
-    const text = `mailstate: ${record.outcome}${counts} on ${this.options.host} at ${record.time}; plan digest ${record.digest ?? '-'}`;
-    try {
-      const ref = await recordNote(this.repo, record.commit, this.options.host, text);
-      this.options.emit({ event: 'note', commit: record.commit, outcome: 'recorded', ref });
-    } catch (error) {
-      this.options.emit({ event: 'note', commit: record.commit, outcome: 'failed', reason: (error as Error).message });
     }
   }
 
