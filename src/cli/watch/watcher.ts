@@ -11,14 +11,8 @@ import { deservesNote, recordReconcileNote } from './git-note.js';
 import type { Trigger, WatchEvent } from './log.js';
 import { reconcileEvent, reconcileRecord } from './reconcile-outcome.js';
 import { watchRepository } from './ref-watcher.js';
-import {
-  nextWatchState,
-  readWatchState,
-  watchStatePath,
-  writeWatchState,
-  type ReconcileRecord,
-  type WatchState,
-} from './state-file.js';
+import type { ReconcileRecord } from './state-file.js';
+import { stateStore, type StateStore } from './state-store.js';
 
 export interface WatcherOptions {
   repo: Repo;
@@ -68,8 +62,7 @@ export class Watcher {
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
   private memory: WatchMemory = { lastTip: undefined, inEffect: undefined, invalidCommits: new Set() };
-  private homes: { vpopmailHome: string; qmailHome: string } | undefined;
-  private state: WatchState | undefined;
+  private readonly states: StateStore;
   /** The last uncommitted edit pointed out: the same one is not pointed out again on every save. */
   private lastUncommittedNotice: string | undefined;
   /** The last pull problem logged: the same one is not logged again every interval. */
@@ -78,6 +71,10 @@ export class Watcher {
   constructor(options: WatcherOptions) {
     this.options = options;
     this.repo = options.repo;
+    this.states = stateStore(
+      { repo: options.repo.root, branch: options.branch, file: options.file, host: options.host },
+      options.emit,
+    );
   }
 
   private now(): Date {
@@ -210,26 +207,10 @@ export class Watcher {
     this.options.emit({ event: 'pull', outcome, reason });
   }
 
+  /** A saved commit in effect is taken only while none is known: what this run found is newer. */
   private learnHomes(vpopmailHome: string, qmailHome: string): void {
-    const known = this.homes?.vpopmailHome === vpopmailHome;
-    this.homes = { vpopmailHome, qmailHome };
-    if (known) return;
-    try {
-      const saved = readWatchState(watchStatePath(vpopmailHome));
-      const same =
-        saved &&
-        saved.repo === this.repo.root &&
-        saved.branch === this.options.branch &&
-        saved.file === this.options.file;
-      this.state = same ? saved : undefined;
-      if (same && saved.lastApplied && this.memory.inEffect === undefined)
-        this.memory = { ...this.memory, inEffect: saved.lastApplied.commit };
-    } catch (error) {
-      this.options.emit({
-        event: 'error',
-        reason: `cannot read the watch state: ${(error as Error).message}; starting afresh`,
-      });
-    }
+    const saved = this.states.learnHomes(vpopmailHome, qmailHome);
+    if (saved !== undefined && this.memory.inEffect === undefined) this.memory = { ...this.memory, inEffect: saved };
   }
 
   /** One reconcile: decide what to converge to, run the pipeline, log one line, record it. */
@@ -243,7 +224,7 @@ export class Watcher {
     const { result, record } = await this.converge(decision.target, decision.trigger);
     this.memory = remember(this.memory, tip, decision.target, result.outcome);
     // Saved before it is logged: whoever reads the log line and then runs `mailstate status` sees it.
-    this.record(record, inEffectAfter(result.outcome));
+    this.states.save(record, { inEffect: inEffectAfter(result.outcome), tip });
     this.options.emit(reconcileEvent(record, result));
     if (result.outcome === 'busy') this.retrySoon();
     if (this.options.recordNotes && deservesNote(result))
@@ -286,24 +267,6 @@ export class Watcher {
     if (this.stopping) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.enqueue('retry', 0), BUSY_RETRY_MS);
-  }
-
-  /** Saves the outcome to ~vpopmail/etc/mailstate-watch.json, once the vpopmail home is known. */
-  private record(record: ReconcileRecord, inEffect: boolean): void {
-    if (!this.homes) return;
-    const identity = {
-      repo: this.repo.root,
-      branch: this.options.branch,
-      file: this.options.file,
-      ...this.homes,
-      host: this.options.host,
-    };
-    this.state = nextWatchState(this.state, identity, record, { inEffect, tip: this.memory.lastTip });
-    try {
-      writeWatchState(watchStatePath(this.homes.vpopmailHome), this.state);
-    } catch (error) {
-      this.options.emit({ event: 'error', reason: `cannot write the watch state: ${(error as Error).message}` });
-    }
   }
 
   private checkUncommittedSoon(): void {
