@@ -1,39 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import type { DriverName } from '../../apply/choose-driver.js';
-import type { Overrides } from '../../desired/normalize.js';
-import { pullFastForward } from '../../git/fast-forward.js';
-import { fileAt, resolveCommit, type Repo } from '../../git/repo.js';
+import { pullFastForward, type PullResult } from '../../git/fast-forward.js';
+import { resolveCommit, type Repo } from '../../git/repo.js';
 import { convergeCommit, inEffectAfter, type ConvergeResult } from '../../reconcile/index.js';
 import { decide, remember, type WatchMemory } from './decide.js';
 import { deservesNote, recordReconcileNote } from './git-note.js';
-import type { Trigger, WatchEvent } from './log.js';
+import type { Trigger } from './log.js';
+import { afterPull } from './pull.js';
 import { reconcileEvent, reconcileRecord } from './reconcile-outcome.js';
 import { watchRepository } from './ref-watcher.js';
 import type { ReconcileRecord } from './state-file.js';
 import { stateStore, type StateStore } from './state-store.js';
-
-export interface WatcherOptions {
-  repo: Repo;
-  /** The desired-state file, relative to the repository root. */
-  file: string;
-  branch: string;
-  remote: string;
-  pullIntervalMs?: number;
-  resyncIntervalMs: number;
-  /** Quiet time after the last ref event before reconciling: a burst of commits applies once. */
-  debounceMs: number;
-  selfHeal: boolean;
-  recordNotes: boolean;
-  driver: DriverName;
-  /** --vpopmail-home / --qmail-home, already absolute. */
-  overrides: Overrides;
-  env: Record<string, string | undefined>;
-  host: string;
-  emit(event: WatchEvent): void;
-  now?: () => Date;
-}
+import { compareWorkingCopy } from './uncommitted.js';
+import { startEvent, type WatcherOptions } from './watcher-options.js';
 
 type Converged = { result: ConvergeResult; record: ReconcileRecord };
 
@@ -81,24 +60,12 @@ export class Watcher {
     return this.options.now?.() ?? new Date();
   }
 
-  private get fileAbs(): string {
-    return join(this.repo.root, this.options.file);
-  }
-
   /** Starts watching; the first reconcile (of the current branch tip) is queued at once. */
   async start(): Promise<void> {
     const { options } = this;
     if (options.overrides.vpopmailHome !== undefined)
       this.learnHomes(options.overrides.vpopmailHome, options.overrides.qmailHome ?? '/var/qmail');
-    options.emit({
-      event: 'start',
-      repo: this.repo.root,
-      branch: options.branch,
-      file: options.file,
-      resyncSeconds: options.resyncIntervalMs / 1000,
-      ...(options.pullIntervalMs === undefined ? {} : { pullSeconds: options.pullIntervalMs / 1000 }),
-      selfHeal: options.selfHeal,
-    });
+    options.emit(startEvent(options));
     await this.watchFiles();
     // A signal during start-up: stop() has already run, so nothing more may be started.
     if (this.stopping) {
@@ -135,7 +102,7 @@ export class Watcher {
   }
 
   private async watchFiles(): Promise<void> {
-    this.fsWatcher = await watchRepository(this.repo, this.fileAbs, {
+    this.fsWatcher = await watchRepository(this.repo, join(this.repo.root, this.options.file), {
       refs: () => this.enqueue('commit', this.options.debounceMs),
       file: () => this.checkUncommittedSoon(),
       error: (error) => this.options.emit({ event: 'error', reason: `file watcher: ${error.message}` }),
@@ -180,20 +147,9 @@ export class Watcher {
     if (this.pulling || this.stopping) return;
     this.pulling = (async () => {
       try {
-        const result = await pullFastForward(this.repo, this.options.remote, this.options.branch);
-        if (result.kind === 'fast-forwarded') {
-          this.options.emit({
-            event: 'pull',
-            outcome: 'fast-forwarded',
-            ...(result.from ? { from: result.from } : {}),
-            to: result.to,
-          });
-          this.enqueue('pull', this.options.debounceMs);
-        }
-        if (result.kind === 'refused') this.pullProblem('refused', result.reason);
-        else this.lastPullProblem = undefined;
+        this.reportPull(await pullFastForward(this.repo, this.options.remote, this.options.branch));
       } catch (error) {
-        this.pullProblem('failed', (error as Error).message);
+        this.reportPull(error as Error);
       } finally {
         this.pulling = undefined;
       }
@@ -201,10 +157,11 @@ export class Watcher {
     await this.pulling;
   }
 
-  private pullProblem(outcome: 'refused' | 'failed', reason: string): void {
-    if (this.lastPullProblem === reason) return;
-    this.lastPullProblem = reason;
-    this.options.emit({ event: 'pull', outcome, reason });
+  private reportPull(result: PullResult | Error): void {
+    const step = afterPull(result, this.lastPullProblem);
+    this.lastPullProblem = step.problem;
+    if (step.event) this.options.emit(step.event);
+    if (step.moved) this.enqueue('pull', this.options.debounceMs);
   }
 
   /** A saved commit in effect is taken only while none is known: what this run found is newer. */
@@ -278,18 +235,15 @@ export class Watcher {
   /** Says once per distinct edit that the working tree differs from what is committed, and is ignored. */
   private async checkUncommitted(): Promise<void> {
     try {
-      const tip = await resolveCommit(this.repo, `refs/heads/${this.options.branch}`);
-      if (!tip) return;
-      const committed = await fileAt(this.repo, tip, this.options.file);
-      const working = await readFile(this.fileAbs).catch(() => undefined);
-      if (working === undefined ? committed === undefined : committed !== undefined && working.equals(committed)) {
+      const copy = await compareWorkingCopy(this.repo, this.options.branch, this.options.file);
+      if (copy.kind === 'no-branch') return;
+      if (copy.kind === 'as-committed') {
         this.lastUncommittedNotice = undefined;
         return;
       }
-      const key = `${tip}\0${working?.toString('base64')}`;
-      if (key === this.lastUncommittedNotice || this.stopping) return;
-      this.lastUncommittedNotice = key;
-      this.options.emit({ event: 'uncommitted', file: this.options.file, commit: tip });
+      if (copy.edit === this.lastUncommittedNotice || this.stopping) return;
+      this.lastUncommittedNotice = copy.edit;
+      this.options.emit({ event: 'uncommitted', file: this.options.file, commit: copy.tip });
     } catch (error) {
       this.options.emit({ event: 'error', reason: (error as Error).message });
     }
