@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { lines } from '../desired/helpers.js';
 import { HASH_SECRET6 } from '../builders.js';
-import { installStandinBin, readStandinCalls } from '../standin/install.js';
+import { installEmulator, readEmulatorCalls } from '../emulator/install.js';
 import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, server } from './harness.js';
 
 const SRC = join(import.meta.dirname, '../../src');
@@ -24,7 +24,7 @@ describe('a shell-looking name', () => {
 
   it('reaches a vpopmail program as one argument, and runs nothing, if validation were bypassed', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
-    installStandinBin(srv.vpopmailHome, srv.qmailHome);
+    installEmulator(srv.vpopmailHome, srv.qmailHome);
     const witness = mkdtempSync(join(tmpdir(), 'mailstate-pwned-'));
     const name = `x;touch ${witness}/pwned`;
     const comment = `$(touch ${witness}/pwned2) \`touch ${witness}/pwned3\``;
@@ -37,9 +37,9 @@ describe('a shell-looking name', () => {
       flags: 0,
       source: { file: 'test.yaml' },
     });
-    // The stand-in, like vadduser, may refuse the name; either way nothing may have run.
+    // The vpopmail emulator, like vadduser, may refuse the name; either way nothing may have run.
     await applyDesired(desired, srv, vpopmailDriver).catch(() => undefined);
-    expect(readStandinCalls(srv.vpopmailHome)[0]).toEqual([
+    expect(readEmulatorCalls(srv.vpopmailHome)[0]).toEqual([
       'vadduser',
       '-q',
       'NOQUOTA',

@@ -7,7 +7,7 @@ import { filesDriver } from '../../src/apply/files-driver.js';
 import type { Driver } from '../../src/apply/types.js';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import type { DesiredState } from '../../src/model/state.js';
-import { installStandinBin } from '../standin/install.js';
+import { installEmulator } from '../emulator/install.js';
 import { COUNTED_WORK } from '../support/budget.js';
 import {
   EXAMPLE_SANDBOX,
@@ -38,13 +38,13 @@ interface DriverCase {
 
 const DRIVERS: DriverCase[] = [
   { name: 'files', driver: filesDriver, batches: true },
-  { name: 'vpopmail (stand-in binaries)', driver: vpopmailDriver, batches: false },
+  { name: 'vpopmail (vpopmail emulator)', driver: vpopmailDriver, batches: false },
 ];
 
 describe.each(DRIVERS)('$name driver on the bundled example (golden 01 + 08 + 10)', ({ driver, batches }) => {
   async function server(seed: string) {
     const srv = await makeServer(seed);
-    if (driver === vpopmailDriver) installStandinBin(srv.vpopmailHome, srv.qmailHome);
+    if (driver === vpopmailDriver) installEmulator(srv.vpopmailHome, srv.qmailHome);
     return srv;
   }
   const applyDesired = (desired: DesiredState, srv: TestServer) => applyWith(desired, srv, driver);
@@ -259,7 +259,7 @@ describe.each(DRIVERS)('$name driver on the bundled example (golden 01 + 08 + 10
       );
     },
     COUNTED_WORK,
-  ); // 150 vadduser runs on the stand-in: a fixed amount of work (test/support/budget.ts)
+  ); // 150 vadduser runs on the vpopmail emulator: a fixed amount of work (test/support/budget.ts)
 });
 
 describe('files driver and bytes that are not UTF-8', () => {

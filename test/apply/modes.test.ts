@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { HASH_SECRET6 } from '../builders.js';
 import { mailstate } from '../cli/run.js';
-import { installStandinBin } from '../standin/install.js';
+import { installEmulator } from '../emulator/install.js';
 import { EXAMPLE_SANDBOX, server, treeFingerprint } from './harness.js';
 
 /** qmail's and tcprules' files: mailstate keeps their existing mode, as their own tools set it. */
@@ -20,7 +20,7 @@ describe.each(['files', 'vpopmail'])('modes and owners after an apply as root (%
   it('0600 files, 0700 directories, owned by the domain', async () => {
     expect(process.getuid?.()).toBe(0);
     const srv = await server(EXAMPLE_SANDBOX);
-    if (driver === 'vpopmail') installStandinBin(srv.vpopmailHome, srv.qmailHome);
+    if (driver === 'vpopmail') installEmulator(srv.vpopmailHome, srv.qmailHome);
     const dir = mkdtempSync(join(tmpdir(), 'mailstate-modes-'));
     const homes = ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];
     const file = join(dir, 'mailstate.yaml');
@@ -58,7 +58,7 @@ describe.each(['files', 'vpopmail'])('modes and owners after an apply as root (%
     const wrong: string[] = [];
     for (const path of touched) {
       const rel = relative(srv.root, path);
-      if (NOT_VPOPMAILS.test(rel) || rel.startsWith('home/vpopmail/etc/standin')) continue;
+      if (NOT_VPOPMAILS.test(rel) || rel.startsWith('home/vpopmail/etc/emulator')) continue;
       const info = lstatSync(path);
       const mode = (info.mode & 0o7777).toString(8);
       const expected = info.isDirectory() ? '700' : '600';

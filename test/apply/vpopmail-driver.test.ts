@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import { HASH_SECRET1, HASH_SECRET6 } from '../builders.js';
-import { installStandinBin, readStandinCalls } from '../standin/install.js';
+import { installEmulator, readEmulatorCalls } from '../emulator/install.js';
 import {
   EXAMPLE_SANDBOX,
   applyDesired,
@@ -22,15 +22,15 @@ import {
 const D = 'example.com';
 const src = { file: 'test.yaml' };
 
-async function standinServer() {
+async function emulatorServer() {
   const srv = await server(EXAMPLE_SANDBOX);
-  installStandinBin(srv.vpopmailHome, srv.qmailHome);
+  installEmulator(srv.vpopmailHome, srv.qmailHome);
   return srv;
 }
 
-describe('vpopmail driver against the stand-in binaries', () => {
+describe('vpopmail driver against the vpopmail emulator', () => {
   it('converges every user field with the documented argv, one vmkpasswd per domain, vpasswd back to 0600', async () => {
-    const srv = await standinServer();
+    const srv = await emulatorServer();
     const desired = desiredFromLive(await live(srv));
     const domain = desired.domains.get(D)!;
     const bobDir = (await live(srv)).domains.get(D)!.users.get('bob')!.dir;
@@ -64,7 +64,7 @@ describe('vpopmail driver against the stand-in binaries', () => {
     });
 
     const { counters } = await applyDesired(desired, srv, vpopmailDriver);
-    expect(readStandinCalls(srv.vpopmailHome)).toEqual([
+    expect(readEmulatorCalls(srv.vpopmailHome)).toEqual([
       ['vdeluser', 'bob@example.com'],
       ['vadduser', '-q', '524288000S', '-c', 'Carol', 'carol@example.com'],
       ['vmoduser', '-n', '-s', 'carol@example.com'],
@@ -93,11 +93,11 @@ describe('vpopmail driver against the stand-in binaries', () => {
   });
 
   it('adds a domain through vadddomain and sets the declared postmaster', async () => {
-    const srv = await standinServer();
+    const srv = await emulatorServer();
     const desired = desiredFromLive(await live(srv));
     declareNewDomain(desired, ['postmaster'], src);
     await applyDesired(desired, srv, vpopmailDriver);
-    expect(readStandinCalls(srv.vpopmailHome)).toEqual([
+    expect(readEmulatorCalls(srv.vpopmailHome)).toEqual([
       ['vadddomain', '-r', 'new.test'],
       ['vaddaliasdomain', 'alias.test', 'new.test'],
       ['vmoduser', '-n', '-e', HASH_SECRET6, 'postmaster@new.test'],
@@ -111,7 +111,7 @@ describe('vpopmail driver against the stand-in binaries', () => {
   });
 
   it('keeps flag bits vpopmail does not know when vmoduser -x clears the others', async () => {
-    const srv = await standinServer();
+    const srv = await emulatorServer();
     const vpasswd = join((await live(srv)).domains.get(D)!.dir, 'vpasswd');
     const foreign = 0x100000;
     // alice: no_pop plus a bit from a newer or patched vpopmail.
@@ -122,7 +122,7 @@ describe('vpopmail driver against the stand-in binaries', () => {
     const desired = desiredFromLive(await live(srv));
     desired.domains.get(D)!.users.get('alice')!.flags = foreign | FLAG_BITS.no_imap;
     await applyDesired(desired, srv, vpopmailDriver);
-    expect(readStandinCalls(srv.vpopmailHome)).toEqual([
+    expect(readEmulatorCalls(srv.vpopmailHome)).toEqual([
       ['vmoduser', '-n', '-x', '-i', 'alice@example.com'],
       ['vmkpasswd', 'example.com'],
     ]);
@@ -132,7 +132,7 @@ describe('vpopmail driver against the stand-in binaries', () => {
   });
 
   it('archives a directory left where vadduser wants to create a new user, instead of failing on it', async () => {
-    const srv = await standinServer();
+    const srv = await emulatorServer();
     const leftover = join((await live(srv)).domains.get(D)!.dir, 'carol');
     mkdirSync(join(leftover, 'Maildir/new'), { recursive: true });
     writeFileSync(join(leftover, 'Maildir/new/1795600000.1.vm'), 'Subject: early\n\nhi\n');
@@ -154,13 +154,13 @@ describe('vpopmail driver against the stand-in binaries', () => {
   });
 
   it('ends vpasswd with a newline before vmkpasswd, which would leave its last user out of the cdb', async () => {
-    const srv = await standinServer();
+    const srv = await emulatorServer();
     const dir = (await live(srv)).domains.get(D)!.dir;
     const vpasswd = join(dir, 'vpasswd');
     writeFileSync(vpasswd, readFileSync(vpasswd, 'utf8').replace(/\n$/, ''));
     const desired = desiredFromLive(await live(srv));
     await applyDesired(desired, srv, vpopmailDriver);
-    expect(readStandinCalls(srv.vpopmailHome)).toEqual([['vmkpasswd', D]]);
+    expect(readEmulatorCalls(srv.vpopmailHome)).toEqual([['vmkpasswd', D]]);
     expect(readFileSync(vpasswd, 'utf8').endsWith('\n')).toBe(true);
     expect(cdbDump(join(dir, 'vpasswd.cdb'))).toEqual(expectedVpasswdRecords(vpasswd));
     expect(planOf(desired, await live(srv)).changes).toEqual([]);

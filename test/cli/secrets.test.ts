@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sha512Crypt } from '../../src/crypt/password.js';
 import { EXAMPLE_SANDBOX, server } from '../apply/harness.js';
 import { KNOWN_SECRETS, leakedSecrets } from '../secrets.js';
-import { installStandinBin } from '../standin/install.js';
+import { installEmulator } from '../emulator/install.js';
 import { mailstate } from './run.js';
 
 const CLEAR_ENV = 'Zq8-env-clear-text-1f3a';
@@ -38,7 +38,7 @@ describe('the secrecy check on every CLI run of the suite', () => {
 describe('no password in any output', () => {
   it('plan (text, markdown, json, --live), apply (both drivers, refused, failed), snapshot, status, errors', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
-    installStandinBin(srv.vpopmailHome, srv.qmailHome);
+    installEmulator(srv.vpopmailHome, srv.qmailHome);
     const dir = mkdtempSync(join(tmpdir(), 'mailstate-secrets-'));
     const homes = ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];
     const file = join(dir, 'mailstate.yaml');

@@ -15,16 +15,16 @@ import {
   type TestServer,
 } from '../apply/harness.js';
 import { HASH_SECRET6 } from '../builders.js';
-import { installStandinBin } from '../standin/install.js';
+import { installEmulator } from '../emulator/install.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults } from './fs-faults.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };
 
-async function standinServer(): Promise<TestServer> {
+async function emulatorServer(): Promise<TestServer> {
   const srv = await server(EXAMPLE_SANDBOX);
-  installStandinBin(srv.vpopmailHome, srv.qmailHome);
+  installEmulator(srv.vpopmailHome, srv.qmailHome);
   return srv;
 }
 
@@ -55,10 +55,10 @@ async function busyDesired(srv: TestServer): Promise<DesiredState> {
  * The vpopmail driver's own failure points: each program run (a faulted run returns exit 1, as a
  * vpopmail program refusing would) and each file it writes itself, failed in turn.
  */
-describe('a failure at every step of the vpopmail driver (stand-in binaries)', () => {
+describe('a failure at every step of the vpopmail driver (vpopmail emulator)', () => {
   // One faulted apply per step of the driver, bounded by their count (test/support/budget.ts).
   it('converges after each one and never loses a message', { timeout: COUNTED_WORK }, async () => {
-    const probe = await standinServer();
+    const probe = await emulatorServer();
     const probed = await withSyscallFaults(
       () => undefined,
       async () => applyDesired(await busyDesired(probe), probe, vpopmailDriver),
@@ -69,7 +69,7 @@ describe('a failure at every step of the vpopmail driver (stand-in binaries)', (
 
     for (let k = 1; k <= total; k++) {
       await watchedStep(`fault ${k}/${total}`, async () => {
-        const srv = await standinServer();
+        const srv = await emulatorServer();
         const desired = await busyDesired(srv);
         const before = await maildirMessages(srv);
         const run = await withSyscallFaults(

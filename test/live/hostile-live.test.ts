@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../apply/harness.js';
 import { mailstate } from '../cli/run.js';
-import { installStandinBin } from '../standin/install.js';
+import { installEmulator } from '../emulator/install.js';
 
 const MARKER = 'DECOY-CONTENT-7f3a';
 const HASH_IN_DECOY = '$1$decoysalt$DECOYHASHDECOYHASHDECOY0';
@@ -507,7 +507,7 @@ const CASES: Case[] = [
 describe.each(['files', 'vpopmail'] as const)('hostile live state, %s driver (built CLI)', (driver) => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const srv = await sandbox();
-    if (driver === 'vpopmail') installStandinBin(srv.vpopmailHome, srv.qmailHome);
+    if (driver === 'vpopmail') installEmulator(srv.vpopmailHome, srv.qmailHome);
     c.desire?.(srv);
     c.attack(srv);
     const before = fingerprint(srv.decoy);

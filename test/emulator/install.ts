@@ -1,11 +1,11 @@
 /**
- * Installs the vpopmail stand-in (test/standin-bin/vpopmail.mjs) as a fake `~vpopmail/bin`, for
+ * Installs the vpopmail emulator (test/vpopmail-emulator/vpopmail.mjs) as a fake `~vpopmail/bin`, for
  * tests of the vpopmail driver on machines without vpopmail.
  *
- * The stand-in is one Node script; `<vpopmailHome>/bin/<program>` are symlinks to it and it
+ * The emulator is one Node script; `<vpopmailHome>/bin/<program>` are symlinks to it and it
  * dispatches on the name it was called by. It finds `~vpopmail` as the parent of that bin
- * directory and qmail's home in `<vpopmailHome>/etc/standin.json`, and it appends one JSON line
- * per call to `<vpopmailHome>/etc/standin-calls.jsonl`.
+ * directory and qmail's home in `<vpopmailHome>/etc/emulator.json`, and it appends one JSON line
+ * per call to `<vpopmailHome>/etc/emulator-calls.jsonl`.
  */
 import {
   accessSync,
@@ -23,11 +23,11 @@ import {
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The stand-in script that every program name links to. */
-export const STANDIN_SCRIPT = fileURLToPath(new URL('../standin-bin/vpopmail.mjs', import.meta.url));
+/** The emulator script that every program name links to. */
+export const EMULATOR_SCRIPT = fileURLToPath(new URL('../vpopmail-emulator/vpopmail.mjs', import.meta.url));
 
-/** The vpopmail 5.6.13 programs the stand-in implements. */
-export const STANDIN_PROGRAMS = [
+/** The vpopmail 5.6.13 programs the emulator implements. */
+export const EMULATOR_PROGRAMS = [
   'vadduser',
   'vmoduser',
   'vdeluser',
@@ -95,26 +95,26 @@ perm_defaultquota	0
 `;
 
 /**
- * Creates `<vpopmailHome>/bin` with one symlink per program, `<vpopmailHome>/etc/standin.json`
+ * Creates `<vpopmailHome>/bin` with one symlink per program, `<vpopmailHome>/etc/emulator.json`
  * (`{"qmailHome": ...}`) and, if missing, `<vpopmailHome>/etc/vlimits.default`. Existing links
  * are replaced. Returns the bin directory.
  */
-export function installStandinBin(vpopmailHome: string, qmailHome: string): string {
+export function installEmulator(vpopmailHome: string, qmailHome: string): string {
   try {
-    accessSync(STANDIN_SCRIPT, constants.X_OK);
+    accessSync(EMULATOR_SCRIPT, constants.X_OK);
   } catch {
-    chmodSync(STANDIN_SCRIPT, statSync(STANDIN_SCRIPT).mode | 0o111);
+    chmodSync(EMULATOR_SCRIPT, statSync(EMULATOR_SCRIPT).mode | 0o111);
   }
   const bin = join(vpopmailHome, 'bin');
   const etc = join(vpopmailHome, 'etc');
   mkdirSync(bin, { recursive: true });
   mkdirSync(etc, { recursive: true });
-  for (const program of STANDIN_PROGRAMS) {
+  for (const program of EMULATOR_PROGRAMS) {
     const link = join(bin, program);
     if (existsOrDangling(link)) rmSync(link, { force: true });
-    symlinkSync(STANDIN_SCRIPT, link);
+    symlinkSync(EMULATOR_SCRIPT, link);
   }
-  writeFileSync(join(etc, 'standin.json'), `${JSON.stringify({ qmailHome }, null, 2)}\n`);
+  writeFileSync(join(etc, 'emulator.json'), `${JSON.stringify({ qmailHome }, null, 2)}\n`);
   const limits = join(etc, 'vlimits.default');
   if (!existsSync(limits)) writeFileSync(limits, VLIMITS_DEFAULT, { mode: 0o644 });
   return bin;
@@ -129,28 +129,28 @@ function existsOrDangling(path: string): boolean {
   }
 }
 
-/** One logged call of a stand-in program. */
-export interface StandinCall {
+/** One logged call of an emulated program. */
+export interface EmulatorCall {
   /** argv as the program received it, argv[0] being the path it was run by. */
   argv: string[];
   /** The real uid it ran as. */
   uid: number;
 }
 
-/** Every call logged in `<vpopmailHome>/etc/standin-calls.jsonl`, oldest first. */
-export function readStandinCallLog(vpopmailHome: string): StandinCall[] {
-  const file = join(vpopmailHome, 'etc', 'standin-calls.jsonl');
+/** Every call logged in `<vpopmailHome>/etc/emulator-calls.jsonl`, oldest first. */
+export function readEmulatorCallLog(vpopmailHome: string): EmulatorCall[] {
+  const file = join(vpopmailHome, 'etc', 'emulator-calls.jsonl');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as StandinCall);
+    .map((line) => JSON.parse(line) as EmulatorCall);
 }
 
 /**
  * The argv of every call, oldest first, with argv[0] reduced to the program name:
  * `[['vadddomain', '-r', 'example.com'], ['vadduser', '-q', 'NOQUOTA', 'a@example.com']]`.
  */
-export function readStandinCalls(vpopmailHome: string): string[][] {
-  return readStandinCallLog(vpopmailHome).map((call) => [basename(call.argv[0] ?? ''), ...call.argv.slice(1)]);
+export function readEmulatorCalls(vpopmailHome: string): string[][] {
+  return readEmulatorCallLog(vpopmailHome).map((call) => [basename(call.argv[0] ?? ''), ...call.argv.slice(1)]);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Stand-in for the vpopmail 5.6.13 command-line programs (cdb backend, clear-text passwords on,
+// Emulator of the vpopmail 5.6.13 command-line programs (cdb backend, clear-text passwords on,
 // SHA-512 hashes, users-big-dir hashing on), for tests only. Real vpopmail is not installable
 // here; this script reproduces what the golden corpus (test/fixtures/golden, described in
 // /work/shared/reference/vpopmail-golden/README.md) shows the real binaries doing: argv handling
@@ -9,23 +9,23 @@
 //
 // One script, many names: ~vpopmail/bin/<program> are symlinks to this file and it dispatches on
 // basename(argv[1]). ~vpopmail is the parent of the bin directory the symlink lives in (the
-// symlink is NOT resolved); qmail's home comes from ~vpopmail/etc/standin.json. Every call appends
-// {"argv": [...], "uid": N} to ~vpopmail/etc/standin-calls.jsonl.
+// symlink is NOT resolved); qmail's home comes from ~vpopmail/etc/emulator.json. Every call appends
+// {"argv": [...], "uid": N} to ~vpopmail/etc/emulator-calls.jsonl.
 //
 // Plain JavaScript, node:* imports only. All strings that hold file contents, argv or paths are
 // "binary" strings (one char per byte, latin1) so that bytes round-trip exactly as in C; fs calls
 // go through P() which turns them back into Buffers.
 //
 // Programs: vadduser vmoduser vdeluser vsetuserquota vpasswd vmkpasswd vadddomain vaddaliasdomain
-// vdeldomain valias vuserinfo. test/standin/standin.test.ts replays the golden sessions against
+// vdeldomain valias vuserinfo. test/emulator/emulator.test.ts replays the golden sessions against
 // them. Like the real ones they find domains in users/cdb (what qmail-newu compiled), not in the
-// assign text; the stand-in runs qmail-newu's compilation itself when it edits users/assign.
+// assign text; the emulator runs qmail-newu's compilation itself when it edits users/assign.
 //
 // Not reproduced:
 // - fcntl locking: the lock files (.vpasswd.lock, *.lock) are created, but no lock is taken;
 // - the SIGHUP to qmail-send after domain changes;
 // - getpass() always reads stdin, even when there is a controlling terminal;
-// - a non-root stand-in cannot chown (files stay the caller's), grants vmoduser -S/-E, and skips
+// - a non-root emulator cannot chown (files stay the caller's), grants vmoduser -S/-E, and skips
 //   vuserinfo's setuid to the domain owner (as root that is emulated as an access check);
 // - only the shipped password_strength.conf policy (at least one character);
 // - of the domain limits, only default_quota, default_maxmsgcount and the disable_* flags;
@@ -77,7 +77,7 @@ const IS_ROOT = typeof process.geteuid === 'function' && process.geteuid() === 0
 
 function loadConfig() {
   try {
-    return JSON.parse(fs.readFileSync(P(`${VHOME}/etc/standin.json`), 'utf8'));
+    return JSON.parse(fs.readFileSync(P(`${VHOME}/etc/emulator.json`), 'utf8'));
   } catch {
     return {};
   }
@@ -92,7 +92,7 @@ function logCall() {
   try {
     fs.mkdirSync(P(`${VHOME}/etc`), { recursive: true });
     const line = JSON.stringify({ argv: [process.argv[1], ...process.argv.slice(2)], uid: process.getuid() });
-    fs.appendFileSync(P(`${VHOME}/etc/standin-calls.jsonl`), `${line}\n`);
+    fs.appendFileSync(P(`${VHOME}/etc/emulator-calls.jsonl`), `${line}\n`);
   } catch {
     // logging must never change the program's behaviour
   }
@@ -247,7 +247,7 @@ function unlinkC(p) {
     return false;
   }
 }
-/** chown() as root; a non-root stand-in cannot give files away and silently skips it. */
+/** chown() as root; a non-root emulator cannot give files away and silently skips it. */
 function chownC(p, uid, gid) {
   if (!IS_ROOT) return;
   try {
@@ -2171,7 +2171,7 @@ function cmdVmoduser() {
         quotaFlag = true;
         quota = formatMaildirquota(g.optarg);
         break;
-      // Only root may grant these. A non-root stand-in plays root (it only cannot chown).
+      // Only root may grant these. A non-root emulator plays root (it only cannot chown).
       case 'S':
         gidFlag |= FLAG.SA_ADMIN;
         break;
@@ -2987,7 +2987,7 @@ function main() {
   const program = PROGRAMS[PROG];
   logCall();
   if (!program) {
-    err(`vpopmail stand-in: unknown program name ${PROG}\n`);
+    err(`vpopmail emulator: unknown program name ${PROG}\n`);
     process.exitCode = 127;
     return;
   }

@@ -1,13 +1,13 @@
 /**
  * Replays golden vpopmail sessions (test/fixtures/golden/NN-name/session.jsonl) against the
- * stand-in in a private sandbox and reports every difference from what the real vpopmail did.
+ * vpopmail emulator in a private sandbox and reports every difference from what the real vpopmail did.
  *
  * The sandbox is `<root>/home/vpopmail` + `<root>/var/qmail` (+ `<root>/tmp`), set up like the
  * oracle before each scenario (no domains, rcpthosts/locals holding mail.oracle.test). Golden
  * absolute paths are mapped into the sandbox on the way in, and the sandbox root is removed from
  * everything on the way out, so outputs and files compare directly with the golden text.
  *
- * - Stand-in programs: exit code, stdout and stderr must match.
+ * - Emulated programs: exit code, stdout and stderr must match.
  * - Recorder observations (`/bin/sh -c ...`, `cdb ...`): run against the sandbox (several change
  *   state: hand edits, rm -rf, printf > .qmail-default). Their output is compared when it does
  *   not depend on things a sandbox cannot reproduce (owner names, timestamps, inode numbers, byte
@@ -36,7 +36,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { installStandinBin, STANDIN_PROGRAMS } from './install.js';
+import { installEmulator, EMULATOR_PROGRAMS } from './install.js';
 
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
 const IS_ROOT = process.getuid?.() === 0;
@@ -55,7 +55,7 @@ const UMASK_022 = (() => {
     return false;
   }
 })();
-const PROGRAMS = new Set<string>(STANDIN_PROGRAMS);
+const PROGRAMS = new Set<string>(EMULATOR_PROGRAMS);
 
 export interface GoldenStep {
   step?: number;
@@ -154,7 +154,7 @@ export class Sandbox {
   private readonly randoms: Array<[string, string]> = [];
 
   constructor() {
-    this.root = mkdtempSync(join(tmpdir(), 'standin-'));
+    this.root = mkdtempSync(join(tmpdir(), 'emulator-'));
     chmodSync(this.root, 0o755); // like /: the domain owners must be able to walk in
     this.vhome = join(this.root, 'home/vpopmail');
     this.qhome = join(this.root, 'var/qmail');
@@ -178,7 +178,7 @@ export class Sandbox {
       chownSync(join(this.vhome, 'domains'), 89, 89);
       chownSync(join(this.vhome, 'domains/.dir-control'), 89, 89);
     }
-    this.bin = installStandinBin(this.vhome, this.qhome);
+    this.bin = installEmulator(this.vhome, this.qhome);
     // A passwd file for vadddomain -u (getpwnam) and the domains' counters (getpwuid).
     const passwd = join(this.root, 'etc-passwd');
     writeFileSync(
@@ -186,7 +186,7 @@ export class Sandbox {
       `root:x:0:0:root:/root:/bin/sh\nalias:x:1001:1001::${this.qhome}/alias:/usr/sbin/nologin\nqmaild:x:1002:1001::${this.qhome}:/usr/sbin/nologin\nvpopmail:x:89:89::${this.vhome}:/usr/sbin/nologin\n`,
     );
     writeFileSync(
-      join(this.vhome, 'etc/standin.json'),
+      join(this.vhome, 'etc/emulator.json'),
       `${JSON.stringify({ qmailHome: this.qhome, passwdFile: passwd }, null, 2)}\n`,
     );
     this.env = {
@@ -225,7 +225,7 @@ export class Sandbox {
     });
   }
 
-  /** Runs a stand-in program as the golden step did (umask 022, as the recorder). */
+  /** Runs an emulated program as the golden step did (umask 022, as the recorder). */
   runProgram(argv: string[], stdin?: string): Promise<Outcome> {
     const name = basename(argv[0]!);
     const args = argv.slice(1).map((a) => this.toSandbox(a));
@@ -284,7 +284,7 @@ const CHANGES_STATE =
   /[^2&]>|\brm\b|\bmv\b|\bcp\b|sed -i|\bchown\b|\bchmod\b|\bmkdir\b|\btouch\b|\bln\b|qmail-newu|\bumask\b/;
 
 export interface ReplayOptions {
-  /** Stop after this step number (later steps need programs the stand-in does not have). */
+  /** Stop after this step number (later steps need programs the emulator does not have). */
   uptoStep?: number;
   /** Observation or program steps not to compare (still run), with the reason. */
   ignoreOutput?: Record<number, string>;
@@ -302,7 +302,7 @@ export interface ReplayOptions {
 
 export interface ReplayReport {
   problems: string[];
-  /** Stand-in program steps compared. */
+  /** Emulated program steps compared. */
   programSteps: number;
   /** Observation steps whose output was compared. */
   observations: number;
@@ -344,7 +344,7 @@ function compareFiles(sb: Sandbox, goldenDir: string, label: string, opts: Repla
     }
     const want = mask(readFileSync(file, 'utf8'));
     const got = sb.norm(readFileSync(ours, 'utf8'));
-    if (got !== want) report.problems.push(`${label}: ${abs} differs\n--- golden\n${want}\n--- stand-in\n${got}`);
+    if (got !== want) report.problems.push(`${label}: ${abs} differs\n--- golden\n${want}\n--- emulator\n${got}`);
   }
   for (const dump of listFiles(join(goldenDir, 'cdb')).filter((f) => f.endsWith('.dump'))) {
     const abs = dump.slice(join(goldenDir, 'cdb').length, -'.dump'.length);
@@ -363,7 +363,7 @@ function compareFiles(sb: Sandbox, goldenDir: string, label: string, opts: Repla
     const gotText = g ? renderDump(g.map(([k, d]) => [sb.norm(k), sb.norm(d)])) : `unparsable: ${got}`;
     const wantText = w ? renderDump(w.map(([k, d]) => [mask(k), mask(d)])) : `unparsable: ${want}`;
     if (gotText !== wantText)
-      report.problems.push(`${label}: cdb -d ${abs} differs\n--- golden\n${wantText}\n--- stand-in\n${gotText}`);
+      report.problems.push(`${label}: cdb -d ${abs} differs\n--- golden\n${wantText}\n--- emulator\n${gotText}`);
   }
 }
 
@@ -506,7 +506,7 @@ export async function replayScenario(scenario: string, opts: ReplayOptions = {})
         const wantErr = mask(step.stderr ?? '');
         if (got.exit !== step.exit || gotOut !== wantOut || gotErr !== wantErr) {
           report.problems.push(
-            `${where}\n  exit: golden ${step.exit}, stand-in ${got.exit}\n  stdout golden:   ${JSON.stringify(wantOut)}\n  stdout stand-in: ${JSON.stringify(gotOut)}\n  stderr golden:   ${JSON.stringify(wantErr)}\n  stderr stand-in: ${JSON.stringify(gotErr)}`,
+            `${where}\n  exit: golden ${step.exit}, emulator ${got.exit}\n  stdout golden:   ${JSON.stringify(wantOut)}\n  stdout emulator: ${JSON.stringify(gotOut)}\n  stderr golden:   ${JSON.stringify(wantErr)}\n  stderr emulator: ${JSON.stringify(gotErr)}`,
           );
         }
       } else if (prog === '/bin/sh' || prog === 'cdb') {
@@ -531,7 +531,7 @@ export async function replayScenario(scenario: string, opts: ReplayOptions = {})
         }
         if (got.exit !== step.exit || gotOut !== wantOut) {
           report.problems.push(
-            `${where}\n  exit: golden ${step.exit}, stand-in ${got.exit}\n--- golden\n${wantOut}\n--- stand-in\n${gotOut}\n--- stand-in stderr\n${got.stderr}`,
+            `${where}\n  exit: golden ${step.exit}, emulator ${got.exit}\n--- golden\n${wantOut}\n--- emulator\n${gotOut}\n--- emulator stderr\n${got.stderr}`,
           );
         }
       } else if (prog === 'setpriv' && argv.some((a) => a.endsWith('/vdelivermail'))) {
@@ -541,7 +541,7 @@ export async function replayScenario(scenario: string, opts: ReplayOptions = {})
       } else if (prog.endsWith('/vchkpw') && step.fd3) {
         emulateLogin(sb, step);
       }
-      // anything else (vverifypw, vdominfo, qmail-newu, ...) is not part of the stand-in
+      // anything else (vverifypw, vdominfo, qmail-newu, ...) is not part of the emulator
     }
     if (opts.finalState !== false) {
       compareFiles(sb, scenarioDir, 'final', opts, report);

@@ -1,5 +1,5 @@
 /**
- * Conformance of the vpopmail stand-in (test/standin-bin/vpopmail.mjs) with the real vpopmail
+ * Conformance of the vpopmail emulator (test/vpopmail-emulator/vpopmail.mjs) with the real vpopmail
  * 5.6.13, as recorded in the golden corpus: each scenario's session is replayed in a sandbox and
  * every program output, observation output, resulting file, cdb dump and file mode must match
  * (see replay.ts for what is compared and what is masked). Plus the install API, the cdb bytes,
@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { verify } from 'unixcrypt';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  installStandinBin,
-  readStandinCallLog,
-  readStandinCalls,
-  STANDIN_PROGRAMS,
-  STANDIN_SCRIPT,
+  installEmulator,
+  readEmulatorCallLog,
+  readEmulatorCalls,
+  EMULATOR_PROGRAMS,
+  EMULATOR_SCRIPT,
 } from './install.js';
 import { GOLDEN, replayScenario, Sandbox, type ReplayOptions } from './replay.js';
 import { COUNTED_WORK } from '../support/budget.js';
@@ -33,10 +33,10 @@ import { COUNTED_WORK } from '../support/budget.js';
 const IS_ROOT = process.getuid?.() === 0;
 
 const VDOMINFO_DIR_CONTROL =
-  'vdominfo (not a stand-in program) rewrites the domain .dir-control: mod line 0 2 2, mode 0644';
+  'vdominfo (not an emulated program) rewrites the domain .dir-control: mod line 0 2 2, mode 0644';
 
 /**
- * Every scenario whose programs the stand-in has. Not replayed: 10 (tcprules, vchkpw, roaming),
+ * Every scenario whose programs the emulator has. Not replayed: 10 (tcprules, vchkpw, roaming),
  * 15 (vdelivermail and qmail-local deliveries), 16 (its 299-byte users/assign cut-off depends on
  * the length of the absolute paths, which are longer in a sandbox).
  */
@@ -80,7 +80,7 @@ const SCENARIOS: Array<[string, ReplayOptions]> = [
     '14-vadddomain-options-catchall',
     {
       // vuserinfo's "no such user" for a domain owned by uid 1234 comes from its setuid(1234);
-      // the stand-in emulates that only when it runs as root
+      // the emulator reproduces that only when it runs as root
       ignoreOutput: IS_ROOT ? {} : { 34: 'needs root (setuid to the domain owner)' },
       setup: (sb) => {
         // Present on the oracle: the -d target, and qmail's alias home (setgid, alias:nofiles).
@@ -121,7 +121,7 @@ const inLane = lanes(2);
 const COST_ORDER = ['07', '03', '12', '02', '13', '14', '08', '04', '11', '00', '06', '05', '18', '09', '17', '01'];
 const byCost = [...SCENARIOS].sort(([a], [b]) => COST_ORDER.indexOf(a.slice(0, 2)) - COST_ORDER.indexOf(b.slice(0, 2)));
 
-describe.concurrent('golden sessions replayed against the stand-in', () => {
+describe.concurrent('golden sessions replayed against the vpopmail emulator', () => {
   for (const [scenario, options] of byCost) {
     it(scenario, { timeout: COUNTED_WORK }, async () => {
       const report = await inLane(() => replayScenario(scenario, options));
@@ -133,7 +133,7 @@ describe.concurrent('golden sessions replayed against the stand-in', () => {
   }
 });
 
-describe('stand-in installation and call log', () => {
+describe('vpopmail emulator installation and call log', () => {
   const sandboxes: Sandbox[] = [];
   afterAll(() => {
     for (const s of sandboxes) s.dispose();
@@ -142,14 +142,14 @@ describe('stand-in installation and call log', () => {
   it('links every program to the one script and records each call', async () => {
     const sb = new Sandbox();
     sandboxes.push(sb);
-    for (const program of STANDIN_PROGRAMS) {
+    for (const program of EMULATOR_PROGRAMS) {
       const link = join(sb.bin, program);
       expect(lstatSync(link).isSymbolicLink()).toBe(true);
-      expect(readlinkSync(link)).toBe(STANDIN_SCRIPT);
+      expect(readlinkSync(link)).toBe(EMULATOR_SCRIPT);
     }
-    expect(JSON.parse(readFileSync(join(sb.vhome, 'etc/standin.json'), 'utf8')).qmailHome).toBe(sb.qhome);
+    expect(JSON.parse(readFileSync(join(sb.vhome, 'etc/emulator.json'), 'utf8')).qmailHome).toBe(sb.qhome);
     // installing again replaces the links and keeps working
-    expect(installStandinBin(sb.vhome, sb.qhome)).toBe(sb.bin);
+    expect(installEmulator(sb.vhome, sb.qhome)).toBe(sb.bin);
 
     execFileSync(join(sb.bin, 'vadddomain'), ['example.com', 'pmpass1'], { env: sb.env });
     execFileSync(join(sb.bin, 'vadduser'), ['-q', '5M', 'alice@example.com'], {
@@ -158,12 +158,12 @@ describe('stand-in installation and call log', () => {
       stdio: 'pipe',
     });
     execFileSync(join(sb.bin, 'vmoduser'), ['-n', '-c', 'Alice A', 'alice@example.com'], { env: sb.env });
-    expect(readStandinCalls(sb.vhome)).toEqual([
+    expect(readEmulatorCalls(sb.vhome)).toEqual([
       ['vadddomain', 'example.com', 'pmpass1'],
       ['vadduser', '-q', '5M', 'alice@example.com'],
       ['vmoduser', '-n', '-c', 'Alice A', 'alice@example.com'],
     ]);
-    const log = readStandinCallLog(sb.vhome);
+    const log = readEmulatorCallLog(sb.vhome);
     expect(log[0]!.argv[0]).toBe(join(sb.bin, 'vadddomain'));
     expect(log.every((c) => c.uid === process.getuid!())).toBe(true);
     // the password came from the prompt, the quota was normalised, -n left the cdb stale
