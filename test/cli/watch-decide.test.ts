@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type WatchMemory } from '../../src/cli/watch/decide.js';
+import { decide, remember, type WatchMemory } from '../../src/cli/watch/decide.js';
+import { deservesNote, noteText } from '../../src/cli/watch/git-note.js';
+import { afterPull } from '../../src/cli/watch/pull.js';
+import type { ConvergeOutcome, ConvergeResult } from '../../src/reconcile/index.js';
 import type { Trigger } from '../../src/cli/watch/log.js';
 
 const memory = (extra: Partial<WatchMemory> = {}): WatchMemory => ({
@@ -50,5 +53,77 @@ describe("the watcher's decision (pure)", () => {
     expect(
       decide(memory({ lastTip: 'b', inEffect: undefined, invalidCommits: invalid }), 'b', triggers('resync')),
     ).toEqual({ kind: 'skip' });
+  });
+});
+
+describe("the watcher's memory after a converge (pure)", () => {
+  it('moves the commit in effect only when the outcome leaves the server at the target', () => {
+    expect(remember(memory(), 'b', 'b', 'applied').inEffect).toBe('b');
+    expect(remember(memory(), 'b', 'b', 'no-changes').inEffect).toBe('b');
+    for (const outcome of ['failed', 'refused', 'busy', 'error', 'drift'] as const)
+      expect(remember(memory(), 'b', 'b', outcome).inEffect, outcome).toBe('a');
+  });
+
+  it('marks the tip invalid, never the last good commit held in its place', () => {
+    expect([...remember(memory(), 'b', 'b', 'invalid').invalidCommits]).toEqual(['b']);
+    const held = memory({ invalidCommits: new Set(['b']) });
+    expect([...remember(held, 'b', 'a', 'invalid').invalidCommits]).toEqual(['b']);
+    // The memory given is not changed in place.
+    expect([...held.invalidCommits]).toEqual(['b']);
+  });
+});
+
+describe('a pull (pure)', () => {
+  it('logs a fast-forward and asks for a reconcile', () => {
+    expect(afterPull({ kind: 'fast-forwarded', from: 'a', to: 'b' }, 'old problem')).toEqual({
+      event: { event: 'pull', outcome: 'fast-forwarded', from: 'a', to: 'b' },
+      moved: true,
+      problem: undefined,
+    });
+    expect(afterPull({ kind: 'up-to-date', commit: 'a' }, undefined)).toEqual({ moved: false, problem: undefined });
+  });
+
+  it('logs a problem once, however many intervals it lasts, and again once it changes', () => {
+    const first = afterPull({ kind: 'refused', reason: 'not a fast-forward' }, undefined);
+    expect(first.event).toEqual({ event: 'pull', outcome: 'refused', reason: 'not a fast-forward' });
+    const again = afterPull({ kind: 'refused', reason: 'not a fast-forward' }, first.problem);
+    expect(again).toEqual({ moved: false, problem: 'not a fast-forward' });
+    const failed = afterPull(new Error('remote unreachable'), again.problem);
+    expect(failed.event).toEqual({ event: 'pull', outcome: 'failed', reason: 'remote unreachable' });
+  });
+});
+
+describe('which reconciles get a git note (pure)', () => {
+  const result = (outcome: ConvergeOutcome, driftCheck: boolean): ConvergeResult => ({
+    outcome,
+    diagnostics: [],
+    driftCheck,
+  });
+
+  it('notes what was applied, and a commit found in effect the first time; not a drift check that found nothing', () => {
+    expect(deservesNote(result('applied', false))).toBe(true);
+    expect(deservesNote(result('applied', true))).toBe(true);
+    expect(deservesNote(result('no-changes', false))).toBe(true);
+    expect(deservesNote(result('no-changes', true))).toBe(false);
+    expect(deservesNote(result('failed', false))).toBe(false);
+    expect(deservesNote(result('invalid', false))).toBe(false);
+  });
+
+  it('says what happened, where, when and with which plan', () => {
+    const text = noteText(
+      {
+        commit: 'c0ffee',
+        time: '2026-12-03T12:00:00.000Z',
+        outcome: 'applied',
+        trigger: 'commit',
+        durationMs: 12,
+        counts: { add: 1, change: 2, delete: 0, cdbRebuilds: 1 },
+        digest: 'abc123',
+      },
+      'mx1',
+    );
+    expect(text).toBe(
+      'mailstate: applied (1 added, 2 changed, 0 deleted) on mx1 at 2026-12-03T12:00:00.000Z; plan digest abc123',
+    );
   });
 });
