@@ -5,6 +5,7 @@ import { assertNoSymlinkBelow } from './tree-guard.js';
 const GUARDED_OPERATIONS = [
   'read',
   'list',
+  'withLock',
   ...CHANGING_OPERATIONS.filter((operation) => operation !== 'run'),
 ] as const satisfies readonly (keyof ApplyIo)[];
 
@@ -17,9 +18,9 @@ interface GuardedTree {
 }
 
 /**
- * The port with the tree guard in front: every path it writes, moves, removes, chmods, reads or
- * lists below a domains/ tree (of ~vpopmail and of each `--domain-base`) or ~vpopmail/archive is
- * refused when a symbolic link or a non-directory stands on the way. ~vpopmail/etc and qmail's
+ * The port with the tree guard in front: every path it writes, moves, removes, chmods, reads,
+ * lists or locks below a domains/ tree (of ~vpopmail and of each `--domain-base`) or
+ * ~vpopmail/archive is refused when a symbolic link or a non-directory stands on the way. ~vpopmail/etc and qmail's
  * files are root's and are not guarded: distributions link /var/qmail/control to /etc/qmail.
  */
 export function guardedIo(io: ApplyIo, vpopmailHome: string, domainBases: readonly string[] = []): ApplyIo {

@@ -45,15 +45,20 @@ export interface ProgramResult {
   error?: Error;
 }
 
+/**
+ * Owners: a method given an `owner` chowns to it; callers give one only when running as root
+ * (ApplyEnvironment.ownerOf). Paths are absolute; a parent component that is a file throws
+ * ENOTDIR, as the kernel does. Errors are Node's: Error objects with the errno name in `code`.
+ */
 export interface ApplyIo {
-  /** Files are chowned, and the owners of replaced files kept, only when running as root. */
+  /** Running as root: `keepExisting` keeps the replaced file's owner only then, and callers give owners. */
   readonly isRoot: boolean;
 
   /** What stands at `path`, never following a link at its last component; undefined when nothing does. */
   entry(path: string): Entry | undefined;
   /** What `path` names after following links (stat); undefined when nothing does. */
   followedEntry(path: string): Entry | undefined;
-  /** A file's bytes; undefined when it does not exist. */
+  /** A file's bytes; undefined when it does not exist (EISDIR for a directory). */
   read(path: string): Buffer | undefined;
   /** The names in a directory. */
   list(path: string): string[];
@@ -64,17 +69,17 @@ export interface ApplyIo {
    * new file appears.
    */
   writeAtomic(path: string, data: string | Uint8Array, options?: WriteOptions): void;
-  /** Creates a file that must not exist yet (refusing a link planted at the name), 0600, no sync. */
+  /** Creates a file that must not exist yet (refusing a link planted at the name), 0600 less the umask, no sync. */
   writeNew(path: string, data: string, owner?: Ownership): void;
-  /** One directory (0700); false when something already stands there; throws ENOENT without a parent. */
+  /** One directory (0700 less the umask); false when something already stands there; ENOENT without a parent. */
   makeDirectory(path: string, owner?: Ownership): boolean;
   /** mkdir -p with 0700 and `owner` on every directory it creates. */
   makeDirectories(path: string, owner?: Ownership): void;
   /** rename(2), made durable in both directories. Never falls back to a copy. */
   move(from: string, to: string): void;
-  /** Removes a file; nothing when it does not exist. */
+  /** Removes a file or a link (never what it points to); nothing when neither exists. */
   remove(path: string): void;
-  /** chmod and (as root, when given) chown of an existing file. */
+  /** chmod, and chown when `owner` is given, of an existing file; follows a link (the guard refuses one in the tree). */
   setModeAndOwner(path: string, mode: number, owner?: Ownership): void;
   /** Runs a program with an argv array, never a shell. */
   run(program: string, args: readonly string[], options?: { input?: string; timeoutMs?: number }): ProgramResult;
@@ -85,7 +90,11 @@ export interface ApplyIo {
   withLock<T>(path: string, owner: Ownership | undefined, timeoutMs: number, task: () => Promise<T> | T): Promise<T>;
 }
 
-/** The port's methods that change the disk or run a program: each is a fault point and a guarded path. */
+/**
+ * The port's methods that change the disk or run a program: each is a fault point, and each but
+ * `run` a guarded path. (withLock creates its lock file too, O_NOFOLLOW; the guard checks its path,
+ * but it is no fault point: a lock that cannot be taken fails before anything is written.)
+ */
 export const CHANGING_OPERATIONS = [
   'writeAtomic',
   'writeNew',
