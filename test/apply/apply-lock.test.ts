@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireApplyLock, LockBusyError } from '../../src/io/apply-lock.js';
-import { REPO } from '../cli/run.js';
+import { REPO } from '../support/cli.js';
 import { eventually } from '../support/budget.js';
 
 /** A process that holds the fcntl lock on `path` without writing its pid, until its stdin closes. */

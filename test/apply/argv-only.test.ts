@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { lines } from '../desired/helpers.js';
-import { HASH_SECRET6 } from '../builders.js';
+import { HASH_SECRET6 } from '../support/builders.js';
 import { installEmulator, readEmulatorCalls } from '../emulator/install.js';
-import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, server } from './harness.js';
+import { EXAMPLE_SANDBOX, applyDesired, desiredFromLive, live, server } from '../support/harness.js';
 
 const SRC = join(import.meta.dirname, '../../src');
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseDriver } from '../../src/apply/choose-driver.js';
 import { nodeIo } from '../../src/io/node-io.js';
-import { liveDomain, liveState } from '../builders.js';
+import { liveDomain, liveState } from '../support/builders.js';
 
 function home(withBinaries: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'mailstate-driver-'));

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLAG_BITS } from '../../src/model/flags.js';
-import { HASH_SECRET1, HASH_SECRET6 } from '../builders.js';
+import { HASH_SECRET1, HASH_SECRET6 } from '../support/builders.js';
 import { filesDriver } from '../../src/apply/files-driver.js';
 import type { Driver } from '../../src/apply/types.js';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
@@ -24,7 +24,7 @@ import {
   type TestServer,
   vpasswdPassword,
   declareNewDomain,
-} from './harness.js';
+} from '../support/harness.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };

@@ -12,7 +12,7 @@ import {
   planOf,
   qmailRoutingProblems,
   server,
-} from './harness.js';
+} from '../support/harness.js';
 import { usersCdbFromAssign } from '../../src/formats/assign.js';
 import { insertSortedLine } from '../../src/formats/update-file.js';
 import { readCdbRecords } from '../../src/cdb/read.js';

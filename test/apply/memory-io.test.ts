@@ -11,7 +11,7 @@ import { nodeIo, serverIo } from '../../src/io/node-io.js';
 import type { Plan } from '../../src/model/change.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState, LiveState } from '../../src/model/state.js';
-import { HASH_SECRET6 } from '../builders.js';
+import { HASH_SECRET6 } from '../support/builders.js';
 import { loadFromDisk, memoryIo, snapshotTree, type MemoryIo, type TreeRecord } from '../support/memory-io.js';
 import {
   EXAMPLE_SANDBOX,
@@ -21,7 +21,7 @@ import {
   planOf,
   server,
   type TestServer,
-} from './harness.js';
+} from '../support/harness.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { HASH_SECRET6 } from '../builders.js';
-import { mailstate } from '../cli/run.js';
+import { HASH_SECRET6 } from '../support/builders.js';
+import { mailstate } from '../support/cli.js';
 import { installEmulator } from '../emulator/install.js';
-import { EXAMPLE_SANDBOX, server, treeFingerprint } from './harness.js';
+import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../support/harness.js';
 
 /** qmail's and tcprules' files: mailstate keeps their existing mode, as their own tools set it. */
 const NOT_VPOPMAILS = /^(var\/qmail\/|home\/vpopmail\/etc\/tcp\.smtp)/;

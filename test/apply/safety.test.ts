@@ -7,8 +7,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { FLAG_BITS } from '../../src/model/flags.js';
 import { ApplyStepError } from '../../src/apply/types.js';
-import { HASH_SECRET6 } from '../builders.js';
-import { mailstate } from '../cli/run.js';
+import { HASH_SECRET6 } from '../support/builders.js';
+import { mailstate } from '../support/cli.js';
 import { eventually } from '../support/budget.js';
 import {
   EXAMPLE_SANDBOX,
@@ -21,7 +21,7 @@ import {
   server,
   treeFingerprint,
   type TestServer,
-} from './harness.js';
+} from '../support/harness.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };

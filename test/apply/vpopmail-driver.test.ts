@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vpopmailDriver } from '../../src/apply/vpopmail-driver.js';
 import { FLAG_BITS } from '../../src/model/flags.js';
-import { HASH_SECRET1, HASH_SECRET6 } from '../builders.js';
+import { HASH_SECRET1, HASH_SECRET6 } from '../support/builders.js';
 import { installEmulator, readEmulatorCalls } from '../emulator/install.js';
 import {
   EXAMPLE_SANDBOX,
@@ -17,7 +17,7 @@ import {
   server,
   vpasswdPassword,
   declareNewDomain,
-} from './harness.js';
+} from '../support/harness.js';
 
 const D = 'example.com';
 const src = { file: 'test.yaml' };

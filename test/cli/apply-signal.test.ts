@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, server, type TestServer } from '../apply/harness.js';
+import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
 import { COUNTED_WORK } from '../support/budget.js';
-import { mailstate, REPO } from './run.js';
+import { mailstate, REPO } from '../support/cli.js';
 
 const EXAMPLE_YAML = join(REPO, 'mailstate.yaml');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HASH_SECRET1 } from '../builders.js';
-import { mailstate } from './run.js';
-import { TestRepo } from './gitops.js';
+import { HASH_SECRET1 } from '../support/builders.js';
+import { mailstate } from '../support/cli.js';
+import { TestRepo } from '../support/gitops.js';
 
 const MAIN = `version: 1
 defaults: { quota: 100M }

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EXAMPLE_SANDBOX, server } from '../apply/harness.js';
-import { REPO, mailstate } from './run.js';
-import { SANDBOX_YAML, TestRepo, homes, tempDir, withUser } from './gitops.js';
+import { EXAMPLE_SANDBOX, server } from '../support/harness.js';
+import { REPO, mailstate } from '../support/cli.js';
+import { SANDBOX_YAML, TestRepo, homes, tempDir, withUser } from '../support/gitops.js';
 
 const SCRIPT = join(REPO, 'examples/ci/plan-pr.sh');
 

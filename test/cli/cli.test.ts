@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lock, unlock } from 'os-lock';
-import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../apply/harness.js';
-import { mailstate } from './run.js';
+import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../support/harness.js';
+import { mailstate } from '../support/cli.js';
 
 function homes(srv: { vpopmailHome: string; qmailHome: string }): string[] {
   return ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../apply/harness.js';
-import { mailstate } from './run.js';
-import { homes, tempDir } from './gitops.js';
+import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../support/harness.js';
+import { mailstate } from '../support/cli.js';
+import { homes, tempDir } from '../support/gitops.js';
 
 describe('the plan digest', () => {
   it('is the sha256 of the documented JSON subset, shown in JSON and Markdown, and stable', async () => {

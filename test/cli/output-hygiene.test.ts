@@ -15,8 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint, type TestServer } from '../apply/harness.js';
-import { REPO, mailstate } from './run.js';
+import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint, type TestServer } from '../support/harness.js';
+import { REPO, mailstate } from '../support/cli.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha512Crypt } from '../../src/crypt/password.js';
-import { EXAMPLE_SANDBOX, server } from '../apply/harness.js';
-import { KNOWN_SECRETS, leakedSecrets } from '../secrets.js';
+import { EXAMPLE_SANDBOX, server } from '../support/harness.js';
+import { KNOWN_SECRETS, leakedSecrets } from '../support/leaked-secrets.js';
 import { installEmulator } from '../emulator/install.js';
-import { mailstate } from './run.js';
+import { mailstate } from '../support/cli.js';
 
 const CLEAR_ENV = 'Zq8-env-clear-text-1f3a';
 const CLEAR_FILE = 'Zq8-file-clear-text-77c1';

@@ -4,9 +4,18 @@ import { lock, unlock } from 'os-lock';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { notesRef } from '../../src/git/notes.js';
-import { EXAMPLE_SANDBOX, server, type TestServer } from '../apply/harness.js';
-import { mailstate } from './run.js';
-import { SANDBOX_YAML, TestRepo, WatchProcess, eventually, homes, tempDir, withUser, type LogEvent } from './gitops.js';
+import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
+import { mailstate } from '../support/cli.js';
+import {
+  SANDBOX_YAML,
+  TestRepo,
+  WatchProcess,
+  eventually,
+  homes,
+  tempDir,
+  withUser,
+  type LogEvent,
+} from '../support/gitops.js';
 
 const vpasswdOf = (srv: TestServer) => readFileSync(join(srv.vpopmailHome, 'domains/example.com/vpasswd'), 'utf8');
 const users = (srv: TestServer) =>

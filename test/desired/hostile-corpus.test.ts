@@ -7,9 +7,9 @@ import { decodeYaml } from '../../src/desired/decode-yaml.js';
 import { loadDesired } from '../../src/desired/load.js';
 import { MAX_YAML_BYTES } from '../../src/desired/read-yaml-file.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
-import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../apply/harness.js';
-import type { TestServer } from '../apply/harness.js';
-import { REPO } from '../cli/run.js';
+import { EXAMPLE_SANDBOX, server, treeFingerprint } from '../support/harness.js';
+import type { TestServer } from '../support/harness.js';
+import { REPO } from '../support/cli.js';
 import { COUNTED_WORK } from '../support/budget.js';
 import { CPU_REPORT_ENV, cpuReportArgs, readCpuReport } from '../support/child-cpu.js';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { EXAMPLE_SANDBOX, server } from '../apply/harness.js';
-import { HASH_SECRET6 } from '../builders.js';
-import { REPO, mailstate } from '../cli/run.js';
+import { EXAMPLE_SANDBOX, server } from '../support/harness.js';
+import { HASH_SECRET6 } from '../support/builders.js';
+import { REPO, mailstate } from '../support/cli.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');

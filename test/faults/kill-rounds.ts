@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { applyDesired, desiredFromLive, live, maildirMessages, type TestServer } from '../apply/harness.js';
-import { HASH_SECRET6, desiredUser } from '../builders.js';
-import { REPO, mailstate } from '../cli/run.js';
+import { applyDesired, desiredFromLive, live, maildirMessages, type TestServer } from '../support/harness.js';
+import { HASH_SECRET6, desiredUser } from '../support/builders.js';
+import { REPO, mailstate } from '../support/cli.js';
 import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');

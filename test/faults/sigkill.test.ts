@@ -5,8 +5,8 @@ import {
   maildirsizeMismatches,
   qmailRoutingProblems,
   strayTempFiles,
-} from '../apply/harness.js';
-import { mailstate } from '../cli/run.js';
+} from '../support/harness.js';
+import { mailstate } from '../support/cli.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { QUOTA_USERS, applyKilledAfter, buildKillScenario, homes, randomSource, restore } from './kill-rounds.js';
 

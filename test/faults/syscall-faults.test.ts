@@ -16,8 +16,8 @@ import {
   strayTempFiles,
   type TestServer,
   declareNewDomain,
-} from '../apply/harness.js';
-import { HASH_SECRET6 } from '../builders.js';
+} from '../support/harness.js';
+import { HASH_SECRET6 } from '../support/builders.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
 

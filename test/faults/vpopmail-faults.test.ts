@@ -13,8 +13,8 @@ import {
   planOf,
   server,
   type TestServer,
-} from '../apply/harness.js';
-import { HASH_SECRET6 } from '../builders.js';
+} from '../support/harness.js';
+import { HASH_SECRET6 } from '../support/builders.js';
 import { installEmulator } from '../emulator/install.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults } from './fs-faults.js';

@@ -7,8 +7,8 @@ import { pullFastForward } from '../../src/git/fast-forward.js';
 import { notesRef } from '../../src/git/notes.js';
 import { fileAt, listAt, openRepo, resolveCommit, RepoError } from '../../src/git/repo.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
-import { HASH_SECRET1 } from '../builders.js';
-import { TestRepo, tempDir } from '../cli/gitops.js';
+import { HASH_SECRET1 } from '../support/builders.js';
+import { TestRepo, tempDir } from '../support/gitops.js';
 
 const MAIN = `version: 1\ninclude: ["domains/*.yaml"]\ndomains: {}\n`;
 const domain = (name: string, user: string) =>

@@ -6,7 +6,7 @@ import { importToYaml } from '../../src/import/to-yaml.js';
 import { readLive } from '../../src/live/read-live.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { diffState } from '../../src/plan/plan.js';
-import { GOLDEN, server } from '../apply/harness.js';
+import { GOLDEN, server } from '../support/harness.js';
 
 const scenarios = readdirSync(GOLDEN).filter((name) => existsSync(join(GOLDEN, name, 'files')));
 

@@ -7,7 +7,7 @@ import { importToYaml } from '../../src/import/to-yaml.js';
 import { parseVpasswd } from '../../src/formats/vpasswd.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import { diffState } from '../../src/plan/plan.js';
-import { HASH_SECRET6, HOME, liveDomain, liveState, liveUser } from '../builders.js';
+import { HASH_SECRET6, HOME, liveDomain, liveState, liveUser } from '../support/builders.js';
 
 const D = 'example.com';
 const dir = mkdtempSync(join(tmpdir(), 'mailstate-import-'));

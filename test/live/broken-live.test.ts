@@ -25,8 +25,8 @@ import {
   server,
   type TestServer,
   applyEnvironment,
-} from '../apply/harness.js';
-import { REPO } from '../cli/run.js';
+} from '../support/harness.js';
+import { REPO } from '../support/cli.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
 const DOMAIN = 'home/vpopmail/domains/example.com';

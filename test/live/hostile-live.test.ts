@@ -24,8 +24,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, server, type TestServer } from '../apply/harness.js';
-import { mailstate } from '../cli/run.js';
+import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
+import { mailstate } from '../support/cli.js';
 import { installEmulator } from '../emulator/install.js';
 
 const MARKER = 'DECOY-CONTENT-7f3a';

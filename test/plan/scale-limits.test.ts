@@ -3,7 +3,7 @@ import { diffState } from '../../src/plan/plan.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderText } from '../../src/render/text.js';
-import { desiredDomain, desiredState, desiredUser, liveDomain, liveState, liveUser } from '../builders.js';
+import { desiredDomain, desiredState, desiredUser, liveDomain, liveState, liveUser } from '../support/builders.js';
 import { COUNTED_WORK } from '../support/budget.js';
 
 const D = 'example.com';

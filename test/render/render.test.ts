@@ -5,7 +5,7 @@ import { renderJson } from '../../src/render/json.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { planDigest } from '../../src/render/digest.js';
 import { renderText } from '../../src/render/text.js';
-import { HASH_SECRET6, HOME } from '../builders.js';
+import { HASH_SECRET6, HOME } from '../support/builders.js';
 
 const D = 'example.com';
 

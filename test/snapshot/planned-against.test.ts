@@ -13,7 +13,7 @@ import {
   liveDomain,
   liveState,
   liveUser,
-} from '../builders.js';
+} from '../support/builders.js';
 
 const D = 'example.com';
 const KEY = Buffer.alloc(32, 7);

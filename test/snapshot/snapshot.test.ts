@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_SANDBOX, GOLDEN, bob2Warning, server, treeFingerprint, type TestServer } from '../apply/harness.js';
-import { HASH_SECRET6 } from '../builders.js';
-import { REPO, mailstate } from '../cli/run.js';
-import { homes, tempDir } from '../cli/gitops.js';
+import { EXAMPLE_SANDBOX, GOLDEN, bob2Warning, server, treeFingerprint, type TestServer } from '../support/harness.js';
+import { HASH_SECRET6 } from '../support/builders.js';
+import { REPO, mailstate } from '../support/cli.js';
+import { homes, tempDir } from '../support/gitops.js';
 
 const BUNDLED = join(import.meta.dirname, '../../mailstate.yaml');
 const ALICE_HASH = '$6$DxW/quTn$NylrT5Ty1QhB7rSvAphmZpcFZdqFInjOrSd/gSjQyQ5B.OWEFt3SShDCOG.6hkC6YGavJcAG5EjqKzNiL12y8/';

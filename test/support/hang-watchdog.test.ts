@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../cli/run.js';
+import { REPO } from './cli.js';
 import { eventually } from './budget.js';
 
 /** Runs one file of test/fixtures/hang with the watchdog set to 2 s. */

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { SECRET_ENV_NAME, leakedSecrets } from '../secrets.js';
-import { STEP_HANG_MS } from '../support/budget.js';
+import { SECRET_ENV_NAME, leakedSecrets } from './leaked-secrets.js';
+import { STEP_HANG_MS } from './budget.js';
 
 export const REPO = join(import.meta.dirname, '../..');
 const BIN = join(REPO, 'dist/cli/bin.js');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '../..');
 
 /** A crypt hash as it can appear in a YAML or test file: `$id$salt$hash`. */
 const HASH_PATTERN = /\$(?:1|5|6|2[aby])\$[A-Za-z0-9./]{2,22}\$[A-Za-z0-9./]{20,}/g;
@@ -33,7 +33,11 @@ function collectSecrets(): string[] {
       }
     }
   }
-  const sources = [join(ROOT, 'mailstate.yaml'), join(ROOT, 'test/builders.ts'), join(ROOT, 'test/desired/helpers.ts')];
+  const sources = [
+    join(ROOT, 'mailstate.yaml'),
+    join(ROOT, 'test/support/builders.ts'),
+    join(ROOT, 'test/desired/helpers.ts'),
+  ];
   for (const file of sources) for (const hash of readFileSync(file, 'utf8').match(HASH_PATTERN) ?? []) found.add(hash);
   return [...found];
 }

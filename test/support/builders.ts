@@ -1,5 +1,12 @@
-import type { DesiredDomain, DesiredState, DesiredUser, LiveDomain, LiveState, LiveUser } from '../src/model/state.js';
-import { NOQUOTA } from '../src/model/quota.js';
+import type {
+  DesiredDomain,
+  DesiredState,
+  DesiredUser,
+  LiveDomain,
+  LiveState,
+  LiveUser,
+} from '../../src/model/state.js';
+import { NOQUOTA } from '../../src/model/quota.js';
 
 export const HOME = '/home/vpopmail';
 /** A real SHA-512 hash from the golden corpus (`openssl passwd -6 -salt abcdefgh secret6`). */

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
-import { HASH_SECRET6 } from '../builders.js';
-import { REPO } from './run.js';
-import { leakedSecrets } from '../secrets.js';
-import { EVENT_DEADLINE_MS } from '../support/budget.js';
+import { HASH_SECRET6 } from './builders.js';
+import { REPO } from './cli.js';
+import { leakedSecrets } from './leaked-secrets.js';
+import { EVENT_DEADLINE_MS } from './budget.js';
 
 const BIN = join(REPO, 'dist/cli/bin.js');
 
@@ -212,7 +212,7 @@ afterEach(async () => {
     );
 });
 
-export { eventually } from '../support/budget.js';
+export { eventually } from './budget.js';
 
 export function homes(srv: { vpopmailHome: string; qmailHome: string }): string[] {
   return ['--vpopmail-home', srv.vpopmailHome, '--qmail-home', srv.qmailHome];

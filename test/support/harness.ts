@@ -13,7 +13,7 @@ import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 import type { Plan } from '../../src/model/change.js';
 import type { DesiredDomain, DesiredState, DesiredUser, LiveState, LiveUser } from '../../src/model/state.js';
 import { diffState } from '../../src/plan/plan.js';
-import { desiredUser } from '../builders.js';
+import { desiredUser } from './builders.js';
 
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
 export const EXAMPLE_SANDBOX = join(import.meta.dirname, '../../examples/sandbox');
