@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Emulator of the vpopmail 5.6.13 command-line programs (cdb backend, clear-text passwords on,
 // SHA-512 hashes, users-big-dir hashing on), for tests only. Real vpopmail is not installable
 // here; this reproduces what the golden corpus (test/fixtures/golden, its README.md) shows the
@@ -12,7 +13,8 @@
 // symlink is NOT resolved); qmail's home comes from ~vpopmail/etc/emulator.json. Every call appends
 // {"argv": [...], "uid": N} to ~vpopmail/etc/emulator-calls.jsonl.
 //
-// Plain JavaScript, node:* imports only, so that node runs it with no build step. The modules
+// Plain JavaScript, node:* imports only, so that node runs it with no build step; tsc checks the
+// JSDoc types (tsconfig.json here, run by `npm run typecheck` and before `npm test`). The modules
 // follow vpopmail's own split: runtime/ is what the C programs get from libc and the process
 // (argv, getopt, stdio, exit codes, file calls), lib/ is libvpopmail (vpasswd and its cdb, user
 // and domain directories, assign and control files, limits, quotas) and programs/ the mains.
@@ -43,6 +45,7 @@ import { Exit, err } from './runtime/output.mjs';
 
 // Loaded on demand: each program then loads only the modules it uses, and every test spawns
 // hundreds of these processes, so their start-up time adds up.
+/** @type {Record<string, () => Promise<() => void>>} */
 const PROGRAMS = {
   vadduser: async () => (await import('./programs/vadduser.mjs')).cmdVadduser,
   vmoduser: async () => (await import('./programs/vmoduser.mjs')).cmdVmoduser,

@@ -1,3 +1,4 @@
+// @ts-check
 // parse_email() and the user/domain character sets vpopmail accepts.
 
 import { lower, toBin } from '../runtime/cstring.mjs';
@@ -7,9 +8,10 @@ import { err } from '../runtime/output.mjs';
 
 const USER_CHARS = /^[!#$&'*+\-./0-9=?A-Z^_`a-z{|}~]*$/;
 const DOMAIN_CHARS = /^[A-Za-z0-9.-]*$/;
-export const isUsernameValid = (u) => USER_CHARS.test(u);
-export const isDomainValid = (d) => DOMAIN_CHARS.test(d);
+export const isUsernameValid = (/** @type {string} */ u) => USER_CHARS.test(u);
+export const isDomainValid = (/** @type {string} */ d) => DOMAIN_CHARS.test(d);
 
+/** @returns {string} */
 function defaultDomain() {
   const env = process.env.VPOPMAIL_DOMAIN;
   if (env !== undefined)
@@ -22,7 +24,19 @@ function defaultDomain() {
   return line.endsWith('\n') ? line.slice(0, -1) : line.split('\n')[0];
 }
 
-/** parse_email(): lowercases, splits at '@' (else '%', else '/'), validates both halves. */
+/**
+ * @typedef {object} ParsedEmail
+ * @property {number} rc 0, or -1 when a half has a character vpopmail refuses (already reported)
+ * @property {string} email the address lowercased
+ * @property {string} user
+ * @property {string} domain the default domain when the address has none
+ */
+
+/**
+ * parse_email(): lowercases, splits at '@' (else '%', else '/'), validates both halves.
+ * @param {string} email
+ * @returns {ParsedEmail}
+ */
 export function parseEmail(email) {
   const e = lower(email);
   let at = -1;

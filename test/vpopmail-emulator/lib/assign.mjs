@@ -1,3 +1,4 @@
+// @ts-check
 // users/assign and users/cdb: how a domain is found (always in the compiled cdb, as vpopmail does)
 // and the qmail-newu compilation the emulator runs after each assign edit.
 
@@ -7,7 +8,21 @@ import { readBin, readBuf, renameC, writeFileC } from '../runtime/files.mjs';
 import { QHOME } from '../runtime/invocation.mjs';
 import { err } from '../runtime/output.mjs';
 
-/** vget_assign(): looks the domain up in users/cdb (never in the assign text). */
+/**
+ * A domain as users/cdb has it.
+ * @typedef {object} Assign
+ * @property {string} domain the name looked up, lowercased: an alias domain keeps its own
+ * @property {string} real the domain an alias stands for (its own name for a real domain)
+ * @property {number} uid
+ * @property {number} gid
+ * @property {string} dir the domain's directory
+ */
+
+/**
+ * vget_assign(): looks the domain up in users/cdb (never in the assign text).
+ * @param {string | null | undefined} domain
+ * @returns {Assign | null}
+ */
 export function vgetAssign(domain) {
   if (domain == null) return null;
   const d = lower(domain);
@@ -19,13 +34,17 @@ export function vgetAssign(domain) {
   return { domain: d, real: f[0] ?? '', uid: atoi(f[1]), gid: atoi(f[2]), dir: f[3] ?? '' };
 }
 
-/** qmail-newu: compiles users/assign into users/cdb. */
+/**
+ * qmail-newu: compiles users/assign into users/cdb.
+ * @returns {number} its exit code
+ */
 export function qmailNewu() {
   const text = readBin(`${QHOME}/users/assign`);
   if (text == null) {
     err('qmail-newu: fatal: unable to read users/assign: file does not exist\n');
     return 111;
   }
+  /** @type {Array<[Buffer, Buffer]>} */
   const records = [];
   let wild = '';
   let i = 0;
@@ -78,13 +97,28 @@ export function qmailNewu() {
   return 0;
 }
 
-/** get_domain_entries(match): assign lines (alias and real) whose real domain is match. */
+/**
+ * An alias or real domain line of users/assign.
+ * @typedef {object} DomainEntry
+ * @property {string} domain
+ * @property {string} realdomain
+ * @property {number} uid
+ * @property {number} gid
+ * @property {string} path the domain's directory
+ */
+
+/**
+ * get_domain_entries(match): assign lines (alias and real) whose real domain is match.
+ * @param {string} match
+ * @returns {DomainEntry[] | null} null when users/assign cannot be read
+ */
 export function getDomainEntries(match) {
   const text = readBin(`${QHOME}/users/assign`);
   if (text == null) return null;
   let m = match;
   const a = vgetAssign(m);
   m = a ? a.real : lower(m);
+  /** @type {DomainEntry[]} */
   const res = [];
   for (const chunk of fgetsChunks(text, 300)) {
     if (chunk[0] !== '+') continue;

@@ -1,15 +1,25 @@
+// @ts-check
 // cdb files (djb layout; byte-identical to qmail's cdbmake and to tinycdb for these sizes), for
 // vpasswd.cdb, users/cdb and morercpthosts.cdb.
 
+/** @param {Buffer} buf */
 function cdbHash(buf) {
   let h = 5381;
   for (let i = 0; i < buf.length; i++) h = ((h * 33) ^ buf[i]) >>> 0;
   return h >>> 0;
 }
 
-/** records: Array<[Buffer key, Buffer data]> in insertion order. */
+/** @typedef {{ h: number, p: number }} Slot a record's hash and position, as the hash tables hold them */
+
+/**
+ * @param {Array<[Buffer, Buffer]>} records [key, data] in insertion order
+ * @returns {Buffer}
+ */
 export function cdbMake(records) {
-  const parts = [Buffer.alloc(2048)];
+  const header = Buffer.alloc(2048);
+  /** @type {Buffer[]} */
+  const parts = [header];
+  /** @type {Slot[]} */
   const entries = [];
   let pos = 2048;
   for (const [k, d] of records) {
@@ -20,16 +30,15 @@ export function cdbMake(records) {
     entries.push({ h: cdbHash(k), p: pos });
     pos += 8 + k.length + d.length;
   }
-  const buckets = Array.from({ length: 256 }, () => []);
+  const buckets = Array.from({ length: 256 }, () => /** @type {Slot[]} */ ([]));
   for (const e of entries) buckets[e.h & 255].push(e);
-  const header = parts[0];
   for (let b = 0; b < 256; b++) {
     const list = buckets[b];
     const len = list.length * 2;
     header.writeUInt32LE(pos, b * 8);
     header.writeUInt32LE(len, b * 8 + 4);
     if (len === 0) continue;
-    const slots = Array.from({ length: len }, () => null);
+    const slots = Array.from({ length: len }, () => /** @type {Slot | null} */ (null));
     for (const e of list) {
       let where = (e.h >>> 8) % len;
       while (slots[where]) if (++where === len) where = 0;
@@ -47,7 +56,12 @@ export function cdbMake(records) {
   return Buffer.concat(parts);
 }
 
-/** Looks key up in a cdb file's bytes: the data of the first matching record, or null. */
+/**
+ * Looks key up in a cdb file's bytes: the data of the first matching record, or null.
+ * @param {Buffer | null} buf null for a file that could not be read, which has no records
+ * @param {string} keyStr a binary string
+ * @returns {string | null} a binary string
+ */
 export function cdbGet(buf, keyStr) {
   if (!buf || buf.length < 2048) return null;
   const key = Buffer.from(keyStr, 'latin1');

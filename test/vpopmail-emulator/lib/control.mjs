@@ -1,3 +1,4 @@
+// @ts-check
 // qmail's sorted control files (rcpthosts, morercpthosts, virtualdomains, locals) and the domain
 // lines of users/assign, as vadddomain, vaddaliasdomain and vdeldomain change them.
 
@@ -8,7 +9,17 @@ import { chmodC, readBin, renameC, statOrNull, touchLock, unlinkC, writeFileC } 
 import { QHOME } from '../runtime/invocation.mjs';
 import { err } from '../runtime/output.mjs';
 
-/** extract_domain(): the sort key of an assign/rcpthosts/virtualdomains line (rotated labels). */
+/**
+ * vpopmail's file types: 1 users/assign (lines "+domain-:...", ended by "."), 2 rcpthosts and
+ * morercpthosts (a domain per line), 3 virtualdomains ("domain:prefix").
+ * @typedef {1 | 2 | 3} FileType
+ */
+
+/**
+ * extract_domain(): the sort key of an assign/rcpthosts/virtualdomains line (rotated labels).
+ * @param {string} line
+ * @param {FileType} fileType
+ */
 function extractDomain(line, fileType) {
   let j = fileType === 1 ? 1 : 0;
   let d = '';
@@ -26,11 +37,17 @@ function extractDomain(line, fileType) {
   return d;
 }
 
+/** @param {string} file */
 function lockFile(file) {
   touchLock(`${file}.lock`);
 }
 
-/** update_file(): inserts a line before the first greater key, re-sorting an unsorted file. */
+/**
+ * update_file(): inserts a line before the first greater key, re-sorting an unsorted file.
+ * @param {string} file
+ * @param {string} newLine
+ * @param {FileType} fileType
+ */
 function updateFile(file, newLine, fileType) {
   lockFile(file);
   const newKey = extractDomain(newLine, fileType);
@@ -68,6 +85,10 @@ function updateFile(file, newLine, fileType) {
   return 0;
 }
 
+/**
+ * @param {string} file
+ * @param {FileType} fileType
+ */
 function sortFile(file, fileType) {
   lockFile(file);
   const text = readBin(file) ?? '';
@@ -86,7 +107,11 @@ function sortFile(file, fileType) {
   renameC(tmp, file);
 }
 
-/** remove_lines(): drops every line equal to one of the given strings; returns how many. */
+/**
+ * remove_lines(): drops every line equal to one of the given strings; returns how many.
+ * @param {string} file
+ * @param {string[]} lines
+ */
 function removeLines(file, lines) {
   lockFile(file);
   let text = readBin(file);
@@ -108,6 +133,7 @@ function removeLines(file, lines) {
   return removed;
 }
 
+/** @param {string} file */
 function countLines(file) {
   const t = readBin(file);
   if (t == null) return 0;
@@ -121,7 +147,7 @@ function qmailNewmrh() {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => [Buffer.from(lower(l), 'latin1'), Buffer.alloc(0)]);
+    .map((l) => /** @type {[Buffer, Buffer]} */ ([Buffer.from(lower(l), 'latin1'), Buffer.alloc(0)]));
   const tmp = `${QHOME}/control/morercpthosts.tmp`;
   writeFileC(tmp, cdbMake(recs).toString('latin1'), 0o644);
   renameC(tmp, `${QHOME}/control/morercpthosts.cdb`);
@@ -134,6 +160,15 @@ export function setOptimizeAddDomain() {
   OPTIMIZE_ADD_DOMAIN = true;
 }
 
+/**
+ * A domain's assign line, its rcpthosts (or morercpthosts) and virtualdomains lines, and no
+ * locals line.
+ * @param {string} aliasDomain the domain added, alias or real
+ * @param {string} realDomain
+ * @param {string} dir
+ * @param {number} uid
+ * @param {number} gid
+ */
 export function addDomainAssign(aliasDomain, realDomain, dir, uid, gid) {
   const assign = `${QHOME}/users/assign`;
   if (!statOrNull(assign)) writeFileC(assign, '.\n');
@@ -160,6 +195,7 @@ export function addDomainAssign(aliasDomain, realDomain, dir, uid, gid) {
   return 0;
 }
 
+/** @param {string[]} aliases the domains whose rcpthosts and virtualdomains lines go */
 export function delControl(aliases) {
   const rcpt = `${QHOME}/control/rcpthosts`;
   const r = removeLines(rcpt, aliases);
@@ -189,6 +225,13 @@ export function delControl(aliases) {
   chmodC(vd, 0o644);
 }
 
+/**
+ * @param {string[]} aliases the domains whose assign lines go
+ * @param {string} realDomain
+ * @param {string} dir
+ * @param {number} uid
+ * @param {number} gid
+ */
 export function delDomainAssign(aliases, realDomain, dir, uid, gid) {
   const assign = `${QHOME}/users/assign`;
   removeLines(

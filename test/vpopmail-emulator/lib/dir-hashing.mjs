@@ -1,3 +1,4 @@
+// @ts-check
 // Where a new user's or domain's directory goes (users-big-dir): the .dir-control counter of
 // bigdir.c picks the next hash subdirectory, and .dir_control_free (backfill.c) hands out the
 // slots deleted users left before that.
@@ -23,7 +24,12 @@ import { err } from '../runtime/output.mjs';
 const DIRLIST = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const MAX_DIR_NAME = 300;
 
-/** dc_filename(): the .dir-control for a domain, or for "dom_<uid>" (the domains' own counter). */
+/**
+ * dc_filename(): the .dir-control for a domain, or for "dom_<uid>" (the domains' own counter).
+ * @param {string} domainKey
+ * @param {number} uid
+ * @returns {string} '' when there is none, which the reader takes as all defaults
+ */
 function dcFilename(domainKey, uid) {
   const a = vgetAssign(domainKey);
   if (a) return `${a.dir}/.dir-control`;
@@ -33,6 +39,21 @@ function dcFilename(domainKey, uid) {
   return '';
 }
 
+/**
+ * vdir_type, what .dir-control holds: a counter and, per hash level, its range of DIRLIST
+ * characters, its position in the_dir and its current character.
+ * @typedef {object} Vdir
+ * @property {bigint} cur entries made so far; the hash moves on every 100
+ * @property {number} levelCur
+ * @property {number} levelMax
+ * @property {number[]} start
+ * @property {number[]} end
+ * @property {number[]} mod
+ * @property {number[]} index
+ * @property {Array<string | undefined>} dir
+ */
+
+/** @returns {Vdir} */
 function initVdir() {
   return {
     cur: 0n,
@@ -46,7 +67,10 @@ function initVdir() {
   };
 }
 
-/** vread_dir_control(), including its bug: the third number of each line repeats the second. */
+/**
+ * vread_dir_control(), including its bug: the third number of each line repeats the second.
+ * @param {string} file
+ */
 function readDirControl(file) {
   const v = initVdir();
   const text = file === '' ? null : readBin(file);
@@ -58,7 +82,7 @@ function readDirControl(file) {
     if (k < lines.length) buf = lines[k++];
     return buf;
   };
-  const three = (line) => {
+  const three = (/** @type {string} */ line) => {
     const first = atoi(line);
     const sp = line.indexOf(' ');
     const second = sp >= 0 ? atoi(line.slice(sp + 1)) : 0;
@@ -77,6 +101,7 @@ function readDirControl(file) {
   return v;
 }
 
+/** @param {Vdir} v */
 function dirControlText(v) {
   return (
     `${v.cur}\n${v.levelCur}\n${v.levelMax}\n` +
@@ -88,7 +113,14 @@ function dirControlText(v) {
   );
 }
 
-/** vwrite_dir_control(): "<file>.<pid>", renamed over the file, chowned. */
+/**
+ * vwrite_dir_control(): "<file>.<pid>", renamed over the file, chowned.
+ * @param {Vdir} v
+ * @param {string} file
+ * @param {number} uid
+ * @param {number} gid
+ * @param {string} cwd where the temporary file goes when there is no .dir-control to replace
+ */
 function writeDirControl(v, file, uid, gid, cwd) {
   const tmp = file === '' ? `${cwd}/.${process.pid}` : `${file}.${process.pid}`;
   try {
@@ -103,6 +135,11 @@ function writeDirControl(v, file, uid, gid, cwd) {
   return 0;
 }
 
+/**
+ * @param {string} c
+ * @param {number} start
+ * @param {number} end
+ */
 function nextChar(c, start, end) {
   let i;
   for (i = start; i < end + 1 && DIRLIST[i] !== c; ++i);
@@ -110,6 +147,10 @@ function nextChar(c, start, end) {
   if (i >= end + 1) i = start;
   return DIRLIST[i];
 }
+/**
+ * @param {Vdir} v
+ * @param {number} level
+ */
 function incDir(v, level) {
   const pos = v.mod[level];
   const at = v.dir[pos] ?? '\0';
@@ -123,6 +164,7 @@ function incDir(v, level) {
     ++v.index[level];
   }
 }
+/** @param {Vdir} v */
 function incDirControl(v) {
   v.cur = BigInt.asUintN(64, v.cur + 1n);
   if (v.cur % 100n === 0n) {
@@ -152,7 +194,13 @@ function incDirControl(v) {
   }
 }
 
-/** open_big_dir + next_big_dir + close_big_dir: the hash subdirectory for the next entry. */
+/**
+ * open_big_dir + next_big_dir + close_big_dir: the hash subdirectory for the next entry.
+ * @param {string} domainKey the domain, or "dom_<uid>" for a new domain's directory
+ * @param {number} uid
+ * @param {number} gid
+ * @param {string} baseDir
+ */
 export function nextBigDir(domainKey, uid, gid, baseDir) {
   const file = dcFilename(domainKey, uid);
   const v = readDirControl(file);
@@ -163,6 +211,13 @@ export function nextBigDir(domainKey, uid, gid, baseDir) {
   return hash;
 }
 
+/**
+ * Gives back the count of an entry that was not made or was deleted (the hash does not move back).
+ * @param {string} domainKey
+ * @param {number} uid
+ * @param {number} gid
+ * @param {string} cwd
+ */
 export function decDirControl(domainKey, uid, gid, cwd) {
   const file = dcFilename(domainKey, uid);
   const v = readDirControl(file);
@@ -170,7 +225,11 @@ export function decDirControl(domainKey, uid, gid, cwd) {
   writeDirControl(v, file, uid, gid, cwd);
 }
 
-/** backfill(..., 1): takes the oldest freed slot from .dir_control_free, or null. */
+/**
+ * backfill(..., 1): takes the oldest freed slot from .dir_control_free, or null.
+ * @param {string} domain
+ * @returns {string | null}
+ */
 export function backfillTake(domain) {
   const a = vgetAssign(domain);
   if (!a) {
@@ -180,6 +239,7 @@ export function backfillTake(domain) {
   const file = `${a.dir}/.dir_control_free`;
   const text = readBin(file);
   if (text == null) return null;
+  /** @type {string | null} */
   let slot = null;
   let lineNo = 0;
   for (const chunk of fgetsChunks(text, 298)) {
@@ -227,7 +287,12 @@ export function backfillTake(domain) {
   return slot;
 }
 
-/** backfill(..., 2): records the hashed slot a deleted user leaves free. */
+/**
+ * backfill(..., 2): records the hashed slot a deleted user leaves free.
+ * @param {string} username
+ * @param {string} domain
+ * @param {string} userPath
+ */
 export function backfillRecord(username, domain, userPath) {
   const a = vgetAssign(domain);
   if (!a) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Adding and deleting domains and alias domains as libvpopmail does: directory, assign,
 // control files.
 
@@ -22,7 +23,14 @@ import {
 import { VHOME } from '../runtime/invocation.mjs';
 import { err, out } from '../runtime/output.mjs';
 
-/** vadddomain() of the library. */
+/**
+ * vadddomain() of the library.
+ * @param {string} domainIn
+ * @param {string} dir the directory that gets domains/ (the owner's home)
+ * @param {number} uid
+ * @param {number} gid
+ * @returns {{ rc: number, domain?: string }} rc 0 or a VA code; domain, lowercased, when added
+ */
 export function vadddomainLib(domainIn, dir, uid, gid) {
   const domain = lower(domainIn);
   if (domain.length < 3) return { rc: VA.INVALID_DOMAIN_NAME };
@@ -69,7 +77,11 @@ export function vadddomainLib(domainIn, dir, uid, gid) {
   return { rc: 0, domain };
 }
 
-/** vdeldomain() of the library. */
+/**
+ * vdeldomain() of the library.
+ * @param {string} domainIn
+ * @returns {number} 0 or a VA code
+ */
 export function vdeldomainLib(domainIn) {
   const domain = lower(domainIn);
   if (domain.length > 96) return VA.DOMAIN_NAME_TOO_LONG;
@@ -100,7 +112,12 @@ export function vdeldomainLib(domainIn) {
   return 0;
 }
 
-/** vaddaliasdomain() of the library. */
+/**
+ * vaddaliasdomain() of the library.
+ * @param {string} aliasIn
+ * @param {string} realIn
+ * @returns {number} 0 or a VA code
+ */
 export function vaddaliasdomainLib(aliasIn, realIn) {
   const alias = lower(aliasIn);
   const real = lower(realIn);

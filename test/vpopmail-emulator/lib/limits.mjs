@@ -1,8 +1,12 @@
+// @ts-check
 // The user flags and the domain limits (vlimits.c, file backend) that add to them.
 
 import { strtoll } from '../runtime/cstring.mjs';
 import { readBin } from '../runtime/files.mjs';
 import { VHOME } from '../runtime/invocation.mjs';
+
+/** @import { Assign } from './assign.mjs' */
+/** @import { Pw } from './vpasswd.mjs' */
 
 export const FLAG = {
   NO_PASSWD_CHNG: 0x01,
@@ -25,6 +29,7 @@ export const FLAG = {
   SA_EXPERT: 0x20000,
   NO_MAILDROP: 0x40000,
 };
+/** @type {Record<string, number>} */
 const LIMIT_FLAGS = {
   disable_pop: FLAG.NO_POP,
   disable_imap: FLAG.NO_IMAP,
@@ -38,7 +43,18 @@ const LIMIT_FLAGS = {
   disable_maildrop: FLAG.NO_MAILDROP,
 };
 
-/** vget_limits(): the domain's .qmailadmin-limits, else ~vpopmail/etc/vlimits.default. */
+/**
+ * @typedef {object} Limits the few domain limits the emulator reproduces
+ * @property {bigint} defaultQuota bytes, 0 for none
+ * @property {bigint} defaultMaxMsgCount
+ * @property {number} flags FLAG bits every user of the domain gets
+ */
+
+/**
+ * vget_limits(): the domain's .qmailadmin-limits, else ~vpopmail/etc/vlimits.default.
+ * @param {Assign} a
+ * @returns {Limits | null}
+ */
 export function vgetLimits(a) {
   let text = readBin(`${a.dir}/.qmailadmin-limits`);
   if (text == null) text = readBin(`${VHOME}/etc/vlimits.default`);
@@ -57,6 +73,10 @@ export function vgetLimits(a) {
   }
   return lim;
 }
+/**
+ * @param {Pw} pw
+ * @param {Assign} a
+ */
 export function vlimitsSetflags(pw, a) {
   if (pw.gid & FLAG.V_OVERRIDE) return;
   const lim = vgetLimits(a);

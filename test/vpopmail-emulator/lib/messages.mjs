@@ -1,3 +1,4 @@
+// @ts-check
 // vpopmail's error codes and verror() texts: the programs print these and exit with the code.
 
 export const VERSION = '5.6.13';
@@ -36,6 +37,10 @@ export const VA = {
 };
 export const POLICY_TEXT = 'Passwords must be at least one character long';
 
+/**
+ * @param {number} code
+ * @returns {string}
+ */
 export function verror(code) {
   switch (code) {
     case 0:
@@ -104,4 +109,5 @@ export function verror(code) {
       return 'Unknown error';
   }
 }
-export const isPolicyError = (code) => code <= -69 && code >= -74;
+/** The codes vpopmail's password policy refuses with: the programs then print the policy. */
+export const isPolicyError = (/** @type {number} */ code) => code <= -69 && code >= -74;

@@ -1,3 +1,4 @@
+// @ts-check
 // Password hashing (SHA-512 crypt, as vpopmail's mkpasswd3), random passwords, the strength
 // policy and the password prompt.
 
@@ -8,11 +9,16 @@ import { err, out } from '../runtime/output.mjs';
 
 // node:crypto is loaded only by the programs that hash or draw random characters (startup time).
 const require = createRequire(import.meta.url);
+/** @type {typeof import('node:crypto') | null} */
 let cryptoModule = null;
-const crypto = () => (cryptoModule ??= require('node:crypto'));
+const crypto = () => (cryptoModule ??= /** @type {typeof import('node:crypto')} */ (require('node:crypto')));
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/**
+ * @param {string} password a binary string
+ * @param {string} salt a binary string
+ */
 function sha512Crypt(password, salt) {
   const pw = Buffer.from(password, 'latin1');
   const s = Buffer.from(salt, 'latin1').subarray(0, 16);
@@ -41,6 +47,7 @@ function sha512Crypt(password, salt) {
     A = c.digest();
   }
   let res = '';
+  /** @type {(b2: number, b1: number, b0: number, cnt: number) => void} */
   const b64 = (b2, b1, b0, cnt) => {
     let w = (b2 << 16) | (b1 << 8) | b0;
     for (let i = 0; i < cnt; i++) {
@@ -48,6 +55,7 @@ function sha512Crypt(password, salt) {
       w >>= 6;
     }
   };
+  /** @type {Array<[number, number, number]>} */
   const order = [
     [0, 21, 42],
     [22, 43, 1],
@@ -76,6 +84,10 @@ function sha512Crypt(password, salt) {
   return `$6$${s.toString('latin1')}$${res}`;
 }
 
+/**
+ * @param {string} chars
+ * @param {number} len
+ */
 function randomFrom(chars, len) {
   let r = '';
   const bytes = crypto().randomBytes(Math.max(len, 1) * 2);
@@ -83,17 +95,19 @@ function randomFrom(chars, len) {
   return r;
 }
 /** mkpasswd3(): $6$ + 8 random salt characters from ./0-9A-Za-z. */
-export const mkpasswd3 = (clear) => sha512Crypt(clear, randomFrom(ITOA64, 8));
+export const mkpasswd3 = (/** @type {string} */ clear) => sha512Crypt(clear, randomFrom(ITOA64, 8));
 /** vrandom_pass(): letters, digits and .@!#%* */
 const GEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@!#%*';
-export const vrandomPass = (len) => randomFrom(GEN_CHARS, Math.max(0, len));
+export const vrandomPass = (/** @type {number} */ len) => randomFrom(GEN_CHARS, Math.max(0, len));
 
 /** The password_strength.conf shipped with 5.6.13: "Length >= 1". */
+/** @param {string} password */
 export function pwStrength(password) {
   return password.length >= 1 ? 0 : VA.PASSWD_REQUIRES_MORE_CHARS;
 }
 
 // getpass() without a controlling terminal: prompt on stderr, one line from stdin.
+/** @returns {string | null} */
 function readStdinLine() {
   const one = Buffer.alloc(1);
   let line = '';
@@ -102,11 +116,12 @@ function readStdinLine() {
     try {
       n = fs.readSync(0, one, 0, 1, null);
     } catch (e) {
-      if (e.code === 'EAGAIN') {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      if (code === 'EAGAIN') {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
         continue;
       }
-      if (e.code === 'EOF') return line === '' ? null : line;
+      if (code === 'EOF') return line === '' ? null : line;
       return line === '' ? null : line;
     }
     if (n === 0) return line === '' ? null : line;
@@ -115,12 +130,17 @@ function readStdinLine() {
     line += c;
   }
 }
+/** @param {string} prompt */
 function getpass(prompt) {
   err(prompt);
   const l = readStdinLine();
   return l ?? '';
 }
-/** vgetpasswd(): asks twice until both answers agree (EOF gives "" twice, which agree). */
+/**
+ * vgetpasswd(): asks twice until both answers agree (EOF gives "" twice, which agree).
+ * @param {string} who
+ * @returns {string}
+ */
 export function vgetpasswd(who, size = 300) {
   for (;;) {
     const pass = getpass(`Please enter password for ${who}: `).slice(0, size - 1);

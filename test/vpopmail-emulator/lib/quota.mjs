@@ -1,3 +1,4 @@
+// @ts-check
 // Quotas: vpopmail's quota syntax, Maildir++ usage and maildirsize.
 
 import fs from 'node:fs';
@@ -7,7 +8,10 @@ import { vauthGetpw, vauthSetpw } from './vpasswd.mjs';
 import { P, lower, strtoll } from '../runtime/cstring.mjs';
 import { chownC, statOrNull, unlinkC, writeFileC } from '../runtime/files.mjs';
 
-/** format_maildirquota() of 5.6: bytes with K/M (no G), counts with an uppercase C. */
+/**
+ * format_maildirquota() of 5.6: bytes with K/M (no G), counts with an uppercase C.
+ * @param {string} q
+ */
 export function formatMaildirquota(q) {
   if (q === 'NOQUOTA') return 'NOQUOTA';
   let size = 0n;
@@ -31,6 +35,7 @@ export function formatMaildirquota(q) {
   return res.join(',');
 }
 
+/** @param {string} q a quota as format_maildirquota() writes it */
 function parseQuota(q) {
   let size = 0n;
   let count = 0n;
@@ -41,11 +46,14 @@ function parseQuota(q) {
   return { size, count };
 }
 
-/** Maildir++ usage: sizes (",S=" when present) and count of cur/ and new/ in every folder but Trash. */
+/**
+ * Maildir++ usage: sizes (",S=" when present) and count of cur/ and new/ in every folder but Trash.
+ * @param {string} maildir
+ */
 function maildirUsage(maildir) {
   let bytes = 0n;
   let count = 0n;
-  const countDir = (d) => {
+  const countDir = (/** @type {string} */ d) => {
     let names;
     try {
       names = fs.readdirSync(P(d), { encoding: 'buffer' }).map((b) => b.toString('latin1'));
@@ -82,7 +90,12 @@ function maildirUsage(maildir) {
   return { bytes, count };
 }
 
-/** update_maildirsize(): removes maildirsize and, unless NOQUOTA/empty, writes it with usage. */
+/**
+ * update_maildirsize(): removes maildirsize and, unless NOQUOTA/empty, writes it with usage.
+ * @param {string} domain
+ * @param {string} dir the user's directory
+ * @param {string} quota
+ */
 export function updateMaildirsize(domain, dir, quota) {
   const file = `${dir}/Maildir/maildirsize`;
   unlinkC(file);
@@ -102,6 +115,12 @@ export function updateMaildirsize(domain, dir, quota) {
   chownC(file, a.uid, a.gid);
 }
 
+/**
+ * vmaildir_readquota(): how full the Maildir is, in percent of its size or its count limit,
+ * whichever is fuller.
+ * @param {string} maildir
+ * @param {string} quota
+ */
 export function vmaildirReadquota(maildir, quota) {
   const q = parseQuota(quota);
   const u = maildirUsage(maildir);
@@ -114,7 +133,13 @@ export function vmaildirReadquota(maildir, quota) {
   return pct;
 }
 
-/** vsetuserquota() of the library. */
+/**
+ * vsetuserquota() of the library.
+ * @param {string} username
+ * @param {string} domain
+ * @param {string} quota
+ * @returns {number} 0 or a VA code
+ */
 export function vsetuserquotaLib(username, domain, quota) {
   if (username.length > 64) return VA.USER_NAME_TOO_LONG;
   if (username.length === 1) return VA.ILLEGAL_USERNAME;

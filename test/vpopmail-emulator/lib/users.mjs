@@ -1,3 +1,4 @@
+// @ts-check
 // Adding, deleting and re-passwording a user as libvpopmail does, directory, vpasswd line,
 // quota and lastauth together.
 
@@ -13,6 +14,14 @@ import { lower } from '../runtime/cstring.mjs';
 import { chownC, mkdirC, rChown, rMkdir, readBin, statOrNull, vdelfiles, writeFileC } from '../runtime/files.mjs';
 import { err, segv } from '../runtime/output.mjs';
 
+/** @import { Assign } from './assign.mjs' */
+
+/**
+ * vset_lastauth(): lastauth holds the IP; its mtime is the time of the last login.
+ * @param {string} user
+ * @param {string} domain
+ * @param {string} ip
+ */
 function vsetLastauth(user, domain, ip) {
   const vpw = vauthGetpw(user, domain);
   if (!vpw) return 0;
@@ -27,7 +36,13 @@ function vsetLastauth(user, domain, ip) {
   return 0;
 }
 
-/** make_user_dir(): the user's directory, hashed as users-big-dir does, with its Maildir. */
+/**
+ * make_user_dir(): the user's directory, hashed as users-big-dir does, with its Maildir.
+ * @param {string} username
+ * @param {Assign} a
+ * @returns {{ hash: string | null, verrori: number }} hash null on failure, with the VA code in
+ *   verrori when there is one
+ */
 function makeUserDir(username, a) {
   let hash = backfillTake(a.domain);
   if (hash == null) hash = nextBigDir(a.domain, a.uid, a.gid, a.dir);
@@ -60,7 +75,15 @@ function makeUserDir(username, a) {
   return { hash, verrori: 0 };
 }
 
-/** vadduser() of the library. */
+/**
+ * vadduser() of the library.
+ * @param {string} username
+ * @param {string} domain
+ * @param {string} password the clear text
+ * @param {string} gecos
+ * @param {number} apop
+ * @returns {number} 0 or a VA code
+ */
 export function vadduserLib(username, domain, password, gecos, apop) {
   if (gecos.includes(':')) return VA.BAD_CHAR;
   if (username.length > 64) return VA.USER_NAME_TOO_LONG;
@@ -108,7 +131,12 @@ export function vadduserLib(username, domain, password, gecos, apop) {
   return 0;
 }
 
-/** isCatchall(): is the account the target of the domain's .qmail-default? */
+/**
+ * isCatchall(): is the account the target of the domain's .qmail-default?
+ * @param {string} user
+ * @param {string} domain
+ * @param {string} dir the domain's directory
+ */
 function isCatchall(user, domain, dir) {
   const text = readBin(`${dir}/.qmail-default`);
   if (text == null) return false;
@@ -144,7 +172,12 @@ function isCatchall(user, domain, dir) {
   return false;
 }
 
-/** vdeluser() of the library. */
+/**
+ * vdeluser() of the library.
+ * @param {string} username
+ * @param {string} domain
+ * @returns {number} 0 or a VA code
+ */
 export function vdeluserLib(username, domain) {
   if (!username) return VA.ILLEGAL_USERNAME;
   process.umask(0o077);
@@ -170,7 +203,13 @@ export function vdeluserLib(username, domain) {
   return 0;
 }
 
-/** vpasswd() of the library. */
+/**
+ * vpasswd() of the library.
+ * @param {string} username
+ * @param {string} domain
+ * @param {string} password the clear text
+ * @returns {number} 0 or a VA code
+ */
 export function vpasswdLib(username, domain, password) {
   if (username.length > 64) return VA.USER_NAME_TOO_LONG;
   if (username.length === 1) return VA.ILLEGAL_USERNAME;

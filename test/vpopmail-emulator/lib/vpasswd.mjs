@@ -1,3 +1,4 @@
+// @ts-check
 // A domain's vpasswd and vpasswd.cdb (vcdb.c): single-user lookups read the cdb, listings read the
 // text, and every change rewrites the text and rebuilds the cdb from it.
 
@@ -10,12 +11,29 @@ import { atoi, dirString, fgetsChunks, lower, strtok1 } from '../runtime/cstring
 import { chownC, readBin, readBuf, renameC, touchLock, writeFileC } from '../runtime/files.mjs';
 import { err, segv } from '../runtime/output.mjs';
 
+/** @import { Assign } from './assign.mjs' */
+
+/**
+ * A vpasswd line (struct vqpasswd), binary strings.
+ * @typedef {object} Pw
+ * @property {string} name
+ * @property {string} passwd the crypted password
+ * @property {number} uid vpopmail's apop field: 1 for a user added without APOP
+ * @property {number} gid the user's own flags (FLAG in limits.mjs)
+ * @property {string} gecos
+ * @property {string} dir
+ * @property {string} shell the quota
+ * @property {string} clear the clear-text password
+ * @property {number} flags gid with the domain limits' flags added; never written back
+ */
+
 // libvpopmail's NoMakeIndex: vmoduser -n leaves vpasswd.cdb stale for the whole run.
 let NO_MAKE_INDEX = false;
 export function setNoMakeIndex() {
   NO_MAKE_INDEX = true;
 }
 
+/** @param {Assign} a */
 export function vpasswdFiles(a) {
   return {
     dir: a.dir,
@@ -31,14 +49,18 @@ export function vpasswdFiles(a) {
  * vpasswd lines as vpopmail 5.6.13 reads them: whole lines (the golden corpus has lines of ~350
  * bytes that survive every rewrite, so its line buffers are larger than MAX_BUFF).
  */
-const vpasswdLines = (text) => fgetsChunks(text, text.length + 2);
+const vpasswdLines = (/** @type {string} */ text) => fgetsChunks(text, text.length + 2);
 
-/** make_vpasswd_cdb(): one record per complete line, in file order; crashes on lines without ':'. */
+/**
+ * make_vpasswd_cdb(): one record per complete line, in file order; crashes on lines without ':'.
+ * @param {Assign} a
+ */
 export function makeVpasswdCdb(a) {
   if (NO_MAKE_INDEX) return 0;
   const f = vpasswdFiles(a);
   const text = readBin(f.vpasswd);
   if (text == null) return -1;
+  /** @type {Array<[Buffer, Buffer]>} */
   const records = [];
   for (const chunk of vpasswdLines(text)) {
     if (!chunk.endsWith('\n')) break; // the line that hits EOF is never added
@@ -67,11 +89,16 @@ export function makeVpasswdCdb(a) {
   return 0;
 }
 
-/** Parses "name:" + cdb data the way vauth_getpw does: missing fields are empty, the clear
- *  password is the rest of the line (it may contain ':'). */
+/**
+ * Parses "name:" + cdb data the way vauth_getpw does: missing fields are empty, the clear
+ * password is the rest of the line (it may contain ':').
+ * @param {string} name
+ * @param {string} data
+ * @returns {Omit<Pw, 'flags'>}
+ */
 function parsePwRecord(name, data) {
   const f = `${name}:${data}`.split(':');
-  const field = (i) => f[i] ?? '';
+  const field = (/** @type {number} */ i) => f[i] ?? '';
   return {
     name: field(0),
     passwd: field(1),
@@ -84,7 +111,12 @@ function parsePwRecord(name, data) {
   };
 }
 
-/** vauth_getpw(): single-user lookups read vpasswd.cdb only (rebuilt only when missing). */
+/**
+ * vauth_getpw(): single-user lookups read vpasswd.cdb only (rebuilt only when missing).
+ * @param {string} user
+ * @param {string} domain
+ * @returns {Pw | null}
+ */
 export function vauthGetpw(user, domain) {
   const u = lower(user);
   const a = vgetAssign(domain);
@@ -99,30 +131,34 @@ export function vauthGetpw(user, domain) {
   }
   const data = cdbGet(buf, u);
   if (data == null) return null;
-  const pw = parsePwRecord(u, data);
+  const pw = /** @type {Pw} */ (parsePwRecord(u, data));
   pw.flags = pw.gid;
   vlimitsSetflags(pw, a);
   return pw;
 }
 
-/** vgetent() over the vpasswd text: stops at the first line with fewer than six colons. */
+/**
+ * vgetent() over the vpasswd text: stops at the first line with fewer than six colons.
+ * @param {string} domain
+ */
 export function vauthGetall(domain) {
   const a = vgetAssign(domain);
   if (!a) return [];
   const text = readBin(`${a.dir}/vpasswd`);
   if (text == null) return [];
+  /** @type {Pw[]} */
   const res = [];
   for (const line of vpasswdLines(text)) {
     if ((line.match(/:/g) ?? []).length < 6) break;
     let rest = line;
-    const upto = (stops) => {
+    const upto = (/** @type {string} */ stops) => {
       let i = 0;
       while (i < rest.length && !stops.includes(rest[i])) i++;
       const v = rest.slice(0, i);
       rest = i < rest.length ? rest.slice(i + 1) : '';
       return v;
     };
-    const pw = {};
+    const pw = /** @type {Pw} */ ({});
     pw.name = upto(':');
     pw.passwd = upto(':');
     pw.uid = atoi(upto(':'));
@@ -138,7 +174,10 @@ export function vauthGetall(domain) {
   return res;
 }
 
-/** vcdb_strip_char(): drops ':' without shortening the string (the last bytes repeat). */
+/**
+ * vcdb_strip_char(): drops ':' without shortening the string (the last bytes repeat).
+ * @param {string} s
+ */
 function vcdbStripChar(s) {
   const a = [...s.split(''), '\0'];
   let next = 0;
@@ -153,6 +192,7 @@ function vcdbStripChar(s) {
   return dirString(a);
 }
 
+/** @param {Pw} pw */
 function vcheckVqpw(pw) {
   if (pw.name.length > 64) return VA.USER_NAME_TOO_LONG;
   if (pw.passwd.length > 128) return VA.PASSWD_TOO_LONG;
@@ -163,7 +203,12 @@ function vcheckVqpw(pw) {
   return 0;
 }
 
-/** vauth_setpw(): rewrites every line of that name through vpasswd.bak.<pid>, then the cdb. */
+/**
+ * vauth_setpw(): rewrites every line of that name through vpasswd.bak.<pid>, then the cdb.
+ * @param {Pw} pw
+ * @param {string} domain
+ * @returns {number} 0 or a VA code
+ */
 export function vauthSetpw(pw, domain) {
   const ret = vcheckVqpw(pw);
   if (ret !== 0) return ret;
@@ -190,7 +235,15 @@ export function vauthSetpw(pw, domain) {
   return 0;
 }
 
-/** vauth_adduser(): the new line goes before the first strcmp-greater name. */
+/**
+ * vauth_adduser(): the new line goes before the first strcmp-greater name.
+ * @param {string} user
+ * @param {Assign} a
+ * @param {string} pass the clear text, '' for none
+ * @param {string} gecos
+ * @param {string} hash the user's hash subdirectory, '' for none
+ * @param {number} apop
+ */
 export function vauthAdduser(user, a, pass, gecos, hash, apop) {
   if (user === 'vpasswd') return VA.ILLEGAL_USERNAME;
   const f = vpasswdFiles(a);
@@ -223,7 +276,11 @@ export function vauthAdduser(user, a, pass, gecos, hash, apop) {
   return 0;
 }
 
-/** vauth_deluser(): removes every line of that name. */
+/**
+ * vauth_deluser(): removes every line of that name.
+ * @param {string} user
+ * @param {Assign} a
+ */
 export function vauthDeluser(user, a) {
   const f = vpasswdFiles(a);
   touchLock(f.lock);

@@ -1,3 +1,4 @@
+// @ts-check
 import { vgetAssign } from '../lib/assign.mjs';
 import { vaddaliasdomainLib } from '../lib/domains.mjs';
 import { VERSION, verror } from '../lib/messages.mjs';

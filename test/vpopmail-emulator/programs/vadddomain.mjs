@@ -1,3 +1,4 @@
+// @ts-check
 import { vgetAssign } from '../lib/assign.mjs';
 import { setOptimizeAddDomain } from '../lib/control.mjs';
 import { vadddomainLib, vdeldomainLib } from '../lib/domains.mjs';
@@ -11,6 +12,8 @@ import { chownC, writeFileC } from '../runtime/files.mjs';
 import { makeGetopt } from '../runtime/getopt.mjs';
 import { ARGV, VHOME, VPOPMAILGID, VPOPMAILUID } from '../runtime/invocation.mjs';
 import { out, vexit } from '../runtime/output.mjs';
+
+/** @import { Assign } from '../lib/assign.mjs' */
 
 const VADDDOMAIN_USAGE =
   'vadddomain: usage: vadddomain [options] virtual_domain [postmaster password]\n' +
@@ -54,22 +57,22 @@ export function cmdVadddomain() {
         out(`version: ${VERSION}\n`);
         break;
       case 'd':
-        dir = g.optarg.slice(0, 299);
+        dir = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'u':
-        user = g.optarg.slice(0, 299);
+        user = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'q':
-        quota = g.optarg.slice(0, 299);
+        quota = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'e':
-        bounceEmail = g.optarg.slice(0, 299);
+        bounceEmail = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'i':
-        uid = atoi(g.optarg) >>> 0;
+        uid = atoi(/** @type {string} */ (g.optarg)) >>> 0;
         break;
       case 'g':
-        gid = atoi(g.optarg) >>> 0;
+        gid = atoi(/** @type {string} */ (g.optarg)) >>> 0;
         break;
       case 'b':
         break;
@@ -127,7 +130,7 @@ export function cmdVadddomain() {
     out(`Error: ${verror(added.rc)}\n`);
     vexit(added.rc);
   }
-  domain = added.domain;
+  domain = /** @type {string} */ (added.domain); // set whenever rc is 0
   let rc = vadduserLib('postmaster', domain, passwd, 'Postmaster', 0);
   if (rc !== 0) {
     out(`Error: (vadduser) ${verror(rc)}\n`);
@@ -143,7 +146,7 @@ export function cmdVadddomain() {
     }
   }
   if (bounceEmail !== '') {
-    const a = vgetAssign(domain);
+    const a = /** @type {Assign} */ (vgetAssign(domain)); // added above
     const file = `${a.dir}/.qmail-default`;
     try {
       if (bounceEmail.includes('@')) writeFileC(file, `| ${VHOME}/bin/vdelivermail '' ${bounceEmail}\n`);

@@ -1,3 +1,4 @@
+// @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { vgetAssign } from '../lib/assign.mjs';
 import { POLICY_TEXT, VA, VERSION, isPolicyError, verror } from '../lib/messages.mjs';
@@ -44,13 +45,13 @@ export function cmdVadduser() {
         out(`version: ${VERSION}\n`);
         break;
       case 'c':
-        gecos = g.optarg.slice(0, 299);
+        gecos = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'q':
-        quota = g.optarg.slice(0, 299);
+        quota = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'e':
-        crypted = g.optarg.slice(0, 299);
+        crypted = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 's':
         err('Warning: The -s option has been disabled.\n');

@@ -1,3 +1,4 @@
+// @ts-check
 import fs from 'node:fs';
 import { parseEmail } from '../lib/addresses.mjs';
 import { vgetAssign } from '../lib/assign.mjs';
@@ -7,6 +8,8 @@ import { chownC, readBin, unlinkC } from '../runtime/files.mjs';
 import { makeGetopt } from '../runtime/getopt.mjs';
 import { ARGV } from '../runtime/invocation.mjs';
 import { err, out, vexit } from '../runtime/output.mjs';
+
+/** @import { Assign } from '../lib/assign.mjs' */
 
 const VALIAS_USAGE =
   'valias: usage: [options] email_address \n' +
@@ -19,13 +22,22 @@ const VALIAS_USAGE =
   'Example: valias -i fred@inter7.com bob@inter7.com\n' +
   '         (adds alias from bob@inter7.com to fred@inter7.com\n';
 
-const dotqmailName = (alias) => `.qmail-${alias.replace(/\./g, ':')}`;
+/** The .qmail file of a local part: qmail reads a '.' in it as ':'. */
+const dotqmailName = (/** @type {string} */ alias) => `.qmail-${alias.replace(/\./g, ':')}`;
 
+/**
+ * @param {Assign} a
+ * @param {string} alias
+ */
 function aliasLines(a, alias) {
   const t = readBin(`${a.dir}/${dotqmailName(alias)}`);
   if (t == null) return [];
   return fgetsChunks(t, 300).map((l) => (l.endsWith('\n') ? l.slice(0, -1) : l));
 }
+/**
+ * @param {string} alias
+ * @param {string} domain
+ */
 function valiasSelect(alias, domain) {
   const a = vgetAssign(domain);
   if (!a) {
@@ -34,6 +46,7 @@ function valiasSelect(alias, domain) {
   }
   return aliasLines(a, alias);
 }
+/** @param {Assign} a */
 function aliasNames(a) {
   let names;
   try {
@@ -69,7 +82,7 @@ export function cmdValias() {
         break;
       case 'i':
         action = 'insert';
-        aliasLine = g.optarg.slice(0, 299);
+        aliasLine = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       default:
         out(VALIAS_USAGE);

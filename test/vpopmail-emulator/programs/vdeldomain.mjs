@@ -1,3 +1,4 @@
+// @ts-check
 import { getDomainEntries } from '../lib/assign.mjs';
 import { vdeldomainLib } from '../lib/domains.mjs';
 import { VA, VERSION, verror } from '../lib/messages.mjs';

@@ -1,3 +1,4 @@
+// @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { VERSION, verror } from '../lib/messages.mjs';
 import { vdeluserLib } from '../lib/users.mjs';

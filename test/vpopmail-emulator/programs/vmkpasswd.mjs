@@ -1,3 +1,4 @@
+// @ts-check
 import { vgetAssign } from '../lib/assign.mjs';
 import { VA } from '../lib/messages.mjs';
 import { makeVpasswdCdb, vpasswdFiles } from '../lib/vpasswd.mjs';

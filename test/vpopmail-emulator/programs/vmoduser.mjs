@@ -1,3 +1,4 @@
+// @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { FLAG } from '../lib/limits.mjs';
 import { VERSION, verror } from '../lib/messages.mjs';
@@ -8,6 +9,8 @@ import { lower } from '../runtime/cstring.mjs';
 import { makeGetopt } from '../runtime/getopt.mjs';
 import { ARGV } from '../runtime/invocation.mjs';
 import { out, vexit } from '../runtime/output.mjs';
+
+/** @import { Pw } from '../lib/vpasswd.mjs' */
 
 const VMODUSER_USAGE =
   'vmoduser: usage: [options] email_addr or domain (for each user in domain)\n' +
@@ -52,6 +55,7 @@ export function cmdVmoduser() {
   let gidFlag = 0;
   let quotaFlag = false;
   let clearFlags = false;
+  /** @type {Record<string, number>} the options that only set a flag */
   const bits = {
     d: FLAG.NO_PASSWD_CHNG,
     p: FLAG.NO_POP,
@@ -86,20 +90,20 @@ export function cmdVmoduser() {
         clearFlags = true;
         break;
       case 'e':
-        crypted = g.optarg.slice(0, 299);
+        crypted = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'C':
-        passwd = g.optarg.slice(0, 299);
+        passwd = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'D':
-        dir = g.optarg.slice(0, 299);
+        dir = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'c':
-        gecos = g.optarg.slice(0, 299);
+        gecos = /** @type {string} */ (g.optarg).slice(0, 299);
         break;
       case 'q':
         quotaFlag = true;
-        quota = formatMaildirquota(g.optarg);
+        quota = formatMaildirquota(/** @type {string} */ (g.optarg));
         break;
       // Only root may grant these. A non-root emulator plays root (it only cannot chown).
       case 'S':
@@ -123,6 +127,7 @@ export function cmdVmoduser() {
     out(VMODUSER_USAGE);
     vexit(-1);
   }
+  /** @type {(mypw: Pw, domain: string) => void} */
   const apply = (mypw, domain) => {
     if (gecos !== '') mypw.gecos = gecos;
     if (dir !== '') mypw.dir = dir;

@@ -1,3 +1,4 @@
+// @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { POLICY_TEXT, VA, VERSION, isPolicyError, verror } from '../lib/messages.mjs';
 import { vgetpasswd, vrandomPass } from '../lib/passwords.mjs';

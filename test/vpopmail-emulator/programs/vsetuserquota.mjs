@@ -1,3 +1,4 @@
+// @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { vgetAssign } from '../lib/assign.mjs';
 import { VA, VERSION, verror } from '../lib/messages.mjs';

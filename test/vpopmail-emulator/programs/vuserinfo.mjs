@@ -1,3 +1,4 @@
+// @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { vgetAssign } from '../lib/assign.mjs';
 import { FLAG } from '../lib/limits.mjs';
@@ -9,6 +10,9 @@ import { readBin, statOrNull } from '../runtime/files.mjs';
 import { makeGetopt } from '../runtime/getopt.mjs';
 import { ARGV, IS_ROOT } from '../runtime/invocation.mjs';
 import { out, vexit } from '../runtime/output.mjs';
+
+/** @import { Stats } from 'node:fs' */
+/** @import { Pw } from '../lib/vpasswd.mjs' */
 
 const VUSERINFO_USAGE =
   'vuserinfo: usage: [options] email_address\n' +
@@ -26,11 +30,15 @@ const VUSERINFO_USAGE =
   '         -l (display last authentication time)\n' +
   '         -D domainname (show all users on this domain)\n';
 
+/**
+ * asctime(localtime(t)), its newline included.
+ * @param {number} t seconds since the epoch
+ */
 function asctime(t) {
   const d = new Date(t * 1000);
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p2 = (n) => String(n).padStart(2, '0');
+  const p2 = (/** @type {number} */ n) => String(n).padStart(2, '0');
   return `${days[d.getDay()]} ${months[d.getMonth()]}${String(d.getDate()).padStart(3, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}\n`;
 }
 
@@ -38,10 +46,13 @@ function asctime(t) {
  * vuserinfo setuid()s to the domain's owner before reading (as root). Reproduced as an access
  * check: that uid/gid must be able to reach and read the file, or the lookup finds nobody (a
  * domain owned by another uid than ~vpopmail/domains' owner is invisible to vuserinfo).
+ * @param {string} file
+ * @param {number} uid
+ * @param {number} gid
  */
 function readableAs(file, uid, gid) {
   if (!IS_ROOT || uid === 0) return true;
-  const allows = (st, bit) => {
+  const allows = (/** @type {Stats} */ st, /** @type {number} */ bit) => {
     const shift = st.uid === uid ? 6 : st.gid === gid ? 3 : 0;
     return ((st.mode >> shift) & bit) !== 0;
   };
@@ -57,12 +68,14 @@ function readableAs(file, uid, gid) {
 }
 
 export function cmdVuserinfo() {
+  /** @type {Record<string, number>} */
   const show = { name: 0, passwd: 0, clear: 0, uid: 0, gid: 0, comment: 0, dir: 0, quota: 0, usage: 0, last: 0 };
   let all = true;
   let email = '';
   let domainOpt = '';
   const g = makeGetopt(ARGV, 'anpugcdqQvlD:C');
   let errflag = false;
+  /** @type {Record<string, string>} the option letter of each field of show */
   const map = {
     n: 'name',
     p: 'passwd',
@@ -78,7 +91,7 @@ export function cmdVuserinfo() {
   while (!errflag) {
     const c = g.next();
     if (c === -1) break;
-    if (c === 'D') domainOpt = g.optarg.slice(0, 299);
+    if (c === 'D') domainOpt = /** @type {string} */ (g.optarg).slice(0, 299);
     else if (c === 'v') out(`version: ${VERSION}\n`);
     else if (c === 'a') all = true;
     else if (c in map) {
@@ -95,7 +108,7 @@ export function cmdVuserinfo() {
     out(VUSERINFO_USAGE);
     vexit(-1);
   }
-  const lastLogin = (pw) => {
+  const lastLogin = (/** @type {Pw} */ pw) => {
     const st = statOrNull(`${pw.dir}/lastauth`);
     const mytime = st ? Math.floor(st.mtimeMs / 1000) : 0;
     let ip = readBin(`${pw.dir}/lastauth`);
@@ -108,9 +121,9 @@ export function cmdVuserinfo() {
       out(`last auth ip: ${ip}\n`);
     }
   };
-  const usage = (pw) =>
+  const usage = (/** @type {Pw} */ pw) =>
     pw.shell !== 'NOQUOTA' ? `${vmaildirReadquota(`${pw.dir}/Maildir`, formatMaildirquota(pw.shell))}%` : pw.shell;
-  const display = (pw) => {
+  const display = (/** @type {Pw} */ pw) => {
     if (all) {
       out(`name:   ${pw.name}\n`);
       out(`passwd: ${pw.passwd}\n`);
@@ -123,7 +136,7 @@ export function cmdVuserinfo() {
       if (pw.flags === 0) out('limits: No user limits set.\n');
       else {
         out('limits:\n');
-        const lim = (flag, msg) => {
+        const lim = (/** @type {number} */ flag, /** @type {string} */ msg) => {
           if (pw.flags & flag) out(pw.gid & flag ? `        ${msg}\n` : `        ${msg} (*)\n`);
         };
         lim(FLAG.NO_PASSWD_CHNG, 'password can not be changed by user');

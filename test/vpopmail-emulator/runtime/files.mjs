@@ -1,3 +1,4 @@
+// @ts-check
 // File calls with the C library's contract: failures are return values (null, false, an errno
 // name) that the callers ignore or test as vpopmail does, never exceptions.
 
@@ -6,6 +7,10 @@ import { P } from './cstring.mjs';
 import { ARGV, IS_ROOT } from './invocation.mjs';
 import { err } from './output.mjs';
 
+/**
+ * The file as a binary string, or null.
+ * @param {string} p
+ */
 export function readBin(p) {
   try {
     return fs.readFileSync(P(p)).toString('latin1');
@@ -13,6 +18,7 @@ export function readBin(p) {
     return null;
   }
 }
+/** @param {string} p */
 export function readBuf(p) {
   try {
     return fs.readFileSync(P(p));
@@ -20,6 +26,7 @@ export function readBuf(p) {
     return null;
   }
 }
+/** @param {string} p */
 export function lstatOrNull(p) {
   try {
     return fs.lstatSync(P(p));
@@ -27,6 +34,7 @@ export function lstatOrNull(p) {
     return null;
   }
 }
+/** @param {string} p */
 export function statOrNull(p) {
   try {
     return fs.statSync(P(p));
@@ -34,7 +42,11 @@ export function statOrNull(p) {
     return null;
   }
 }
-/** fopen(p, "w+"): creates with 0666 & ~umask, truncates an existing file (mode kept). */
+/**
+ * fopen(p, "w+"): creates with 0666 & ~umask, truncates an existing file (mode kept).
+ * @param {string} p
+ * @param {string} content a binary string
+ */
 export function writeFileC(p, content, mode = 0o666) {
   const fd = fs.openSync(P(p), 'w', mode);
   try {
@@ -43,7 +55,10 @@ export function writeFileC(p, content, mode = 0o666) {
     fs.closeSync(fd);
   }
 }
-/** open(p, O_WRONLY|O_CREAT, 0600), as vpopmail does for its lock files. */
+/**
+ * open(p, O_WRONLY|O_CREAT, 0600), as vpopmail does for its lock files.
+ * @param {string} p
+ */
 export function touchLock(p) {
   try {
     fs.closeSync(fs.openSync(P(p), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600));
@@ -52,6 +67,10 @@ export function touchLock(p) {
     return false;
   }
 }
+/**
+ * @param {string} a
+ * @param {string} b
+ */
 export function renameC(a, b) {
   try {
     fs.renameSync(P(a), P(b));
@@ -60,6 +79,7 @@ export function renameC(a, b) {
     return false;
   }
 }
+/** @param {string} p */
 export function unlinkC(p) {
   try {
     fs.unlinkSync(P(p));
@@ -68,7 +88,12 @@ export function unlinkC(p) {
     return false;
   }
 }
-/** chown() as root; a non-root emulator cannot give files away and silently skips it. */
+/**
+ * chown() as root; a non-root emulator cannot give files away and silently skips it.
+ * @param {string} p
+ * @param {number} uid
+ * @param {number} gid
+ */
 export function chownC(p, uid, gid) {
   if (!IS_ROOT) return;
   try {
@@ -77,15 +102,24 @@ export function chownC(p, uid, gid) {
     // like the C code, failures are ignored
   }
 }
+/**
+ * @param {string} p
+ * @returns {0 | string} 0, or the errno name (EEXIST is not always a failure to vpopmail)
+ */
 export function mkdirC(p, mode = 0o750) {
   try {
     fs.mkdirSync(P(p), mode);
     return 0;
   } catch (e) {
-    return e.code || 'EIO';
+    return /** @type {NodeJS.ErrnoException} */ (e).code || 'EIO';
   }
 }
-/** r_chown(): recursive chown of a tree. */
+/**
+ * r_chown(): recursive chown of a tree.
+ * @param {string} p
+ * @param {number} uid
+ * @param {number} gid
+ */
 export function rChown(p, uid, gid) {
   if (!IS_ROOT) return;
   chownC(p, uid, gid);
@@ -101,7 +135,13 @@ export function rChown(p, uid, gid) {
     else chownC(child, uid, gid);
   }
 }
-/** r_mkdir(): mkdir -p of a relative hash path under base, chowning what it creates. */
+/**
+ * r_mkdir(): mkdir -p of a relative hash path under base, chowning what it creates.
+ * @param {string} base
+ * @param {string} rel
+ * @param {number} uid
+ * @param {number} gid
+ */
 export function rMkdir(base, rel, uid, gid) {
   if (rel === '') return 0;
   for (let i = 1; ; i++) {
@@ -120,7 +160,10 @@ export function rMkdir(base, rel, uid, gid) {
   if (!st?.isDirectory()) return -1;
   return 0;
 }
-/** vdelfiles(): rm -rf, failing when the path cannot be lstat'ed. */
+/**
+ * vdelfiles(): rm -rf, failing when the path cannot be lstat'ed.
+ * @param {string} p
+ */
 export function vdelfiles(p) {
   const st = lstatOrNull(p);
   if (!st) return -1;
@@ -133,6 +176,10 @@ export function vdelfiles(p) {
   }
 }
 
+/**
+ * @param {string} p
+ * @param {number} mode
+ */
 export function chmodC(p, mode) {
   try {
     fs.chmodSync(P(p), mode);

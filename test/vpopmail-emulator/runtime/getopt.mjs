@@ -1,8 +1,22 @@
+// @ts-check
 // glibc's getopt(), whose permutation of argv and whose messages vpopmail's programs expose.
 
 import { ARGV } from './invocation.mjs';
 import { err } from './output.mjs';
 
+/**
+ * @typedef {object} Getopt
+ * @property {number} optind
+ * @property {string | null} optarg null only when an optional argument ("r::") is absent
+ * @property {string[]} argv argv as permuted so far: the operands end up after the options
+ * @property {() => string | -1} next the next option character, '?' for a bad one, -1 at the end
+ */
+
+/**
+ * @param {string[]} args argv, argv[0] included
+ * @param {string} optstring
+ * @returns {Getopt}
+ */
 export function makeGetopt(args, optstring) {
   const argv = args.slice();
   const argc = argv.length;
@@ -12,6 +26,7 @@ export function makeGetopt(args, optstring) {
     posixly = true;
     spec = spec.slice(1);
   }
+  /** @type {Map<string, number>} how many colons follow each option letter */
   const kinds = new Map();
   for (let i = 0; i < spec.length; i++) {
     const c = spec[i];
@@ -22,11 +37,11 @@ export function makeGetopt(args, optstring) {
     }
     kinds.set(c, k);
   }
-  const state = { optind: 1, optarg: null, argv };
+  const state = /** @type {Getopt} */ ({ optind: 1, optarg: null, argv });
   let nextchar = '';
   let first = 1;
   let last = 1;
-  const nonoption = (s) => s[0] !== '-' || s.length === 1;
+  const nonoption = (/** @type {string} */ s) => s[0] !== '-' || s.length === 1;
   function exchange() {
     const bottom = first;
     const middle = last;
