@@ -291,6 +291,22 @@ describe('the tree guard over memoryIo', () => {
     io.writeAtomic(`${home}/domains/${D}/vpasswd`, 'x');
     expect(io.list('/etc/elsewhere')).toEqual(['vpasswd']);
   });
+
+  it('keeps checking below a domain directory it has already verified: a Maildir swapped mid-apply is refused', () => {
+    const home = '/home/vpopmail';
+    const io = memoryIo();
+    io.makeDirectories(`${home}/domains/${D}/bob/Maildir`);
+    io.makeDirectories('/etc/elsewhere');
+    const guarded = guardedIo(io, home);
+    // The first write verifies (and remembers) the domain's chain of directories.
+    guarded.writeAtomic(`${home}/domains/${D}/bob/Maildir/maildirsize`, '1000S\n0 0\n');
+    io.remove(`${home}/domains/${D}/bob/Maildir/maildirsize`);
+    io.move(`${home}/domains/${D}/bob/Maildir`, '/tmp-maildir');
+    io.symlink('/etc/elsewhere', `${home}/domains/${D}/bob/Maildir`);
+    expect(() => guarded.writeAtomic(`${home}/domains/${D}/bob/Maildir/maildirsize`, 'x')).toThrow(UnsafePathError);
+    expect(() => guarded.remove(`${home}/domains/${D}/bob/Maildir/maildirsize`)).toThrow(UnsafePathError);
+    expect(io.list('/etc/elsewhere')).toEqual([]);
+  });
 });
 
 /** Maildir name -> bytes of every message in `cur`/`new` of the Maildirs of `dirs`. */
