@@ -60,6 +60,7 @@ describe('crashes mid-apply', () => {
     const points: string[] = [];
     await applyDesired(await busyDesired(probe), probe, undefined, (point) => void points.push(point));
     expect(points.length).toBeGreaterThanOrEqual(13);
+    console.log(`port faults: ${points.length} injected`);
 
     // A plain Error (no code) stands for a bug or an unexpected throw in mailstate itself.
     const codes = ['EIO', 'ENOSPC', 'EACCES', undefined];
