@@ -9,14 +9,12 @@ import { UnsafePathError } from '../../src/apply/tree-guard.js';
 import { ApplyStepError } from '../../src/apply/types.js';
 import { nodeIo, serverIo } from '../../src/io/node-io.js';
 import type { Plan } from '../../src/model/change.js';
-import { FLAG_BITS } from '../../src/model/flags.js';
-import type { DesiredState, LiveState } from '../../src/model/state.js';
-import { HASH_SECRET6 } from '../support/builders.js';
+import type { LiveState } from '../../src/model/state.js';
 import { loadFromDisk, memoryIo, snapshotTree, type MemoryIo, type TreeRecord } from '../support/memory-io.js';
 import {
   EXAMPLE_SANDBOX,
   applyEnvironment,
-  desiredFromLive,
+  busyDesired,
   live,
   planOf,
   server,
@@ -24,38 +22,8 @@ import {
 } from '../support/harness.js';
 
 const D = 'example.com';
-const src = { file: 'test.yaml' };
 /** Whether the disk port keeps owners: the memory one must be told the same. */
 const IS_ROOT = nodeIo().isRoot;
-
-/**
- * safety.test.ts's busy plan (users added, modified and deleted, a forward with a copy kept, an
- * alias added and one deleted) without its relay rules: `relay` is left undefined, so tcp.smtp is
- * not managed and no tcprules has to be emulated in memory.
- */
-function busyDesired(state: LiveState): DesiredState {
-  const desired = desiredFromLive(state);
-  desired.relay = undefined;
-  const domain = desired.domains.get(D)!;
-  domain.users.delete('bob');
-  Object.assign(domain.users.get('alice')!, {
-    quota: '1048576S',
-    flags: FLAG_BITS.no_pop,
-    forward: { to: ['a@example.net'], keepCopy: true },
-  });
-  for (const name of ['carol', 'dave'])
-    domain.users.set(name, {
-      name,
-      password: { kind: 'hash', hash: HASH_SECRET6 },
-      comment: name,
-      quota: '2048S',
-      flags: 0,
-      source: src,
-    });
-  domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
-  domain.aliases.delete('info');
-  return desired;
-}
 
 /** A sandbox's whole tree with its root taken out of paths and contents (vpasswd dirs, .qmail lines, cdbs). */
 function normalized(records: TreeRecord[], root: string): TreeRecord[] {

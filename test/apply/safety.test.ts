@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { FLAG_BITS } from '../../src/model/flags.js';
 import { ApplyStepError } from '../../src/apply/types.js';
 import { HASH_SECRET6 } from '../support/builders.js';
 import { mailstate } from '../support/cli.js';
@@ -13,6 +12,8 @@ import { eventually } from '../support/budget.js';
 import {
   EXAMPLE_SANDBOX,
   applyDesired,
+  BUSY_RELAY,
+  busyDesired,
   desiredFromLive,
   live,
   lostMessages,
@@ -27,38 +28,15 @@ const D = 'example.com';
 const src = { file: 'test.yaml' };
 
 /** A plan that touches everything the files driver can write: users (add/modify/delete), dirs, forwards, aliases, relays. */
-async function busyDesired(srv: TestServer) {
-  const desired = desiredFromLive(await live(srv));
-  const domain = desired.domains.get(D)!;
-  domain.users.delete('bob');
-  Object.assign(domain.users.get('alice')!, {
-    quota: '1048576S',
-    flags: FLAG_BITS.no_pop,
-    forward: { to: ['a@example.net'], keepCopy: true },
-  });
-  for (const name of ['carol', 'dave'])
-    domain.users.set(name, {
-      name,
-      password: { kind: 'hash', hash: HASH_SECRET6 },
-      comment: name,
-      quota: '2048S',
-      flags: 0,
-      source: src,
-    });
-  domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
-  domain.aliases.delete('info');
-  desired.relay = [
-    { address: '127.', source: src },
-    { address: '10.1.2.', source: src },
-  ];
-  return desired;
+async function busyDesiredWithRelays(srv: TestServer) {
+  return busyDesired(await live(srv), BUSY_RELAY);
 }
 
 describe('crashes mid-apply', () => {
   it('converges after a fault at every write point, and no message is ever lost', async () => {
     const probe = await server(EXAMPLE_SANDBOX);
     const points: string[] = [];
-    await applyDesired(await busyDesired(probe), probe, undefined, (point) => void points.push(point));
+    await applyDesired(await busyDesiredWithRelays(probe), probe, undefined, (point) => void points.push(point));
     expect(points.length).toBeGreaterThanOrEqual(13);
     console.log(`port faults: ${points.length} injected`);
 
@@ -67,7 +45,7 @@ describe('crashes mid-apply', () => {
     for (let k = 1; k <= points.length; k++) {
       const srv = await server(EXAMPLE_SANDBOX);
       const before = await maildirMessages(srv);
-      const desired = await busyDesired(srv);
+      const desired = await busyDesiredWithRelays(srv);
       let reached = 0;
       const fault = (point: string) => {
         const code = codes[k % codes.length];

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApplyStepError } from '../../src/apply/types.js';
-import { FLAG_BITS } from '../../src/model/flags.js';
 import type { DesiredState } from '../../src/model/state.js';
 import {
   EXAMPLE_SANDBOX,
   applyDesired,
-  desiredFromLive,
+  BUSY_RELAY,
+  busyDesired,
   live,
   lostMessages,
   maildirMessages,
@@ -17,7 +17,6 @@ import {
   type TestServer,
   declareNewDomain,
 } from '../support/harness.js';
-import { HASH_SECRET6 } from '../support/builders.js';
 import { COUNTED_WORK, watchedStep } from '../support/budget.js';
 import { errnoError, withSyscallFaults, type SyscallCall } from './fs-faults.js';
 
@@ -29,30 +28,8 @@ const CODES_PER_CALL = process.env.MAILSTATE_SOAK ? CODES.length : 1;
 
 /** Everything the files driver can do in one apply: users in and out, fields, forwards, aliases, relays, a new domain with an alias domain. */
 async function everythingDesired(srv: TestServer): Promise<DesiredState> {
-  const desired = desiredFromLive(await live(srv));
-  const domain = desired.domains.get(D)!;
-  domain.users.delete('bob');
-  Object.assign(domain.users.get('alice')!, {
-    quota: '1048576S',
-    flags: FLAG_BITS.no_pop,
-    comment: 'Alice A',
-    forward: { to: ['a@example.net'], keepCopy: true },
-  });
-  for (const name of ['carol', 'dave'])
-    domain.users.set(name, {
-      name,
-      password: { kind: 'hash', hash: HASH_SECRET6 },
-      comment: name,
-      quota: '2048S',
-      flags: 0,
-      source: src,
-    });
-  domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source: src });
-  domain.aliases.delete('info');
-  desired.relay = [
-    { address: '127.', source: src },
-    { address: '10.1.2.', source: src },
-  ];
+  const desired = busyDesired(await live(srv), BUSY_RELAY);
+  desired.domains.get(D)!.users.get('alice')!.comment = 'Alice A';
   declareNewDomain(desired, ['postmaster', 'erin'], src);
   return desired;
 }

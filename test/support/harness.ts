@@ -13,6 +13,7 @@ import { buildSandboxFromGolden } from '../../src/sandbox/build.js';
 import type { Plan } from '../../src/model/change.js';
 import type { DesiredDomain, DesiredState, DesiredUser, LiveState, LiveUser } from '../../src/model/state.js';
 import { diffState } from '../../src/plan/plan.js';
+import { FLAG_BITS } from '../../src/model/flags.js';
 import { desiredUser } from './builders.js';
 
 export const GOLDEN = join(import.meta.dirname, '../fixtures/golden');
@@ -294,3 +295,31 @@ export function declareNewDomain(desired: DesiredState, users: readonly string[]
     source,
   });
 }
+
+/**
+ * The example sandbox's state with one of each thing the files driver does to a domain: bob
+ * deleted, alice's quota, flags and forward (keeping a copy) changed, carol and dave added with
+ * quotas, alias sales added and info deleted. `relay` as given (undefined: tcp.smtp unmanaged).
+ */
+export function busyDesired(state: LiveState, relay?: DesiredState['relay']): DesiredState {
+  const source = { file: 'test.yaml' };
+  const desired = desiredFromLive(state);
+  desired.relay = relay;
+  const domain = desired.domains.get('example.com')!;
+  domain.users.delete('bob');
+  Object.assign(domain.users.get('alice')!, {
+    quota: '1048576S',
+    flags: FLAG_BITS.no_pop,
+    forward: { to: ['a@example.net'], keepCopy: true },
+  });
+  for (const name of ['carol', 'dave']) domain.users.set(name, desiredUser(name, { quota: '2048S', source }));
+  domain.aliases.set('sales', { name: 'sales', to: ['alice@example.com'], source });
+  domain.aliases.delete('info');
+  return desired;
+}
+
+/** The two relay rules the busy plans manage. */
+export const BUSY_RELAY: NonNullable<DesiredState['relay']> = [
+  { address: '127.', source: { file: 'test.yaml' } },
+  { address: '10.1.2.', source: { file: 'test.yaml' } },
+];
