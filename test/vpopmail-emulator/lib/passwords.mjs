@@ -4,8 +4,9 @@
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { VA } from './messages.mjs';
-import { err, out } from '../runtime/output.mjs';
+import { VA, verror } from './messages.mjs';
+import { atoi } from '../runtime/cstring.mjs';
+import { err, out, vexit } from '../runtime/output.mjs';
 
 // node:crypto is loaded only by the programs that hash or draw random characters (startup time).
 const require = createRequire(import.meta.url);
@@ -99,6 +100,20 @@ export const mkpasswd3 = (/** @type {string} */ clear) => sha512Crypt(clear, ran
 /** vrandom_pass(): letters, digits and .@!#%* */
 const GEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@!#%*';
 export const vrandomPass = (/** @type {number} */ len) => randomFrom(GEN_CHARS, Math.max(0, len));
+
+/**
+ * The password of the `-r[N]` option vadduser, vadddomain and vpasswd share: N random characters
+ * (12 without N); more than 128 exits with vpopmail's error, as the three programs do.
+ * @param {string | null | undefined} optarg
+ */
+export function randomPasswordOption(optarg) {
+  if (optarg == null) return vrandomPass(12);
+  if (atoi(optarg) > 128) {
+    out(`Error: ${verror(VA.PASSWD_TOO_LONG)}\n`);
+    vexit(VA.PASSWD_TOO_LONG);
+  }
+  return vrandomPass(atoi(optarg));
+}
 
 /** The password_strength.conf shipped with 5.6.13: "Length >= 1". */
 /** @param {string} password */

@@ -3,7 +3,7 @@ import { vgetAssign } from '../lib/assign.mjs';
 import { setOptimizeAddDomain } from '../lib/control.mjs';
 import { vadddomainLib, vdeldomainLib } from '../lib/domains.mjs';
 import { VA, VERSION, verror } from '../lib/messages.mjs';
-import { vgetpasswd, vrandomPass } from '../lib/passwords.mjs';
+import { randomPasswordOption, vgetpasswd } from '../lib/passwords.mjs';
 import { vsetuserquotaLib } from '../lib/quota.mjs';
 import { vadduserLib } from '../lib/users.mjs';
 import { atoi, toBin } from '../runtime/cstring.mjs';
@@ -81,13 +81,7 @@ export function cmdVadddomain() {
         break;
       case 'r':
         randomPw = true;
-        if (g.optarg != null) {
-          if (atoi(g.optarg) > 128) {
-            out(`Error: ${verror(VA.PASSWD_TOO_LONG)}\n`);
-            vexit(VA.PASSWD_TOO_LONG);
-          }
-          passwd = vrandomPass(atoi(g.optarg));
-        } else passwd = vrandomPass(12);
+        passwd = randomPasswordOption(g.optarg);
         break;
       default:
         errflag = true;

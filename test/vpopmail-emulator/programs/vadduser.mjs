@@ -1,12 +1,11 @@
 // @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
 import { vgetAssign } from '../lib/assign.mjs';
-import { POLICY_TEXT, VA, VERSION, isPolicyError, verror } from '../lib/messages.mjs';
-import { vgetpasswd, vrandomPass } from '../lib/passwords.mjs';
+import { POLICY_TEXT, VERSION, isPolicyError, verror } from '../lib/messages.mjs';
+import { randomPasswordOption, vgetpasswd, vrandomPass } from '../lib/passwords.mjs';
 import { vsetuserquotaLib } from '../lib/quota.mjs';
 import { vadduserLib } from '../lib/users.mjs';
 import { vauthGetpw, vauthSetpw } from '../lib/vpasswd.mjs';
-import { atoi } from '../runtime/cstring.mjs';
 import { makeGetopt } from '../runtime/getopt.mjs';
 import { ARGV } from '../runtime/invocation.mjs';
 import { err, out, vexit } from '../runtime/output.mjs';
@@ -58,13 +57,7 @@ export function cmdVadduser() {
         break;
       case 'r':
         randomPw = true;
-        if (g.optarg != null) {
-          if (atoi(g.optarg) > 128) {
-            out(`Error: ${verror(VA.PASSWD_TOO_LONG)}\n`);
-            vexit(VA.PASSWD_TOO_LONG);
-          }
-          passwd = vrandomPass(atoi(g.optarg));
-        } else passwd = vrandomPass(12);
+        passwd = randomPasswordOption(g.optarg);
         break;
       default:
         errflag = true;

@@ -1,9 +1,8 @@
 // @ts-check
 import { parseEmail } from '../lib/addresses.mjs';
-import { POLICY_TEXT, VA, VERSION, isPolicyError, verror } from '../lib/messages.mjs';
-import { vgetpasswd, vrandomPass } from '../lib/passwords.mjs';
+import { POLICY_TEXT, VERSION, isPolicyError, verror } from '../lib/messages.mjs';
+import { randomPasswordOption, vgetpasswd } from '../lib/passwords.mjs';
 import { vpasswdLib } from '../lib/users.mjs';
-import { atoi } from '../runtime/cstring.mjs';
 import { makeGetopt } from '../runtime/getopt.mjs';
 import { ARGV } from '../runtime/invocation.mjs';
 import { out, vexit } from '../runtime/output.mjs';
@@ -28,13 +27,7 @@ export function cmdVpasswd() {
         break;
       case 'r':
         randomPw = true;
-        if (g.optarg != null) {
-          if (atoi(g.optarg) > 128) {
-            out(`Error: ${verror(VA.PASSWD_TOO_LONG)}\n`);
-            vexit(VA.PASSWD_TOO_LONG);
-          }
-          passwd = vrandomPass(atoi(g.optarg));
-        } else passwd = vrandomPass(12);
+        passwd = randomPasswordOption(g.optarg);
         break;
       default:
         errflag = true;
