@@ -58,7 +58,7 @@ export interface ApplyIo {
   entry(path: string): Entry | undefined;
   /** What `path` names after following links (stat); undefined when nothing does. */
   followedEntry(path: string): Entry | undefined;
-  /** A file's bytes; undefined when it does not exist (EISDIR for a directory). */
+  /** A file's bytes; undefined when it does not exist (EISDIR for a directory, EMLINK for a file with a second name). */
   read(path: string): Buffer | undefined;
   /** The names in a directory. */
   list(path: string): string[];
@@ -79,7 +79,10 @@ export interface ApplyIo {
   move(from: string, to: string): void;
   /** Removes a file or a link (never what it points to); nothing when neither exists. */
   remove(path: string): void;
-  /** chmod, and chown when `owner` is given, of an existing file; follows a link (the guard refuses one in the tree). */
+  /**
+   * chmod, and chown when `owner` is given, of an existing file or directory; ELOOP for a link at
+   * the last component, EMLINK for a file with a second name (either would hand over another file).
+   */
   setModeAndOwner(path: string, mode: number, owner?: Ownership): void;
   /** Runs a program with an argv array, never a shell. */
   run(program: string, args: readonly string[], options?: { input?: string; timeoutMs?: number }): ProgramResult;

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync,
-  chownSync,
   closeSync,
   constants,
+  fchmodSync,
   fchownSync,
+  fstatSync,
   lchownSync,
   lstatSync,
   mkdirSync,
@@ -30,6 +30,21 @@ function entryOf(info: Stats | undefined): Entry | undefined {
   return { kind, uid: info.uid, gid: info.gid, mode: info.mode & 0o7777, size: info.size };
 }
 
+/**
+ * A regular file with a second name may be a root-only file the vpopmail account linked into its
+ * tree (see live/fs-read.ts): reading it would copy its content into a file that account reads,
+ * chmod or chown would hand it over. EMLINK, the errno closest to "too many links".
+ */
+function refuseHardLink(fd: number, path: string, syscall: string): void {
+  const info = fstatSync(fd);
+  if (info.isFile() && info.nlink > 1)
+    throw Object.assign(new Error(`EMLINK: ${path} has ${info.nlink} names (a hard link), ${syscall} refused`), {
+      code: 'EMLINK',
+      path,
+      syscall,
+    });
+}
+
 /** Apply's port on the real disk and processes. `isRoot` defaults to the process's own uid. */
 export function nodeIo(isRoot = process.getuid?.() === 0): ApplyIo {
   return {
@@ -37,11 +52,18 @@ export function nodeIo(isRoot = process.getuid?.() === 0): ApplyIo {
     entry: (path) => entryOf(lstatSync(path, { throwIfNoEntry: false })),
     followedEntry: (path) => entryOf(statSync(path, { throwIfNoEntry: false })),
     read(path) {
+      let fd: number;
       try {
-        return readFileSync(path);
+        fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
+      }
+      try {
+        refuseHardLink(fd, path, 'read');
+        return readFileSync(fd);
+      } finally {
+        closeSync(fd);
       }
     },
     list: (path) => readdirSync(path),
@@ -78,8 +100,15 @@ export function nodeIo(isRoot = process.getuid?.() === 0): ApplyIo {
     },
     remove: (path) => rmSync(path, { force: true }),
     setModeAndOwner(path, mode, owner) {
-      chmodSync(path, mode);
-      if (owner) chownSync(path, owner.uid, owner.gid);
+      // Through a descriptor opened without following a link, so what is checked is what is changed.
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW);
+      try {
+        refuseHardLink(fd, path, 'chmod');
+        fchmodSync(fd, mode);
+        if (owner) fchownSync(fd, owner.uid, owner.gid);
+      } finally {
+        closeSync(fd);
+      }
     },
     run(program, args, options = {}) {
       const result = spawnSync(program, args, {

@@ -26,10 +26,19 @@ export const SYMLINK_MESSAGE = 'a symbolic link, which mailstate does not follow
  * The error for an open file that is not a regular file, or undefined for a regular one. Only
  * regular files are read: a FIFO or a device could block or never end (a symlink to /dev/zero).
  * A directory answers EISDIR with Node's own message, as reading it used to.
+ *
+ * A regular file with more than one name is not read either: O_NOFOLLOW stops a symbolic link,
+ * but the vpopmail account could hard-link a root-only file (a copy of /etc/shadow) as `.qmail-z`
+ * or `vpasswd` where the kernel does not forbid it (fs.protected_hardlinks=0, or root's own link).
+ * What it holds is not the vpopmail account's to show: it is reported by name and kind only.
  */
 export function notRegularFile(
-  stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>,
+  stats: Pick<
+    Stats,
+    'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'nlink'
+  >,
 ): FileRead | undefined {
+  if (stats.isFile() && stats.nlink > 1) return { kind: 'error', code: HARD_LINK, message: hardLinkMessage(stats.nlink) };
   if (stats.isFile()) return undefined;
   if (stats.isDirectory())
     return { kind: 'error', code: 'EISDIR', message: 'EISDIR: illegal operation on a directory, read' };
@@ -48,9 +57,19 @@ export function notRegularFile(
 /** The FileRead code of a FIFO, socket or device: not an errno, there being none for it. */
 export const NOT_REGULAR = 'ENOTREG';
 
+/** The FileRead code of a regular file with more than one name (see notRegularFile). */
+export const HARD_LINK = 'EHARDLINK';
+
+export function hardLinkMessage(names: number): string {
+  return `a hard link (one of ${names} names of the same file), which mailstate does not read`;
+}
+
 /** A directory or a FIFO, socket or device where a file was expected. */
 export function isNotRegularFile(read: FileRead): boolean {
-  return read.kind === 'error' && (read.code === 'EISDIR' || read.code === NOT_REGULAR || read.code === 'ELOOP');
+  return (
+    read.kind === 'error' &&
+    (read.code === 'EISDIR' || read.code === NOT_REGULAR || read.code === 'ELOOP' || read.code === HARD_LINK)
+  );
 }
 
 /** Fills `buffer` from `offset` on, or up to EOF when the file shrank since its fstat. */

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   cpSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -366,6 +367,31 @@ const CASES: Case[] = [
     plan: 0,
     apply: 0,
     line: '  example.com: user-dot-qmail "alice" (ROOT/home/vpopmail/domains/example.com/alice/.qmail): .qmail is a symbolic link, which mailstate does not follow',
+  },
+  // Hard links: O_NOFOLLOW stops a symbolic link, not a second name of a root-only file.
+  {
+    name: 'a .qmail-z hard-linked to a root-only file',
+    attack: (s) => linkSync(join(s.decoy, 'shadow'), join(s.domainDir, '.qmail-z')),
+    plan: 0,
+    apply: 0,
+    line: '  example.com: dot-qmail "z" (ROOT/home/vpopmail/domains/example.com/.qmail-z): .qmail-z is a hard link (one of 2 names of the same file), which mailstate does not read',
+  },
+  {
+    name: 'vpasswd hard-linked to a root-only file',
+    attack: (s) => {
+      rmSync(join(s.domainDir, 'vpasswd'));
+      linkSync(join(s.decoy, 'shadow'), join(s.domainDir, 'vpasswd'));
+    },
+    plan: 1,
+    apply: 1,
+    line: 'ROOT/home/vpopmail/domains/example.com/vpasswd: error: cannot read vpasswd of example.com: EHARDLINK (a hard link (one of 2 names of the same file), which mailstate does not read)',
+  },
+  {
+    name: "a user's own .qmail hard-linked to a root-only file",
+    attack: (s) => linkSync(join(s.decoy, 'shadow'), join(s.domainDir, 'alice', '.qmail')),
+    plan: 0,
+    apply: 0,
+    line: '  example.com: user-dot-qmail "alice" (ROOT/home/vpopmail/domains/example.com/alice/.qmail): .qmail is a hard link (one of 2 names of the same file), which mailstate does not read',
   },
   {
     name: "a forward's .qmail-bob linked out of the tree, the forward changed",

@@ -6,9 +6,10 @@
  *
  * Semantics follow io.ts and, where it is silent, what nodeIo does on Linux:
  * - Paths are absolute. Links in parent components are followed, as the kernel does (at most 40
- *   hops, then ELOOP); a link at the last component is followed only by `followedEntry`, `read`,
- *   `list` and `setModeAndOwner` (stat, open, readdir, chmod); every other operation acts on the
- *   link itself (lstat, rename, unlink, O_EXCL|O_NOFOLLOW creation).
+ *   hops, then ELOOP); a link at the last component is followed only by `followedEntry`, `read`
+ *   and `list` (stat, open, readdir); `setModeAndOwner` refuses one (ELOOP, as O_NOFOLLOW); every
+ *   other operation acts on the link itself (lstat, rename, unlink, O_EXCL|O_NOFOLLOW creation).
+ *   The tree has no hard links, so nodeIo's EMLINK never arises here.
  * - Errors are Error objects with `.code` set to the errno name (ENOENT, EEXIST, ENOTDIR, EISDIR,
  *   ENOTEMPTY, EINVAL, ELOOP), as Node's are; `remove` of a directory throws EISDIR where Node's
  *   rmSync throws ERR_FS_EISDIR.
@@ -200,9 +201,10 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
       if (at !== undefined) tree.delete(at);
     },
     setModeAndOwner(path, mode, owner) {
-      const at = locate(path, true, 'chmod');
+      const at = locate(path, false, 'chmod');
       const found = tree.get(at);
       if (!found) fail('ENOENT', 'chmod', path);
+      if (found.kind === 'symlink') fail('ELOOP', 'chmod', path);
       tree.set(at, { ...found, mode, ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) } as MemoryEntry);
     },
     run(program, args, runOptions = {}) {
