@@ -1,29 +1,158 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import { ExitError } from './io.js';
+
+type ParseOption = NonNullable<ParseArgsConfig['options']>[string];
+
+/**
+ * One option of a command: what parseArgs needs, and what its --help says. The help lives on the
+ * option itself, so a flag cannot be parsed without being documented.
+ */
+export type OptionSpec = ParseOption & {
+  /** One line (or a few, joined by \n) for --help. */
+  help: string;
+  /** The placeholder of a string option's value in --help, e.g. FILE. */
+  value?: string;
+};
+
+export type OptionSpecs = Record<string, OptionSpec>;
+
+export interface CommandSpec<T extends OptionSpecs = OptionSpecs> {
+  name: string;
+  /** What the command does, for its --help; one short paragraph. */
+  summary: string;
+  /** What follows `mailstate NAME` in its usage line. */
+  usage: string;
+  options: T;
+  /** Positional arguments it takes (none unless given). */
+  positional?: { max: number; what: string };
+  /** Lines of its exit codes, "0  meaning". */
+  exitCodes: readonly string[];
+}
 
 /** Options every command that reads state accepts. */
 export const COMMON_OPTIONS = {
-  file: { type: 'string', short: 'f', default: 'mailstate.yaml' },
-  'vpopmail-home': { type: 'string' },
-  'qmail-home': { type: 'string' },
-  'domain-base': { type: 'string', multiple: true },
-} as const satisfies ParseArgsConfig['options'];
+  file: { type: 'string', short: 'f', default: 'mailstate.yaml', value: 'FILE', help: 'the desired state' },
+  'vpopmail-home': {
+    type: 'string',
+    value: 'DIR',
+    help: 'override vpopmail.home from the YAML (default /home/vpopmail)',
+  },
+  'qmail-home': { type: 'string', value: 'DIR', help: 'override qmail.home from the YAML (default /var/qmail)' },
+  'domain-base': {
+    type: 'string',
+    multiple: true,
+    value: 'DIR',
+    help: 'also act on domains below DIR/domains (made with vadddomain -d DIR); repeatable.\nWithout it a users/assign directory outside ~vpopmail/domains is refused',
+  },
+} as const satisfies OptionSpecs;
+
+/** Options of the commands that read a server without a YAML (import, snapshot). */
+export const SERVER_OPTIONS = {
+  'vpopmail-home': { type: 'string', default: '/home/vpopmail', value: 'DIR', help: "the server's vpopmail home" },
+  'qmail-home': { type: 'string', default: '/var/qmail', value: 'DIR', help: "the server's qmail home" },
+  'domain-base': COMMON_OPTIONS['domain-base'],
+} as const satisfies OptionSpecs;
+
+/** Thrown for --help / -h: main prints the text on standard output and exits 0. */
+export class HelpRequested extends Error {
+  readonly text: string;
+  constructor(text: string) {
+    super('help requested');
+    this.text = text;
+  }
+}
+
+function optionLabel(name: string, option: OptionSpec): string {
+  const long = `--${name}${option.type === 'string' ? ` ${option.value ?? 'VALUE'}` : ''}`;
+  return option.short ? `-${option.short}, ${long}` : `    ${long}`;
+}
+
+function defaultNote(option: OptionSpec): string {
+  if (option.default === undefined || option.type === 'boolean' || option.help.includes('default')) return '';
+  return ` (default: ${String(option.default)})`;
+}
+
+/** A command's --help: usage, what it does, every option, exit codes. */
+export function renderCommandHelp(spec: CommandSpec): string {
+  const rows: [string, string][] = Object.entries(spec.options).map(([name, option]) => [
+    optionLabel(name, option),
+    `${option.help}${defaultNote(option)}`,
+  ]);
+  rows.push(['-h, --help', 'show this help']);
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  const options = rows.flatMap(([label, help]) =>
+    help.split('\n').map((line, index) => `  ${(index === 0 ? label : '').padEnd(width)}${line}`),
+  );
+  return [
+    `Usage: mailstate ${spec.name} ${spec.usage}`,
+    '',
+    spec.summary,
+    '',
+    'Options:',
+    ...options,
+    '',
+    'Exit codes:',
+    ...spec.exitCodes.map((line) => `  ${line}`),
+    '',
+  ].join('\n');
+}
+
+/** The nearest of `candidates` to a mistyped word, when it is near enough to be what was meant. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, [...candidates]);
+  // Two edits catch a swapped pair (plna, --fromat); fewer for short words, where two is most of it.
+  const limit = Math.min(2, Math.max(1, Math.floor(word.length / 2)));
+  return distance(word, best) <= limit || (word.length >= 2 && best.startsWith(word)) ? best : undefined;
+}
+
+/** An option the command does not know, with the nearest one it does; undefined when all are known. */
+function unknownOption(spec: CommandSpec, argv: string[]): string | undefined {
+  const { tokens } = parseArgs({
+    args: argv,
+    options: spec.options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const shorts = new Map(Object.entries(spec.options).flatMap(([name, o]) => (o.short ? [[o.short, name]] : [])));
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (Object.hasOwn(spec.options, token.name) || shorts.has(token.name)) continue;
+    const near = didYouMean(token.name, Object.keys(spec.options));
+    const hint = near ? ` (did you mean --${near}?)` : '';
+    return `mailstate ${spec.name}: unknown option ${token.rawName}${hint}`;
+  }
+  return undefined;
+}
+
+function wantsHelp(spec: CommandSpec, argv: string[]): boolean {
+  const { tokens } = parseArgs({
+    args: argv,
+    options: spec.options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  return tokens.some((token) => token.kind === 'option' && (token.name === 'help' || token.name === 'h'));
+}
 
 /**
  * Parses a command's options. Positional arguments beyond `positional.max` (none, except apply's
  * saved plan) are refused: `mailstate plan other.yaml` must not quietly plan ./mailstate.yaml.
  */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  command: string,
-  argv: string[],
-  options: T,
-  positional?: { max: number; what: string },
-) {
+export function parseCommandArgs<T extends OptionSpecs>(spec: CommandSpec<T>, argv: string[]) {
+  const { name: command, options, positional } = spec;
+  if (wantsHelp(spec, argv)) throw new HelpRequested(renderCommandHelp(spec));
+  const usage = `Run "mailstate ${command} --help" for its options.`;
+  const unknown = unknownOption(spec, argv);
+  if (unknown) throw new ExitError(`${unknown}\n${usage}`);
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ExitError(`mailstate ${command}: ${(error as Error).message}\nRun "mailstate help" for usage.`);
+    throw new ExitError(`mailstate ${command}: ${(error as Error).message}\n${usage}`);
   }
   const extra = parsed.positionals[positional?.max ?? 0];
   if (extra !== undefined) {

@@ -1,3 +1,8 @@
+/**
+ * The overview `mailstate help` prints: one synopsis per command. Every option, with what it does
+ * and the command's exit codes, is in `mailstate COMMAND --help`, rendered from the same option
+ * specs the command parses (src/cli/args.ts), so the two cannot disagree.
+ */
 export const HELP = `mailstate: declarative state for vpopmail/qmail mail servers
 
 Usage:
@@ -11,42 +16,15 @@ Usage:
                      [--resync-interval SECONDS] [--no-self-heal] [--record-notes] [--log-format text|json]
                      [--debounce SECONDS] [--driver NAME]
   mailstate status   [--vpopmail-home DIR] [--repo DIR]
-  mailstate help
+  mailstate help [COMMAND]
+  mailstate --version
 
-Options:
-  -f, --file FILE        desired state (default: mailstate.yaml; for watch, relative to --repo)
-  --vpopmail-home DIR    override vpopmail.home from the YAML (default /home/vpopmail)
-  --qmail-home DIR       override qmail.home from the YAML (default /var/qmail)
-  --domain-base DIR      also act on domains below DIR/domains (made with vadddomain -d DIR);
-                         repeatable. Without it a users/assign directory outside
-                         ~vpopmail/domains is refused
-  --format FORMAT        plan output: text (default), markdown (a pull-request comment), json
-  --detailed-exitcode    plan exits 2 when there are changes
-  --live SNAPSHOT.json   plan: against a snapshot instead of the server (CI); compares password
-                         hashes with the key from MAILSTATE_KEY (hex) or --key-file, and reports
-                         passwords it cannot compare as "(not comparable from a snapshot)"
-  --base REF             plan: what the working tree changes against the YAML committed at REF
-                         (e.g. origin/main); reads no server; passwords compare by reference
-  --driver NAME          apply: files (write vpopmail's files), vpopmail (run ~vpopmail/bin), auto (default)
-  --yes                  apply without asking (required when not on a terminal)
-  --force                apply even when a domain is over policy.maxChangePercent
-  --expect-digest SHA    apply: refuse unless the plan has this sha256 digest (from a reviewed plan)
-  PLAN.json              apply: refuse unless the plan is still exactly this one (from plan --out)
-  -o, --output FILE      import, snapshot: write here instead of standard output
-  --domain D             import: only this domain (repeatable)
-  --repo DIR             watch: the git working copy to follow (default: .);
-                         status: use it instead of the one the watcher recorded
-  --branch NAME          watch: the branch whose commits are applied (default: main)
-  --pull-interval S      watch: fetch the remote every S seconds and fast-forward the branch
-  --remote NAME          watch: the remote --pull-interval fetches (default: origin)
-  --resync-interval S    watch: re-plan against the live state every S seconds (default 600)
-  --no-self-heal         watch: report drift found on resync instead of repairing it
-  --record-notes         watch: record each applied commit as a git note (refs/notes/mailstate/HOST)
-  --log-format F         watch: text (default, one line per event) or json (one object per line)
-  --debounce S           watch: quiet time after a ref change before applying (default 0.5)
+Every command that reads a server takes --vpopmail-home DIR, --qmail-home DIR and --domain-base DIR.
+Run "mailstate COMMAND --help" for all of its options and its exit codes.
 
 Environment:
   MAILSTATE_KEY          plan --live: the server's snapshot key (the content of ~vpopmail/etc/mailstate.key)
+  NO_COLOR               when set (to anything but ""), plans are never coloured
 
 Exit codes:
   0  success (plan: no changes, or changes without --detailed-exitcode; apply: applied or nothing to do;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { didYouMean, HelpRequested } from './args.js';
 import { HELP } from './help.js';
 import { EXIT, ExitError, type CliIo } from './io.js';
 
@@ -17,22 +19,46 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/status.js')).statusCommand,
 };
 
+/** package.json's version: dist/cli/main.js and src/cli/main.ts both lie two levels below it. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+function unknownCommand(name: string): string {
+  const near = didYouMean(name, [...Object.keys(COMMANDS), 'help']);
+  const hint = near ? ` (did you mean "mailstate ${near}"?)` : '';
+  return `mailstate: unknown command "${name}"${hint}\nRun "mailstate help" for the commands.\n`;
+}
+
 /** Runs one mailstate command; the only place that turns errors into exit codes. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V' || first === 'version') {
+    io.stdout(`mailstate ${version()}\n`);
+    return EXIT.ok;
+  }
+  // `mailstate help plan` is `mailstate plan --help`.
+  const [name, args] = first === 'help' && rest[0] !== undefined ? [rest[0], ['--help']] : [first, rest];
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout(HELP);
     return name === undefined ? EXIT.error : EXIT.ok;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    io.stderr(`mailstate: unknown command "${name}"\n\n${HELP}`);
+    io.stderr(unknownCommand(name));
     return EXIT.error;
   }
   try {
     const command = await load();
-    return await command(rest, io);
+    return await command(args, io);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.stdout(error.text);
+      return EXIT.ok;
+    }
     if (error instanceof ExitError) {
       io.stderr(`Error: ${error.message}\n`);
       return error.code;

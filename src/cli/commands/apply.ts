@@ -7,7 +7,7 @@ import { ioReason } from '../../desired/io-reason.js';
 import { describeChange } from '../../render/describe.js';
 import { normaliseDigest } from '../../render/digest.js';
 import { NO_CHANGES, renderText } from '../../render/text.js';
-import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { loadDesiredWithSecrets, applyWithLock } from '../../reconcile/index.js';
 import { stderrReport } from '../pipeline.js';
@@ -63,19 +63,37 @@ export function describeDone(change: Change): string {
   return `${'domain' in change ? `${change.domain}: ` : ''}${described.symbol} ${described.headline}`;
 }
 
-export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'apply',
-    argv,
-    {
-      ...COMMON_OPTIONS,
-      driver: { type: 'string', default: 'auto' },
-      yes: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      'expect-digest': { type: 'string' },
+export const APPLY = {
+  name: 'apply',
+  usage: '[options] [PLAN.json]',
+  summary:
+    'Converge the server to the desired state: plan, show the plan and ask (unless --yes or a saved\nPLAN.json is given), then apply only the changes, under a lock, re-planning under the lock first.\nDeleted users are archived, never removed. A second apply plans nothing and writes nothing.',
+  options: {
+    ...COMMON_OPTIONS,
+    driver: {
+      type: 'string',
+      default: 'auto',
+      value: 'NAME',
+      help: "files (write vpopmail's cdb-backend files), vpopmail (run ~vpopmail/bin's programs) or\nauto: the files driver where domains keep vpasswd files, vpopmail's programs otherwise (SQL)",
     },
-    { max: 1, what: 'at most one saved plan, from plan --out' },
-  );
+    yes: { type: 'boolean', default: false, help: 'apply without asking (needed when not on a terminal)' },
+    force: { type: 'boolean', default: false, help: 'apply even when the plan is over a policy threshold' },
+    'expect-digest': {
+      type: 'string',
+      value: 'SHA256',
+      help: 'refuse unless the plan has this sha256 digest (from a reviewed plan)',
+    },
+  },
+  positional: { max: 1, what: 'at most one saved plan, from plan --out' },
+  exitCodes: [
+    '0  applied, or nothing to do',
+    '1  error: invalid input, unreadable live state, a refused plan (threshold, digest, saved plan\n   no longer matching, lock held) or a failed apply (it names the step and what was applied)',
+    '130  stopped by SIGINT/SIGTERM after the step in progress (what was applied is listed)',
+  ],
+} as const satisfies CommandSpec;
+
+export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(APPLY, argv);
   const driverName = values.driver as DriverName;
   if (!DRIVERS.includes(driverName))
     throw new ExitError(`mailstate apply: unknown --driver "${values.driver}" (files, vpopmail or auto)`);

@@ -1,20 +1,27 @@
 import { relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importToYaml } from '../../import/to-yaml.js';
-import { parseCommandArgs } from '../args.js';
+import { type CommandSpec, parseCommandArgs, SERVER_OPTIONS } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
 const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
 
+export const IMPORT = {
+  name: 'import',
+  usage: '[-o FILE] [--domain D ...] [--vpopmail-home DIR] [--qmail-home DIR]',
+  summary:
+    'Write a mailstate.yaml that describes the live server as it is (password hashes kept, clear\ntexts left out), so that planning it changes nothing. What mailstate cannot express is listed\nas notes and stays unmanaged.',
+  options: {
+    output: { type: 'string', short: 'o', value: 'FILE', help: 'write here instead of standard output (- for it)' },
+    domain: { type: 'string', multiple: true, value: 'D', help: 'only this domain (repeatable)' },
+    ...SERVER_OPTIONS,
+  },
+  exitCodes: ['0  written', '1  error: the live state could not be read, or the output not written'],
+} as const satisfies CommandSpec;
+
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('import', argv, {
-    output: { type: 'string', short: 'o' },
-    domain: { type: 'string', multiple: true },
-    'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
-    'domain-base': { type: 'string', multiple: true },
-    'qmail-home': { type: 'string', default: '/var/qmail' },
-  });
+  const { values } = parseCommandArgs(IMPORT, argv);
   // "-o -" is standard output; any other target is checked before reading, so a refused one writes nothing.
   const target = values.output === undefined || values.output === '-' ? undefined : resolve(io.cwd, values.output);
   if (target !== undefined) checkOutputTarget(target, values.output!);

@@ -2,21 +2,51 @@ import { resolve } from 'node:path';
 import { isPlanFormat, PLAN_FORMATS } from '../../render/formats.js';
 import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
-import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { planAgainstBase, planAgainstSnapshot, type DesiredSource, type PlanRun } from '../../reconcile/index.js';
 import { orExit, planFromOptions, stderrNote, stderrReport } from '../pipeline.js';
 
-export async function planCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('plan', argv, {
+export const PLAN = {
+  name: 'plan',
+  usage: '[options]',
+  summary:
+    'Print what apply would change: the desired state (-f) against the live server, a snapshot\n(--live, for CI without a server) or the YAML committed at a git ref (--base). Changes nothing.',
+  options: {
     ...COMMON_OPTIONS,
-    format: { type: 'string', default: 'text' },
-    'detailed-exitcode': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    live: { type: 'string' },
-    'key-file': { type: 'string' },
-    base: { type: 'string' },
-  });
+    format: {
+      type: 'string',
+      default: 'text',
+      value: 'FORMAT',
+      help: 'text (default), markdown (a pull-request comment) or json (for machines)',
+    },
+    'detailed-exitcode': { type: 'boolean', default: false, help: 'exit 2 when there are changes (as terraform plan)' },
+    out: {
+      type: 'string',
+      value: 'PLAN.json',
+      help: 'also save the JSON plan here, for apply PLAN.json (a regular file, written atomically)',
+    },
+    live: {
+      type: 'string',
+      value: 'SNAPSHOT.json',
+      help: 'plan against a snapshot (mailstate snapshot) instead of the server; password hashes\nare compared with the key from MAILSTATE_KEY (hex) or --key-file',
+    },
+    'key-file': { type: 'string', value: 'FILE', help: 'with --live: the snapshot key (~vpopmail/etc/mailstate.key)' },
+    base: {
+      type: 'string',
+      value: 'REF',
+      help: 'what the working tree changes against the YAML committed at REF (e.g. origin/main);\nreads no server; passwords compare by reference',
+    },
+  },
+  exitCodes: [
+    '0  no changes, or changes without --detailed-exitcode',
+    '1  error: invalid input, unreadable live state, or a plan that cannot be made safely',
+    '2  --detailed-exitcode: there are changes',
+  ],
+} as const satisfies CommandSpec;
+
+export async function planCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(PLAN, argv);
   const format = values.format;
   if (!isPlanFormat(format))
     throw new ExitError(`mailstate plan: unknown --format "${format}" (text, markdown or json)`);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ioReason } from '../../desired/io-reason.js';
 import { renderSnapshot, snapshotFromLive } from '../../snapshot/format.js';
 import { hashDigest, keyFilePath, keyId, loadOrCreateKey } from '../../snapshot/key.js';
-import { parseCommandArgs } from '../args.js';
+import { type CommandSpec, parseCommandArgs, SERVER_OPTIONS } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
@@ -10,18 +10,25 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+export const SNAPSHOT = {
+  name: 'snapshot',
+  usage: '[-o FILE] [--vpopmail-home DIR] [--qmail-home DIR]',
+  summary:
+    'Write the live state as JSON, for plan --live on a machine without the server (CI). No password\nleaves the server: hashes become HMAC-SHA256 under ~vpopmail/etc/mailstate.key (created on first\nuse), clear texts are left out.',
+  options: {
+    output: { type: 'string', short: 'o', value: 'FILE', help: 'write here instead of standard output (- for it)' },
+    ...SERVER_OPTIONS,
+  },
+  exitCodes: ['0  written', '1  error: the live state could not be read, or the output not written'],
+} as const satisfies CommandSpec;
+
 /**
  * `mailstate snapshot`: the live state as JSON for planning elsewhere (CI). No password leaves the
  * server: each hash becomes HMAC-SHA256 under ~vpopmail/etc/mailstate.key (created 0600 on first
  * use), and clear-text fields are left out entirely.
  */
 export async function snapshotCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('snapshot', argv, {
-    output: { type: 'string', short: 'o' },
-    'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
-    'domain-base': { type: 'string', multiple: true },
-    'qmail-home': { type: 'string', default: '/var/qmail' },
-  });
+  const { values } = parseCommandArgs(SNAPSHOT, argv);
   const vpopmailHome = resolve(io.cwd, values['vpopmail-home']);
   const qmailHome = resolve(io.cwd, values['qmail-home']);
   // "-o -" is standard output; any other target is checked before the key is read or created.

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { openRepo, RepoError, resolveCommit, shortCommit } from '../../git/repo.js';
 import type { Plan } from '../../model/change.js';
 import { renderChangeBody, summaryLine } from '../../render/text.js';
-import { parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { driftFromCommit } from '../../reconcile/index.js';
 import { orExit, stderrNote, stderrReport } from '../pipeline.js';
@@ -21,16 +21,35 @@ function describeRecord(record: ReconcileRecord): string {
   return `${shortCommit(record.commit)} at ${record.time} (${record.outcome}, ${record.trigger})${counts}${reason}`;
 }
 
+export const STATUS = {
+  name: 'status',
+  usage: '[--vpopmail-home DIR] [--repo DIR]',
+  summary:
+    'What the watcher on this server last applied, when and how it went, whether the branch tip is\napplied, and whether the live state has drifted since (a plan of that commit against the server).',
+  options: {
+    'vpopmail-home': {
+      type: 'string',
+      default: '/home/vpopmail',
+      value: 'DIR',
+      help: "the server's vpopmail home (where the watcher keeps its state)",
+    },
+    'qmail-home': COMMON_OPTIONS['qmail-home'],
+    repo: { type: 'string', value: 'DIR', help: 'use this git working copy instead of the one the watcher recorded' },
+  },
+  exitCodes: [
+    '0  the branch tip is applied and the live state matches it',
+    '1  error: no watch state, an unreadable repository or server',
+    '2  the live state drifted from the applied commit',
+    '3  the branch tip is not applied (refused, invalid, failed, or not reached yet)',
+  ],
+} as const satisfies CommandSpec;
+
 /**
  * `mailstate status`: what the watcher last applied, when and how it went, and whether the live
  * state has drifted since (a plan of that commit's desired state against the server).
  */
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('status', argv, {
-    'vpopmail-home': { type: 'string', default: '/home/vpopmail' },
-    'qmail-home': { type: 'string' },
-    repo: { type: 'string' },
-  });
+  const { values } = parseCommandArgs(STATUS, argv);
   const path = watchStatePath(resolve(io.cwd, values['vpopmail-home']));
   let state: ReturnType<typeof readWatchState>;
   try {

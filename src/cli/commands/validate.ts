@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { inspectSecretFiles, nodeSecretFileIo } from '../../desired/secrets.js';
 import { formatDiagnostic } from '../../model/diagnostic.js';
-import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { EXIT, type CliIo } from '../io.js';
 import { loadDesiredOrExit } from '../pipeline.js';
 
@@ -9,8 +9,17 @@ function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;
 }
 
+export const VALIDATE = {
+  name: 'validate',
+  usage: '[-f FILE]',
+  summary:
+    'Check the desired state without reading a server: YAML syntax, the schema, names, sizes and\nreferences. Every error names FILE:LINE:COL. Passwords given as { env: NAME } that are not set\nhere are warnings (plan and apply need them).',
+  options: { file: COMMON_OPTIONS.file },
+  exitCodes: ['0  the file is valid (warnings may be printed)', '1  it is not: every error is printed'],
+} as const satisfies CommandSpec;
+
 export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('validate', argv, COMMON_OPTIONS);
+  const { values } = parseCommandArgs(VALIDATE, argv);
   const desired = await loadDesiredOrExit(io, { file: values.file });
   // Password files are not read here (CI has none), only looked at: world-readable, or a link out of the repository.
   for (const warning of inspectSecretFiles(desired, dirname(resolve(io.cwd, values.file)), nodeSecretFileIo))

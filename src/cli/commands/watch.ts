@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { DriverName } from '../../apply/choose-driver.js';
 import { openRepo, repoPath, RepoError } from '../../git/repo.js';
-import { parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { overridesFrom } from '../../reconcile/index.js';
 import { formatEvent, type LogFormat } from '../watch/log.js';
@@ -19,28 +19,64 @@ function seconds(flag: string, value: string | undefined, fallback?: number): nu
   return Math.round(parsed * 1000);
 }
 
+export const WATCH = {
+  name: 'watch',
+  usage: '[options]',
+  summary:
+    "Follow a git branch and apply each new commit's desired state, as Flux or Argo CD do; re-plan\nagainst the server every --resync-interval and repair drift. Runs until SIGTERM or SIGINT, which\nlet the reconcile in progress finish.",
+  options: {
+    repo: { type: 'string', default: '.', value: 'DIR', help: 'the git working copy to follow' },
+    branch: { type: 'string', default: 'main', value: 'NAME', help: 'the branch whose commits are applied' },
+    file: {
+      type: 'string',
+      short: 'f',
+      default: 'mailstate.yaml',
+      value: 'FILE',
+      help: 'the desired state, relative to --repo',
+    },
+    remote: { type: 'string', default: 'origin', value: 'NAME', help: 'the remote --pull-interval fetches' },
+    'pull-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      help: 'fetch the remote every SECONDS and fast-forward the branch (default: no fetching)',
+    },
+    'resync-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      help: 're-plan against the live state every SECONDS (default 600)',
+    },
+    debounce: {
+      type: 'string',
+      value: 'SECONDS',
+      help: 'quiet time after a ref change before applying (default 0.5)',
+    },
+    'no-self-heal': { type: 'boolean', default: false, help: 'report drift found on resync instead of repairing it' },
+    'record-notes': {
+      type: 'boolean',
+      default: false,
+      help: 'record each applied commit as a git note (refs/notes/mailstate/HOST)',
+    },
+    'log-format': {
+      type: 'string',
+      default: 'text',
+      value: 'FORMAT',
+      help: 'text (one line per event, for journald) or json (one object per line)',
+    },
+    driver: { type: 'string', default: 'auto', value: 'NAME', help: 'as for apply: files, vpopmail or auto' },
+    'vpopmail-home': COMMON_OPTIONS['vpopmail-home'],
+    'qmail-home': COMMON_OPTIONS['qmail-home'],
+    'domain-base': COMMON_OPTIONS['domain-base'],
+  },
+  exitCodes: ['0  stopped by SIGTERM or SIGINT', '1  cannot start: no repository, a bad flag'],
+} as const satisfies CommandSpec;
+
 /**
  * `mailstate watch`: runs until SIGTERM or SIGINT, applying each new commit of the branch and
  * repairing drift on every resync. Exits 0 after a signal once the reconcile in progress is done;
  * 1 only when it cannot start (no repository, bad flags).
  */
 export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('watch', argv, {
-    repo: { type: 'string', default: '.' },
-    branch: { type: 'string', default: 'main' },
-    file: { type: 'string', short: 'f', default: 'mailstate.yaml' },
-    remote: { type: 'string', default: 'origin' },
-    'pull-interval': { type: 'string' },
-    'resync-interval': { type: 'string' },
-    debounce: { type: 'string' },
-    'no-self-heal': { type: 'boolean', default: false },
-    'record-notes': { type: 'boolean', default: false },
-    'log-format': { type: 'string', default: 'text' },
-    driver: { type: 'string', default: 'auto' },
-    'vpopmail-home': { type: 'string' },
-    'domain-base': { type: 'string', multiple: true },
-    'qmail-home': { type: 'string' },
-  });
+  const { values } = parseCommandArgs(WATCH, argv);
   const format = values['log-format'];
   if (format !== 'text' && format !== 'json')
     throw new ExitError(`mailstate watch: unknown --log-format "${format}" (text or json)`);
