@@ -1,10 +1,9 @@
 import type { FileDiffs } from '../model/file-diff.js';
 import { dryRunFiles } from '../reconcile/dry-run.js';
 import type { PlanRun } from '../reconcile/index.js';
-import { renderFileDiffs } from '../render/file-diffs.js';
+import { type DiffStyle, renderFileDiffs } from '../render/file-diffs.js';
 import type { OptionSpec } from './args.js';
-import { ExitError, type CliIo } from './io.js';
-import { textOptions } from './output.js';
+import { ExitError } from './io.js';
 
 /** `plan --diff`, as Ansible's --diff and Terraform's detail view show what a run would write. */
 export const DIFF_OPTION = {
@@ -26,14 +25,9 @@ export async function fileDiffsFor(diff: boolean, run: PlanRun): Promise<FileDif
   return diff ? dryRunFiles(run) : undefined;
 }
 
-/** The diffs as text after the plan (in the plan's colours), '' without --diff. */
-export function fileDiffsText(
-  io: CliIo,
-  values: { quiet: boolean; verbose: boolean; 'no-color': boolean },
-  fileDiffs: FileDiffs | undefined,
-): string {
+/** The diffs as text after the plan (in the plan's colours when `style` is given), '' without --diff. */
+export function fileDiffsText(fileDiffs: FileDiffs | undefined, style?: DiffStyle): string {
   if (!fileDiffs) return '';
-  const style = textOptions(io, values, '').style;
   return `\n${style ? renderFileDiffs(fileDiffs, style) : renderFileDiffs(fileDiffs)}`;
 }
 

@@ -1,8 +1,13 @@
 import { inert } from '../model/display.js';
 import type { FileDiff, FileDiffs } from '../model/file-diff.js';
-import type { TextStyle } from './text.js';
+/** Colours for added, removed and hunk lines: the text plan's TextStyle fits. */
+export interface DiffStyle {
+  add(text: string): string;
+  remove(text: string): string;
+  change(text: string): string;
+}
 
-const PLAIN: Pick<TextStyle, 'add' | 'change' | 'remove'> = { add: String, change: String, remove: String };
+const PLAIN: DiffStyle = { add: String, change: String, remove: String };
 
 /** The one line of what is not a text diff (paths made inert: a name in the mail tree is the vpopmail account's). */
 function operationLine(diff: Exclude<FileDiff, { kind: 'text' }>): string {
@@ -31,7 +36,7 @@ function diffLines(diffs: readonly FileDiff[]): string[] {
 }
 
 function stoppedLine(stopped: string): string {
-  return `The dry run stopped: ${stopped}. apply would stop there too; what it would write before that is shown.`;
+  return `The dry run stopped: ${stopped.replace(/\.$/, '')}. apply would stop there too; what it would write before that is shown.`;
 }
 
 const HEADING = 'Files apply would change (files driver, dry run):';
@@ -41,7 +46,7 @@ const HEADING = 'Files apply would change (files driver, dry run):';
  * would write (vpasswd with hashes and clear texts redacted), then directories, archive moves,
  * binary rebuilds and program runs, one line each. `style` colours + and - lines as the plan's.
  */
-export function renderFileDiffs(fileDiffs: FileDiffs, style = PLAIN): string {
+export function renderFileDiffs(fileDiffs: FileDiffs, style: DiffStyle = PLAIN): string {
   const lines = [HEADING, ''];
   if (fileDiffs.diffs.length === 0) lines.push('No file would change.');
   for (const line of diffLines(fileDiffs.diffs)) {

@@ -1,5 +1,7 @@
 import type { Plan } from '../model/change.js';
+import type { FileDiffs } from '../model/file-diff.js';
 import { planDigest } from './digest.js';
+import { fileDiffsToJson } from './file-diffs.js';
 import { PLAN_FORMAT_VERSION, redactChange } from './redact.js';
 
 export { PLAN_FORMAT_VERSION, redactChange };
@@ -17,6 +19,8 @@ export function planToJson(plan: Plan): object {
   };
 }
 
-export function renderJson(plan: Plan): string {
-  return `${JSON.stringify(planToJson(plan), null, 2)}\n`;
+/** `fileDiffs` (plan --diff) adds `fileDiffs` and `fileOperations`; formatVersion 1 readers ignore them. */
+export function renderJson(plan: Plan, fileDiffs?: FileDiffs): string {
+  const json = fileDiffs ? { ...planToJson(plan), ...fileDiffsToJson(fileDiffs) } : planToJson(plan);
+  return `${JSON.stringify(json, null, 2)}\n`;
 }

@@ -1,12 +1,16 @@
 import { CHANGE_ACTION, type Plan } from '../model/change.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { changeSection, describeChange } from './describe.js';
+import type { FileDiffs } from '../model/file-diff.js';
 import { planDigest } from './digest.js';
+import { renderFileDiffsMarkdown } from './file-diffs.js';
 import { NO_CHANGES, describeUnmanaged, renderChangeBody, renderThresholds, summaryLine } from './text.js';
 
 export interface MarkdownOptions {
   /** What the plan was made against ("the snapshot live.json of mail1, …"), shown in the footer. */
   against?: string;
+  /** plan --diff: the files apply would write, each folded, before the footer. */
+  fileDiffs?: FileDiffs;
 }
 
 /** Text from a server or a YAML file, made inert in Markdown: no code span, no HTML tag can start. */
@@ -62,6 +66,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     for (const object of plan.unmanaged) lines.push(`- ${inert(describeUnmanaged(object))}`);
     lines.push('', '</details>');
   }
+  if (options.fileDiffs) lines.push('', renderFileDiffsMarkdown(options.fileDiffs).trimEnd());
   const against = options.against === undefined ? '' : `Planned against ${inert(options.against)}. `;
   lines.push('', `<sub>${against}Plan digest (sha256): <code>${planDigest(plan)}</code></sub>`);
   return `${lines.join('\n')}\n`;
