@@ -6,6 +6,7 @@ import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { planAgainstBase, planAgainstSnapshot, type DesiredSource, type PlanRun } from '../../reconcile/index.js';
 import { orExit, planFromOptions, stderrNote, stderrReport } from '../pipeline.js';
+import { checkDiffFlags, DIFF_OPTION, exitIfDryRunStopped, fileDiffsFor, fileDiffsText } from '../plan-diff.js';
 
 export const PLAN = {
   name: 'plan',
@@ -37,6 +38,7 @@ export const PLAN = {
       value: 'REF',
       help: 'what the working tree changes against the YAML committed at REF (e.g. origin/main);\nreads no server; passwords compare by reference',
     },
+    diff: DIFF_OPTION,
   },
   exitCodes: [
     '0  no changes, or changes without --detailed-exitcode',
@@ -54,6 +56,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     throw new ExitError('mailstate plan: --live and --base are alternatives: give one');
   if (values['key-file'] !== undefined && values.live === undefined)
     throw new ExitError('mailstate plan: --key-file only goes with --live SNAPSHOT');
+  checkDiffFlags(values);
   if (values.out === '-')
     throw new ExitError(
       'mailstate plan: --out takes a file name; for the JSON plan on standard output, use --format json',
@@ -77,12 +80,13 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   else run = await planFromOptions(io, options);
 
   const plan = run.plan;
+  const fileDiffs = await fileDiffsFor(values.diff, run);
   // The file first: if it cannot be written, the run fails without having printed a plan.
   if (out !== undefined) writeOutputFile(out, values.out!, renderJson(plan));
-  io.stdout(
-    format === 'markdown'
-      ? renderMarkdown(plan, run.against === undefined ? {} : { against: run.against })
-      : PLAN_FORMATS[format](plan),
-  );
+  if (format === 'json') io.stdout(renderJson(plan, fileDiffs));
+  else if (format === 'markdown')
+    io.stdout(renderMarkdown(plan, { ...(run.against === undefined ? {} : { against: run.against }), fileDiffs }));
+  else io.stdout(PLAN_FORMATS[format](plan) + fileDiffsText(fileDiffs));
+  exitIfDryRunStopped(fileDiffs);
   return values['detailed-exitcode'] && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }
