@@ -148,6 +148,52 @@ describe('plan --diff', () => {
     }
   });
 
+  it("shows a new domain's qmail files: rcpthosts, virtualdomains, users/assign and the users/cdb rebuild", async () => {
+    const srv = await server(EXAMPLE_SANDBOX);
+    const before = treeFingerprint(srv.root);
+    const file = join(tempDir(), 'new.yaml');
+    const hash = readFileSync(join(REPO, 'mailstate.yaml'), 'utf8').match(
+      /carol:\n(?: {8}#.*\n)? {8}password: "(\S+)"/,
+    )![1];
+    writeFileSync(
+      file,
+      `version: 1\npolicy: { prune: false }\ndomains:\n  new.test:\n    users:\n      postmaster: { password: "${hash}" }\n`,
+    );
+    const result = mailstate(['plan', '--diff', '-f', file, ...homes(srv)]);
+    expect(result.code).toBe(0);
+    const diff = result.stdout.slice(result.stdout.indexOf('Files apply would change'));
+    const q = srv.qmailHome;
+    const d = `${srv.vpopmailHome}/domains`;
+    expect(diff).toContain(
+      [
+        `--- a${q}/control/rcpthosts`,
+        `+++ b${q}/control/rcpthosts`,
+        '@@ -1,3 +1,4 @@',
+        ' example.com',
+        ' example.org',
+        ' mail.oracle.test',
+        '+new.test',
+        `--- a${q}/control/virtualdomains`,
+        `+++ b${q}/control/virtualdomains`,
+        '@@ -1,2 +1,3 @@',
+        ' example.com:example.com',
+        ' example.org:example.org',
+        '+new.test:new.test',
+        '',
+      ].join('\n'),
+    );
+    // The uid:gid new domains get is issue 13's first item; here, only that the line is added before ".".
+    expect(diff).toMatch(
+      new RegExp(
+        `\\n\\+\\+\\+ b${q}/users/assign\\n@@ -1,3 \\+1,4 @@\\n( .*\\n){2}\\+\\+new\\.test-:new\\.test:\\d+:\\d+:${d}/new\\.test:-::\\n \\.\\n`,
+      ),
+    );
+    expect(diff).toContain(`\nbinary file rebuilt: ${q}/users/cdb\n`);
+    expect(diff).toContain(`\n+postmaster:<hash>:1:0:Postmaster:${d}/new.test/postmaster:NOQUOTA\n`);
+    expect(diff).toContain(`\nbinary file created: ${d}/new.test/vpasswd.cdb\n`);
+    expect(treeFingerprint(srv.root)).toEqual(before);
+  });
+
   it('a dry run that stops at a step shows what came before, says why, and exits 1', async () => {
     const srv = await server(EXAMPLE_SANDBOX);
     const carol = `${srv.vpopmailHome}/domains/example.com/carol`;
