@@ -51,6 +51,20 @@ type Located = { layer: Layer } | { base: string } | { missing: 'ENOENT' | 'ENOT
  */
 export function dryRunIo(base: ApplyIo, me: Ownership): DryRunIo {
   const layers = new Map<string, Layer>();
+  // The layered names below each directory: list() is called per user added, so it must not scan every layer.
+  const children = new Map<string, Set<string>>();
+  const setLayer = (path: string, layer: Layer) => {
+    layers.set(path, layer);
+    const parent = dirname(path);
+    if (parent === path) return;
+    const names = children.get(parent) ?? new Set<string>();
+    children.set(parent, names);
+    names.add(path);
+  };
+  const deleteLayer = (path: string) => {
+    layers.delete(path);
+    children.get(dirname(path))?.delete(path);
+  };
   const records: DryRunRecord[] = [];
   const owned = (owner: Ownership | undefined) => ({ uid: owner?.uid ?? me.uid, gid: owner?.gid ?? me.gid });
 
@@ -95,11 +109,11 @@ export function dryRunIo(base: ApplyIo, me: Ownership): DryRunIo {
   };
   const putFile = (path: string, data: string | Uint8Array, mode: number, owner: Ownership | undefined) => {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-    layers.set(path, { kind: 'file', data: bytes, mode, ...owned(owner) });
+    setLayer(path, { kind: 'file', data: bytes, mode, ...owned(owner) });
     records.push({ kind: 'write', path });
   };
   const mkdir = (path: string, owner: Ownership | undefined) => {
-    layers.set(path, { kind: 'directory', mode: DIR_MODE, ...owned(owner) });
+    setLayer(path, { kind: 'directory', mode: DIR_MODE, ...owned(owner) });
     records.push({ kind: 'mkdir', path });
   };
 
@@ -131,10 +145,9 @@ export function dryRunIo(base: ApplyIo, me: Ownership): DryRunIo {
       if ('base' in found) for (const name of base.list(found.base)) names.add(name);
       else if ('layer' in found && found.layer.kind === 'base')
         for (const name of base.list(found.layer.backing)) names.add(name);
-      for (const [key, layer] of layers) {
-        if (key === at || dirname(key) !== at) continue;
+      for (const key of children.get(at) ?? []) {
         const name = key.slice(at === '/' ? 1 : at.length + 1);
-        if (layer.kind === 'absent') names.delete(name);
+        if (layers.get(key)?.kind === 'absent') names.delete(name);
         else names.add(name);
       }
       return [...names].sort();
@@ -189,14 +202,14 @@ export function dryRunIo(base: ApplyIo, me: Ownership): DryRunIo {
       const found = locate(source);
       const layer: Layer = 'layer' in found ? found.layer : { kind: 'base', backing: (found as { base: string }).base };
       // An empty directory replaced by the move: what the run recorded below it goes with it.
-      for (const key of [...layers.keys()]) if (key.startsWith(`${target}/`)) layers.delete(key);
+      for (const key of [...layers.keys()]) if (key.startsWith(`${target}/`)) deleteLayer(key);
       for (const [key, value] of [...layers]) {
         if (!key.startsWith(`${source}/`)) continue;
-        layers.delete(key);
-        layers.set(target + key.slice(source.length), value);
+        deleteLayer(key);
+        setLayer(target + key.slice(source.length), value);
       }
-      layers.set(target, layer);
-      layers.set(source, { kind: 'absent' });
+      setLayer(target, layer);
+      setLayer(source, { kind: 'absent' });
       records.push({ kind: 'move', from: source, to: target });
     },
     remove(path) {
@@ -204,7 +217,7 @@ export function dryRunIo(base: ApplyIo, me: Ownership): DryRunIo {
       const found = entryAt(at, false);
       if (found?.kind === 'directory') fail('EISDIR', 'rm', path);
       if (!found) return;
-      layers.set(at, { kind: 'absent' });
+      setLayer(at, { kind: 'absent' });
       records.push({ kind: 'remove', path: at });
     },
     setModeAndOwner(path, mode, owner) {
@@ -215,11 +228,11 @@ export function dryRunIo(base: ApplyIo, me: Ownership): DryRunIo {
       const meta = { mode, uid: owner?.uid ?? found.uid, gid: owner?.gid ?? found.gid };
       const where = locate(at);
       if ('layer' in where && where.layer.kind !== 'base' && where.layer.kind !== 'absent')
-        layers.set(at, { ...where.layer, ...meta });
+        setLayer(at, { ...where.layer, ...meta });
       else {
         const backing =
           'layer' in where && where.layer.kind === 'base' ? where.layer.backing : (where as { base: string }).base;
-        layers.set(at, { kind: 'base', backing, meta });
+        setLayer(at, { kind: 'base', backing, meta });
       }
       records.push({ kind: 'chmod', path: at, mode, ...(owner ? { owner } : {}) });
     },
