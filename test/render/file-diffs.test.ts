@@ -176,6 +176,14 @@ describe('renderFileDiffsMarkdown', () => {
 });
 
 describe('fileDiffsToJson', () => {
+  it('says where a dry run stopped', () => {
+    expect(fileDiffsToJson({ diffs: [], stopped: 'x failed' })).toEqual({
+      fileDiffs: [],
+      fileOperations: [],
+      fileDiffsStopped: 'x failed',
+    });
+  });
+
   it('gives fileDiffs (text and binary files) and fileOperations (the one-line rest)', () => {
     expect(fileDiffsToJson(SAMPLE)).toEqual({
       fileDiffs: [
