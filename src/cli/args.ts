@@ -47,6 +47,14 @@ export const COMMON_OPTIONS = {
   },
 } as const satisfies OptionSpecs;
 
+/** plan's and apply's --domain: globs over the declared domains. */
+export const DOMAIN_OPTION = {
+  type: 'string',
+  multiple: true,
+  value: 'PATTERN',
+  help: 'only the declared domains matching PATTERN (a glob: example.com, *.example.com);\nrepeatable. The plan says it is partial; relay rules and other domains are left out',
+} as const satisfies OptionSpec;
+
 /** Options of the commands that read a server without a YAML (import, snapshot). */
 export const SERVER_OPTIONS = {
   'vpopmail-home': { type: 'string', default: '/home/vpopmail', value: 'DIR', help: "the server's vpopmail home" },

@@ -40,6 +40,7 @@ let code = await main(process.argv.slice(2), {
     if (!process.stderr.destroyed) process.stderr.write(text);
   },
   isTty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  stdoutIsTty: Boolean(process.stdout.isTTY),
   hostname: hostname(),
   onStopSignal: (handler) => {
     const signals = ['SIGTERM', 'SIGINT'] as const;

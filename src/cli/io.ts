@@ -21,6 +21,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   isTty: boolean;
+  /** Standard output is a terminal (colours); unset is "no". */
+  stdoutIsTty?: boolean;
   /**
    * Calls `handler` on SIGTERM or SIGINT instead of the default (dying at once); returns the
    * function that removes it. Only long-running commands (watch) ask for it.

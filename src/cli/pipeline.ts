@@ -38,8 +38,9 @@ export async function loadDesiredOrExit(
   io: CliIo,
   source: DesiredSource,
   report: Report = stderrReport(io),
+  consequence?: string,
 ): Promise<DesiredState> {
-  return orExit(await loadDesiredFile(source, io.cwd, report));
+  return orExit(await loadDesiredFile(source, io.cwd, report, consequence));
 }
 
 export function resolveSecretsOrExit(desired: DesiredState, env: CliIo['env'], report: Report): DesiredState {
@@ -51,8 +52,8 @@ export async function readLiveOrExit(report: Report, source: LiveSource): Promis
 }
 
 /** validate → resolve the secrets the plan compares → read live → diff. */
-export async function planFromOptions(io: CliIo, source: DesiredSource): Promise<PlanRun> {
+export async function planFromOptions(io: CliIo, source: DesiredSource, consequence?: string): Promise<PlanRun> {
   const report = stderrReport(io);
-  const desired = orExit(await loadDesiredWithSecrets(source, io.cwd, io.env, report));
+  const desired = orExit(await loadDesiredWithSecrets(source, io.cwd, io.env, report, consequence));
   return orExit(await planAgainstServer(desired, report));
 }

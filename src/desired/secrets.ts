@@ -44,6 +44,29 @@ export const nodeSecretFileIo: SecretFileIo = {
 };
 
 /**
+ * `validate`'s warning for `{ env: NAME }` passwords that are not set where it runs: plan and
+ * apply would refuse them there. A warning, not an error: CI validates without the server's secrets.
+ */
+export function unsetEnvSecrets(state: DesiredState, env: Record<string, string | undefined>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [name, domain] of state.domains) {
+    for (const [userName, user] of domain.users) {
+      if (user.password.kind !== 'secret' || !('env' in user.password.ref)) continue;
+      if (env[user.password.ref.env] !== undefined) continue;
+      out.push({
+        severity: 'warning',
+        code: 'secret-missing',
+        message: `user "${userName}@${name}": password: environment variable ${user.password.ref.env} is not set here; plan and apply will need it`,
+        file: user.source.file,
+        line: user.source.line,
+        col: user.source.col,
+      });
+    }
+  }
+  return out;
+}
+
+/**
  * The warnings `validate` can give about `file:` passwords without reading them: a file every
  * user may read (the same warning plan and apply give), and a path inside the repository that is
  * a symbolic link to a file outside it. "The repository" is `root`, the directory of the main

@@ -109,6 +109,15 @@ export interface Plan {
   /** Domains over policy.maxChangePercent: apply refuses them without --force. */
   thresholdBreaches: ThresholdBreach[];
   summary: PlanSummary;
+  /** Only some domains were planned (`--domain`): which patterns, which domains, what was left out. */
+  partial?: PartialPlan;
+}
+
+export interface PartialPlan {
+  patterns: string[];
+  domains: string[];
+  leftOut: string[];
+  relayLeftOut: boolean;
 }
 
 const FAMILY: Record<ChangeKind, ChangeFamily> = {

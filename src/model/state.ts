@@ -62,6 +62,17 @@ export interface DesiredState {
   files: string[];
   /** Bases of domains made with `vadddomain -d` that the operator allows (`--domain-base`); never from the YAML. */
   domainBases?: string[];
+  /** Set by `--domain`: the state was cut down to the domains matching these patterns. */
+  targets?: Targets;
+}
+
+/** What `--domain PATTERN` left of the desired state, for a plan to say it is partial. */
+export interface Targets {
+  patterns: string[];
+  /** Declared domains that match no pattern: not planned, not read, not touched. */
+  leftOut: string[];
+  /** The YAML manages relay rules, which a partial plan leaves out. */
+  relayLeftOut: boolean;
 }
 
 /** Where a live forward lives: the seed's domain-level `.qmail-<user>`, or qmailadmin's `<dir>/.qmail`. */

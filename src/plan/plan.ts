@@ -1,6 +1,13 @@
-import { summarise, type Change, type Plan, type StructureChange, type ThresholdBreach } from '../model/change.js';
+import {
+  summarise,
+  type Change,
+  type PartialPlan,
+  type Plan,
+  type StructureChange,
+  type ThresholdBreach,
+} from '../model/change.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
-import type { DesiredDomain, DesiredState, LiveDomain, LiveState, UnmanagedObject } from '../model/state.js';
+import type { DesiredDomain, DesiredState, LiveDomain, LiveState, Targets, UnmanagedObject } from '../model/state.js';
 import { emptyDomainChanges, flattenDomainChanges, type DomainChanges } from './domain-changes.js';
 import type { PasswordComparison } from './password.js';
 import { thresholdBreach } from './policy.js';
@@ -11,6 +18,10 @@ import { diffUsers, PROTECTED_USER, sortedValues } from './users.js';
 export interface PlanOptions {
   /** How passwords compare when `live` is a snapshot (see plan/password.ts). */
   passwords?: PasswordComparison;
+}
+
+function partialPlan(desired: DesiredState, targets: Targets): PartialPlan {
+  return { ...targets, domains: [...desired.domains.keys()].sort() };
 }
 
 /**
@@ -38,8 +49,10 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
   appendAll(changes, relay.changes);
   appendAll(unmanaged, relay.unmanaged);
 
+  // A declared domain that --domain left out is not "not in the YAML": the partial plan names it.
+  const leftOut = new Set(desired.targets?.leftOut);
   const unmanagedDomains = [...live.assignDomains]
-    .filter(([name, real]) => name === real && !desired.domains.has(name))
+    .filter(([name, real]) => name === real && !desired.domains.has(name) && !leftOut.has(name))
     .map(([name]) => name)
     .sort();
   if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
@@ -52,6 +65,7 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
       warnings: diagnostics,
       thresholdBreaches,
       summary: summarise(changes),
+      ...(desired.targets ? { partial: partialPlan(desired, desired.targets) } : {}),
     },
     diagnostics,
   };

@@ -4,6 +4,7 @@ import type { Overrides } from '../desired/normalize.js';
 import { nodeSecretIo, resolveSecrets } from '../desired/secrets.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
+import { selectTargets } from '../desired/targets.js';
 import { Refused, staged, stagedSync, unwrap, type Staged } from './refusal.js';
 
 /** Where a stage sends the problems it found: standard error for commands, the log for the watcher. */
@@ -15,6 +16,8 @@ export interface DesiredSource {
   vpopmailHome?: string;
   qmailHome?: string;
   domainBases?: string[];
+  /** `--domain` patterns: only the declared domains that match are planned and applied. */
+  targets?: string[];
 }
 
 function plural(n: number, noun: string): string {
@@ -31,26 +34,40 @@ export function overridesFrom(cwd: string, source: Omit<DesiredSource, 'file'>):
 }
 
 /** A loaded desired state, or a refusal that says how many errors `label` has (each one already reported). */
-export function acceptDesired(result: Result<DesiredState>, label: string, report: Report): Staged<DesiredState> {
+export function acceptDesired(
+  result: Result<DesiredState>,
+  label: string,
+  report: Report,
+  consequence = NOTHING_DONE,
+): Staged<DesiredState> {
   return stagedSync(() => {
     for (const d of result.diagnostics) report(d);
     if (result.ok) return result.value;
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    throw new Refused(`${label}: ${plural(errors, 'error')}; nothing was planned or applied.`, 'invalid');
+    throw new Refused(`${label}: ${plural(errors, 'error')}${consequence ? `; ${consequence}` : ''}.`, 'invalid');
   });
 }
+
+/** What a refused desired state stops, as the end of the refusal's sentence ('' for validate, which stops nothing). */
+export const NOTHING_DONE = 'nothing was planned or applied';
 
 /** Loads and validates the desired state from disk, reporting every diagnostic; refused on any error. */
 export async function loadDesiredFile(
   source: DesiredSource,
   cwd: string,
   report: Report,
+  consequence = NOTHING_DONE,
 ): Promise<Staged<DesiredState>> {
   const result = await loadDesired(resolve(cwd, source.file), {
     overrides: overridesFrom(cwd, source),
     displayBase: cwd,
   });
-  return acceptDesired(result, source.file, report);
+  const accepted = acceptDesired(result, source.file, report, consequence);
+  if (!accepted.ok || source.targets === undefined) return accepted;
+  const selected = selectTargets(accepted.value, source.targets, source.file);
+  return selected.ok
+    ? { ok: true, value: selected.desired }
+    : { ok: false, refusal: { kind: 'invalid', reason: selected.reason } };
 }
 
 /** Reads the `{ env }`/`{ file }` passwords: apply and a plan against the server compare them. */
@@ -73,8 +90,9 @@ export async function loadDesiredWithSecrets(
   cwd: string,
   env: Record<string, string | undefined>,
   report: Report,
+  consequence = NOTHING_DONE,
 ): Promise<Staged<DesiredState>> {
   return staged(async () =>
-    unwrap(resolveDesiredSecrets(unwrap(await loadDesiredFile(source, cwd, report)), env, report)),
+    unwrap(resolveDesiredSecrets(unwrap(await loadDesiredFile(source, cwd, report, consequence)), env, report)),
   );
 }

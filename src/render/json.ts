@@ -16,6 +16,7 @@ export function planToJson(plan: Plan): object {
     unmanaged: plan.unmanaged,
     unmanagedDomains: plan.unmanagedDomains,
     warnings: plan.warnings,
+    ...(plan.partial ? { partial: plan.partial } : {}),
   };
 }
 

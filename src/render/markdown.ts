@@ -4,11 +4,20 @@ import { changeSection, describeChange } from './describe.js';
 import type { FileDiffs } from '../model/file-diff.js';
 import { planDigest } from './digest.js';
 import { renderFileDiffsMarkdown } from './file-diffs.js';
-import { NO_CHANGES, describeUnmanaged, renderChangeBody, renderThresholds, summaryLine } from './text.js';
+import {
+  describeUnmanaged,
+  noChanges,
+  renderPartial,
+  renderChangeBody,
+  renderThresholds,
+  summaryLine,
+} from './text.js';
 
 export interface MarkdownOptions {
   /** What the plan was made against ("the snapshot live.json of mail1, …"), shown in the footer. */
   against?: string;
+  /** The desired-state file as the user named it. */
+  label?: string;
   /** plan --diff: the files apply would write, each folded, before the footer. */
   fileDiffs?: FileDiffs;
 }
@@ -24,8 +33,10 @@ function inert(text: string): string {
  */
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const lines = ['## mailstate plan', ''];
+  const partial = renderPartial(plan);
+  if (partial.length > 0) lines.push('> [!IMPORTANT]', ...partial.map((line) => `> ${inert(line)}`), '');
   if (plan.changes.length === 0) {
-    lines.push(NO_CHANGES);
+    lines.push(noChanges(options.label));
   } else {
     lines.push(`**${summaryLine(plan.summary)}**`);
     const destructive = plan.changes.filter((change) => CHANGE_ACTION[change.kind] === 'delete');

@@ -3,8 +3,31 @@ import type { UnmanagedObject } from '../model/state.js';
 import { inert } from '../model/display.js';
 import { changeSection, describeChange, quote } from './describe.js';
 
-export const NO_CHANGES = 'No changes. The live state matches mailstate.yaml.';
+/** The last line of a plan with nothing to do; `label` is the desired-state file as the user named it. */
+export function noChanges(label = 'mailstate.yaml'): string {
+  return `No changes. The live state matches ${label}.`;
+}
+
 const UNMANAGED_LISTED = 20;
+
+/** How a text plan looks: which file it names, how much it lists of what it leaves alone, colours. */
+export interface TextOptions {
+  label?: string;
+  /** The "Left alone" list: none (--quiet), the first 20 (default), or all of it (--verbose). */
+  unmanaged?: 'none' | 'first' | 'all';
+  style?: TextStyle;
+}
+
+/** Colours for a terminal, as Terraform's: adds green, changes yellow, deletes red. */
+export interface TextStyle {
+  add(text: string): string;
+  change(text: string): string;
+  remove(text: string): string;
+  warning(text: string): string;
+}
+
+const PLAIN: TextStyle = { add: String, change: String, remove: String, warning: String };
+const BY_SYMBOL = { '+': 'add', '~': 'change', '-': 'remove' } as const;
 
 export function summaryLine(summary: PlanSummary): string {
   const rebuilds = `${summary.cdbRebuilds} CDB rebuild${summary.cdbRebuilds === 1 ? '' : 's'}`;
@@ -12,7 +35,7 @@ export function summaryLine(summary: PlanSummary): string {
 }
 
 /** The change lines grouped by section, without summary: the body shared with Markdown. */
-export function renderChangeBody(plan: Plan): string[] {
+export function renderChangeBody(plan: Plan, style: TextStyle = PLAIN): string[] {
   const lines: string[] = [];
   let section: string | undefined;
   for (const change of plan.changes) {
@@ -23,7 +46,8 @@ export function renderChangeBody(plan: Plan): string[] {
       section = next;
     }
     const described = describeChange(change);
-    lines.push(`  ${described.symbol} ${described.headline}`);
+    const line = `  ${described.symbol} ${described.headline}`;
+    lines.push(described.symbol === '*' ? line : style[BY_SYMBOL[described.symbol]](line));
     for (const detail of described.details) lines.push(`      ${detail}`);
   }
   return lines;
@@ -41,25 +65,42 @@ export function renderThresholds(plan: Plan): string[] {
   );
 }
 
-function renderUnmanaged(plan: Plan): string[] {
-  if (plan.unmanaged.length === 0 && plan.unmanagedDomains.length === 0) return [];
+function renderUnmanaged(plan: Plan, shown: NonNullable<TextOptions['unmanaged']>): string[] {
+  if (shown === 'none' || (plan.unmanaged.length === 0 && plan.unmanagedDomains.length === 0)) return [];
+  const listed = shown === 'all' ? plan.unmanaged.length : UNMANAGED_LISTED;
   const lines = ['Left alone (not managed by mailstate):'];
   if (plan.unmanagedDomains.length > 0)
     lines.push(`  domains not in the YAML: ${plan.unmanagedDomains.map(inert).join(', ')}`);
-  for (const object of plan.unmanaged.slice(0, UNMANAGED_LISTED)) lines.push(`  ${describeUnmanaged(object)}`);
-  if (plan.unmanaged.length > UNMANAGED_LISTED) {
-    lines.push(`  … and ${plan.unmanaged.length - UNMANAGED_LISTED} more (--format json lists them all)`);
-  }
+  for (const object of plan.unmanaged.slice(0, listed)) lines.push(`  ${describeUnmanaged(object)}`);
+  if (plan.unmanaged.length > listed)
+    lines.push(`  … and ${plan.unmanaged.length - listed} more (--verbose or --format json lists them all)`);
   return lines;
 }
 
-export function renderText(plan: Plan): string {
+/** What a `--domain` plan left out, so that nobody takes it for the whole server's plan. */
+export function renderPartial(plan: Plan): string[] {
+  if (!plan.partial) return [];
+  const { patterns, domains, leftOut, relayLeftOut } = plan.partial;
+  const notPlanned = [
+    ...(leftOut.length > 0 ? [`${leftOut.length === 1 ? 'domain' : 'domains'} ${leftOut.map(inert).join(', ')}`] : []),
+    ...(relayLeftOut ? ['relay rules'] : []),
+  ];
+  return [
+    `Partial plan (--domain ${patterns.map(inert).join(' --domain ')}): only ${domains.map(inert).join(', ')}.`,
+    ...(notPlanned.length > 0 ? [`Not planned, also declared: ${notPlanned.join('; ')}.`] : []),
+  ];
+}
+
+export function renderText(plan: Plan, options: TextOptions = {}): string {
+  const style = options.style ?? PLAIN;
   const blocks: string[][] = [];
-  if (plan.changes.length > 0) blocks.push(renderChangeBody(plan));
-  const unmanaged = renderUnmanaged(plan);
+  if (plan.changes.length > 0) blocks.push(renderChangeBody(plan, style));
+  const unmanaged = renderUnmanaged(plan, options.unmanaged ?? 'first');
   if (unmanaged.length > 0) blocks.push(unmanaged);
-  const thresholds = renderThresholds(plan);
+  const thresholds = renderThresholds(plan).map((line) => style.warning(line));
   if (thresholds.length > 0) blocks.push(thresholds);
-  blocks.push([plan.changes.length === 0 ? NO_CHANGES : summaryLine(plan.summary)]);
+  const partial = renderPartial(plan).map((line) => style.warning(line));
+  if (partial.length > 0) blocks.push(partial);
+  blocks.push([plan.changes.length === 0 ? noChanges(options.label) : summaryLine(plan.summary)]);
   return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 }

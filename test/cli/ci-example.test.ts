@@ -75,7 +75,7 @@ describe('examples/ci/plan-pr.sh', () => {
         '',
         '```',
         'mailstate.yaml:6:7: error: user "Carol": name must be lowercase (vpopmail lowercases it): write "carol"',
-        'Error: mailstate.yaml: 1 error; nothing was planned or applied.',
+        'Error: mailstate.yaml: 1 error.',
         '```',
         '',
       ].join('\n'),

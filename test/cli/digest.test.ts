@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_SANDBOX, bob2Warning, server, treeFingerprint } from '../support/harness.js';
 import { mailstate } from '../support/cli.js';
@@ -16,7 +17,15 @@ describe('the plan digest', () => {
     const subset = execFileSync('jq', ['-cj', '{formatVersion, changes, thresholdBreaches}'], { input: json });
     expect(execFileSync('sha256sum', { input: subset }).toString().split(' ')[0]).toBe(digest);
     const md = mailstate(['plan', '--format', 'markdown', ...homes(srv)]).stdout;
-    expect(md.trimEnd().split('\n').at(-1)).toBe(`<sub>Plan digest (sha256): <code>${digest}</code></sub>`);
+    // The footer also says what the plan was made against: this machine, the trees, the time.
+    const footer = md
+      .trimEnd()
+      .split('\n')
+      .at(-1)!
+      .replace(/ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\./, ' at TIME.');
+    expect(footer).toBe(
+      `<sub>Planned against the server on ${hostname()} (${srv.vpopmailHome}, ${srv.qmailHome}) at TIME. Plan digest (sha256): <code>${digest}</code></sub>`,
+    );
     expect(JSON.parse(mailstate(['plan', '--format', 'json', ...homes(srv)]).stdout).digest).toBe(digest);
   });
 

@@ -200,7 +200,9 @@ describe('hostile-input corpus (test/fixtures/hostile)', () => {
       ).toBeLessThan(c.maxMs);
     }
     if (c.exitCode === 1) {
-      expect({ code: apply.code, stderr: apply.stderr }).toEqual({ code: 1, stderr: c.expected });
+      // validate says how many errors; apply says that too, and that it applied nothing.
+      const refused = c.expected.replace(/(errors?)\.\n$/, '$1; nothing was applied.\n');
+      expect({ code: apply.code, stderr: apply.stderr }).toEqual({ code: 1, stderr: refused });
     } else {
       // Without --yes off a terminal, or for want of a readable secret: refused either way.
       expect(apply.code).toBe(1);

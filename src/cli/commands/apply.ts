@@ -6,8 +6,9 @@ import type { Change } from '../../model/change.js';
 import { ioReason } from '../../desired/io-reason.js';
 import { describeChange } from '../../render/describe.js';
 import { normaliseDigest } from '../../render/digest.js';
-import { NO_CHANGES, renderText } from '../../render/text.js';
-import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
+import { noChanges, renderText } from '../../render/text.js';
+import { OUTPUT_OPTIONS, textOptions } from '../output.js';
+import { COMMON_OPTIONS, type CommandSpec, DOMAIN_OPTION, parseCommandArgs } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { loadDesiredWithSecrets, applyWithLock } from '../../reconcile/index.js';
 import { stderrReport } from '../pipeline.js';
@@ -58,6 +59,21 @@ function readSavedPlan(path: string, shown: string): string {
   return text;
 }
 
+/**
+ * The --domain patterns of this apply. A saved partial plan carries its own (it was made with
+ * them); giving others would apply a different plan than the one reviewed.
+ */
+function applyTargets(given: string[] | undefined, savedPlan: string | undefined, savedJson: string | undefined) {
+  if (savedJson === undefined) return given;
+  const saved = (JSON.parse(savedJson) as { partial?: { patterns?: unknown } }).partial?.patterns;
+  const recorded = Array.isArray(saved) ? saved.map(String) : undefined;
+  if (given !== undefined && JSON.stringify(given) !== JSON.stringify(recorded ?? []))
+    throw new ExitError(
+      `${savedPlan} was made ${recorded ? `with --domain ${recorded.join(' --domain ')}` : 'for every declared domain'}; apply it without --domain (it applies what it was made for). Nothing was applied.`,
+    );
+  return recorded;
+}
+
 export function describeDone(change: Change): string {
   const described = describeChange(change);
   return `${'domain' in change ? `${change.domain}: ` : ''}${described.symbol} ${described.headline}`;
@@ -83,6 +99,8 @@ export const APPLY = {
       value: 'SHA256',
       help: 'refuse unless the plan has this sha256 digest (from a reviewed plan)',
     },
+    domain: DOMAIN_OPTION,
+    ...OUTPUT_OPTIONS,
   },
   positional: { max: 1, what: 'at most one saved plan, from plan --out' },
   exitCodes: [
@@ -106,6 +124,9 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const savedPlan = positionals[0];
   // Read and checked before anything else: a YAML file or a directory given as PLAN is a mistake to say so, not a bug.
   const savedJson = savedPlan === undefined ? undefined : readSavedPlan(resolve(io.cwd, savedPlan), savedPlan);
+  const targets = applyTargets(values.domain, savedPlan, savedJson);
+  const label = values.file;
+  const text = textOptions(io, values, label);
   const report = stderrReport(io);
   // SIGINT/SIGTERM during an apply: finish the step in progress, then stop and say what was done.
   let signalled: string | undefined;
@@ -122,16 +143,20 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
           vpopmailHome: values['vpopmail-home'],
           qmailHome: values['qmail-home'],
           domainBases: values['domain-base'],
+          ...(targets ? { targets } : {}),
         },
         io.cwd,
         io.env,
         report,
+        'nothing was applied',
       ),
     driver: driverName,
     force: values.force,
     ...(expectDigest ? { expectDigest } : {}),
     ...(savedPlan !== undefined ? { savedPlan: { name: savedPlan, json: savedJson! } } : {}),
-    ...(values.yes
+    // A saved plan was reviewed when it was saved, and apply refuses it unless it is still exactly
+    // what would be done: as terraform apply PLANFILE, it is applied without asking.
+    ...(values.yes || savedPlan !== undefined
       ? {}
       : {
           confirm: async (plan) => {
@@ -139,14 +164,14 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
               throw new ExitError(
                 'apply changes a live mail server: pass --yes when not running on a terminal. Nothing was applied.',
               );
-            io.stdout(renderText(plan));
+            io.stdout(renderText(plan, text));
             return confirm(io);
           },
         }),
     note: (line) => io.stderr(`${line}\n`),
     report,
     env: io.env,
-    label: values.file,
+    label,
     stopRequested: () => signalled,
   }).finally(() => removeStopHandler?.());
 
@@ -154,7 +179,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     case 'refused':
       throw new ExitError(run.refusal.reason, EXIT.error, run.refusal.kind);
     case 'no-changes':
-      io.stdout(`${NO_CHANGES}\n`);
+      io.stdout(`${noChanges(label)}\n`);
       return EXIT.ok;
     case 'failed':
       io.stderr(`Apply failed: ${run.error.message}\n`);

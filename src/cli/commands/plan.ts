@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
-import { isPlanFormat, PLAN_FORMATS } from '../../render/formats.js';
+import { isPlanFormat } from '../../render/formats.js';
+import { renderText } from '../../render/text.js';
+import { OUTPUT_OPTIONS, textOptions } from '../output.js';
 import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
-import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, DOMAIN_OPTION, parseCommandArgs } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { planAgainstBase, planAgainstSnapshot, type DesiredSource, type PlanRun } from '../../reconcile/index.js';
 import { orExit, planFromOptions, stderrNote, stderrReport } from '../pipeline.js';
@@ -38,7 +40,9 @@ export const PLAN = {
       value: 'REF',
       help: 'what the working tree changes against the YAML committed at REF (e.g. origin/main);\nreads no server; passwords compare by reference',
     },
+    domain: DOMAIN_OPTION,
     diff: DIFF_OPTION,
+    ...OUTPUT_OPTIONS,
   },
   exitCodes: [
     '0  no changes, or changes without --detailed-exitcode',
@@ -46,6 +50,12 @@ export const PLAN = {
     '2  --detailed-exitcode: there are changes',
   ],
 } as const satisfies CommandSpec;
+
+/** The footer of a server plan: which machine, which trees, when (the review must know what it saw). */
+function serverPlanned(io: CliIo, desired: { vpopmailHome: string; qmailHome: string }): string {
+  const host = io.hostname ?? 'this host';
+  return `the server on ${host} (${desired.vpopmailHome}, ${desired.qmailHome}) at ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`;
+}
 
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(PLAN, argv);
@@ -69,6 +79,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     vpopmailHome: values['vpopmail-home'],
     qmailHome: values['qmail-home'],
     domainBases: values['domain-base'],
+    ...(values.domain ? { targets: values.domain } : {}),
   };
   const report = stderrReport(io);
 
@@ -77,16 +88,22 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   if (values.live !== undefined)
     run = orExit(await planAgainstSnapshot(context, options, values.live, values['key-file'], report));
   else if (values.base !== undefined) run = orExit(await planAgainstBase(context, options, values.base, report));
-  else run = await planFromOptions(io, options);
+  else {
+    const server = await planFromOptions(io, options, 'nothing was planned');
+    run = { ...server, against: serverPlanned(io, server.desired) };
+  }
 
   const plan = run.plan;
   const fileDiffs = await fileDiffsFor(values.diff, run);
   // The file first: if it cannot be written, the run fails without having printed a plan.
   if (out !== undefined) writeOutputFile(out, values.out!, renderJson(plan));
+  const label = values.file;
   if (format === 'json') io.stdout(renderJson(plan, fileDiffs));
-  else if (format === 'markdown')
-    io.stdout(renderMarkdown(plan, { ...(run.against === undefined ? {} : { against: run.against }), fileDiffs }));
-  else io.stdout(PLAN_FORMATS[format](plan) + fileDiffsText(fileDiffs));
+  else if (format === 'markdown') io.stdout(renderMarkdown(plan, { label, against: run.against, fileDiffs }));
+  else {
+    const text = textOptions(io, values, label);
+    io.stdout(renderText(plan, text) + fileDiffsText(fileDiffs, text.style));
+  }
   exitIfDryRunStopped(fileDiffs);
   return values['detailed-exitcode'] && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }

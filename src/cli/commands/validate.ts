@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { inspectSecretFiles, nodeSecretFileIo } from '../../desired/secrets.js';
+import { inspectSecretFiles, nodeSecretFileIo, unsetEnvSecrets } from '../../desired/secrets.js';
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -20,7 +20,9 @@ export const VALIDATE = {
 
 export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(VALIDATE, argv);
-  const desired = await loadDesiredOrExit(io, { file: values.file });
+  // validate stops nothing: its refusal is the count of errors alone.
+  const desired = await loadDesiredOrExit(io, { file: values.file }, undefined, '');
+  for (const warning of unsetEnvSecrets(desired, io.env)) io.stderr(`${formatDiagnostic(warning)}\n`);
   // Password files are not read here (CI has none), only looked at: world-readable, or a link out of the repository.
   for (const warning of inspectSecretFiles(desired, dirname(resolve(io.cwd, values.file)), nodeSecretFileIo))
     io.stderr(`${formatDiagnostic(warning)}\n`);
