@@ -23,7 +23,10 @@ describe('nodeIo', () => {
     const linked = join(root, 'vpasswd');
     linkSync(secret, linked);
     expect(() => nodeIo().setModeAndOwner(linked, 0o644, { uid: 89, gid: 89 })).toThrow(
-      expect.objectContaining({ code: 'EMLINK', message: `EMLINK: ${linked} has 2 names (a hard link), chmod refused` }),
+      expect.objectContaining({
+        code: 'EMLINK',
+        message: `EMLINK: ${linked} has 2 names (a hard link), chmod refused`,
+      }),
     );
     const after = lstatSync(secret);
     expect({ mode: after.mode & 0o7777, uid: after.uid }).toEqual({ mode: 0o600, uid: process.getuid?.() });
