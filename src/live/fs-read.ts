@@ -38,7 +38,8 @@ export function notRegularFile(
     'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'nlink'
   >,
 ): FileRead | undefined {
-  if (stats.isFile() && stats.nlink > 1) return { kind: 'error', code: HARD_LINK, message: hardLinkMessage(stats.nlink) };
+  if (stats.isFile() && stats.nlink > 1)
+    return { kind: 'error', code: HARD_LINK, message: hardLinkMessage(stats.nlink) };
   if (stats.isFile()) return undefined;
   if (stats.isDirectory())
     return { kind: 'error', code: 'EISDIR', message: 'EISDIR: illegal operation on a directory, read' };
