@@ -53,14 +53,53 @@ function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: str
   rebuildUsersCdb(env, assign);
 }
 
+/** Where the system keeps its accounts; a parameter so tests can give their own. */
+export interface AccountFiles {
+  passwd: string;
+  group: string;
+}
+
+export const SYSTEM_ACCOUNTS: AccountFiles = { passwd: '/etc/passwd', group: '/etc/group' };
+
+/** The uid of `user` and the gid of `group` (else the user's own group) in passwd/group files. */
+export function accountOwner(
+  passwd: string,
+  group: string,
+  user = 'vpopmail',
+  groupName = 'vchkpw',
+): Ownership | undefined {
+  const fields = (text: string, name: string) =>
+    text
+      .split('\n')
+      .map((line) => line.split(':'))
+      .find((f) => f[0] === name && f.length >= 4);
+  const account = fields(passwd, user);
+  if (!account || !/^\d+$/.test(account[2]!) || !/^\d+$/.test(account[3]!)) return undefined;
+  const named = fields(group, groupName);
+  const gid = named && /^\d+$/.test(named[2]!) ? Number(named[2]) : Number(account[3]);
+  return { uid: Number(account[2]), gid };
+}
+
 /**
- * The uid/gid new domains get: vpopmail:vchkpw as compiled into vpopmail (89:89 in its INSTALL
- * document). Read from the domains qmail already knows, else from the owner of ~vpopmail/domains.
+ * The uid/gid new domains get: vadddomain uses vpopmail:vchkpw as compiled into vpopmail (89:89
+ * in its INSTALL document), never root. In order: that account in the system's database, the
+ * domains qmail already knows, the owner of ~vpopmail/domains. Root is refused: qmail-lspawn does
+ * not deliver as root, so every message to the domain would wait in the queue, then bounce.
  */
-export function vpopmailOwner(io: ApplyIo, live: LiveState): Ownership {
-  for (const domain of live.domains.values()) return { uid: domain.uid, gid: domain.gid };
-  const info = io.followedEntry(join(live.vpopmailHome, 'domains')) ?? io.followedEntry(live.vpopmailHome);
+export function vpopmailOwner(io: ApplyIo, live: LiveState, accounts: AccountFiles = SYSTEM_ACCOUNTS): Ownership {
+  const fromAccounts = accountOwner(
+    io.read(accounts.passwd)?.toString('utf8') ?? '',
+    io.read(accounts.group)?.toString('utf8') ?? '',
+  );
+  if (fromAccounts && fromAccounts.uid !== 0) return fromAccounts;
+  for (const domain of live.domains.values()) if (domain.uid !== 0) return { uid: domain.uid, gid: domain.gid };
+  const domainsDir = join(live.vpopmailHome, 'domains');
+  const info = io.followedEntry(domainsDir) ?? io.followedEntry(live.vpopmailHome);
   if (!info) throw new Error(`${live.vpopmailHome} does not exist`);
+  if (info.uid === 0 && io.isRoot)
+    throw new Error(
+      `no uid for a new domain: no vpopmail account in ${accounts.passwd}, no domain of users/assign read, and ${domainsDir} belongs to root; vadddomain would use the vpopmail account (89:89 by default), qmail never delivers as root: create the account or chown ${domainsDir} to it`,
+    );
   return { uid: info.uid, gid: info.gid };
 }
 

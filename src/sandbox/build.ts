@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { formatAssignLine } from '../formats/assign.js';
 import { buildCdb } from '../cdb/write.js';
@@ -98,7 +98,17 @@ export async function buildSandboxFromGolden(
   }
 
   for (const file of written) await utimes(file, SANDBOX_MTIME, SANDBOX_MTIME);
+  // As a real install: ~vpopmail belongs to vpopmail:vchkpw (qmail's tree stays root's). A tree
+  // left root's would make a new domain root's too, which qmail-lspawn never delivers to.
+  if (process.getuid?.() === 0) await chownTree(vpopmailHome, ORACLE_UID, ORACLE_GID);
   return { vpopmailHome, qmailHome, assignSynthesized };
+}
+
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  await lchown(path, uid, gid);
+  const info = await lstat(path);
+  if (!info.isDirectory()) return;
+  for (const entry of await readdir(path)) await chownTree(join(path, entry), uid, gid);
 }
 
 /**
