@@ -100,7 +100,9 @@ export async function buildSandboxFromGolden(
   for (const file of written) await utimes(file, SANDBOX_MTIME, SANDBOX_MTIME);
   // As a real install: ~vpopmail belongs to vpopmail:vchkpw (qmail's tree stays root's). A tree
   // left root's would make a new domain root's too, which qmail-lspawn never delivers to.
-  if (process.getuid?.() === 0) await chownTree(vpopmailHome, ORACLE_UID, ORACLE_GID);
+  // (A scenario with no ~vpopmail, such as 16's qmail-only tree, has nothing to chown.)
+  if (process.getuid?.() === 0 && (await isDirectory(vpopmailHome)))
+    await chownTree(vpopmailHome, ORACLE_UID, ORACLE_GID);
   return { vpopmailHome, qmailHome, assignSynthesized };
 }
 
