@@ -32,6 +32,11 @@ export interface Overrides {
   domainBases?: readonly string[] | undefined;
 }
 
+/** policy.maxChanges has no default: without it, only the percentage guards an apply. */
+function maxChangesOf(value: unknown): Pick<Policy, 'maxChanges'> {
+  return typeof value === 'number' ? { maxChanges: value } : {};
+}
+
 /** The main file's `defaults.quota`, canonical: the quota of users whose domain gives no default. */
 export function topQuotaOf(main: ParsedYaml): string {
   return quotaOf(field(field(main.data, 'defaults'), 'quota')) ?? NOQUOTA;
@@ -60,6 +65,7 @@ export function normalizeDesired(
     policy: {
       prune: (field(policy, 'prune') as boolean | undefined) ?? DEFAULT_POLICY.prune,
       maxChangePercent: (field(policy, 'maxChangePercent') as number | undefined) ?? DEFAULT_POLICY.maxChangePercent,
+      ...maxChangesOf(field(policy, 'maxChanges')),
     },
     domains: new Map(),
     files,

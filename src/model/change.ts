@@ -108,6 +108,10 @@ export interface Plan {
   warnings: Diagnostic[];
   /** Domains over policy.maxChangePercent: apply refuses them without --force. */
   thresholdBreaches: ThresholdBreach[];
+  /** The plan's other safety limits it is over (policy.maxChanges, relay rules): apply refuses them without --force too. */
+  policyBreaches: PolicyBreach[];
+  /** Over policy.maxChangePercent but let through because the set is small: said, never refused. */
+  thresholdExemptions: ThresholdExemption[];
   summary: PlanSummary;
   /** Only some domains were planned (`--domain`): which patterns, which domains, what was left out. */
   partial?: PartialPlan;
@@ -177,4 +181,30 @@ export interface ThresholdBreach {
   affectedUsers: number;
   percent: number;
   limit: number;
+}
+
+/**
+ * A safety limit other than a domain's users that the plan is over. `max-changes`: more adds,
+ * changes and deletes (the summary line's, CDB rebuilds not counted) than policy.maxChanges;
+ * `relay-percent`: too large a share of the live relay rules deleted; `loopback-relay`: a
+ * loopback rule deleted (never allowed silently, however small the change).
+ */
+export type PolicyBreach =
+  | { kind: 'max-changes'; changes: number; limit: number }
+  | { kind: 'relay-percent'; liveRules: number; affectedRules: number; percent: number; limit: number }
+  | { kind: 'loopback-relay'; address: string };
+
+/**
+ * A set over policy.maxChangePercent that passes only because it is smaller than
+ * THRESHOLD_MIN_USERS: a domain's users, or (no `domain`) the relay rules.
+ */
+export interface ThresholdExemption {
+  domain?: string;
+  subject: 'users' | 'relay rules';
+  live: number;
+  affected: number;
+  percent: number;
+  limit: number;
+  /** The size from which the percentage applies. */
+  minimum: number;
 }

@@ -47,8 +47,10 @@ export interface DesiredRelay {
 export interface Policy {
   /** Delete live users and aliases that the YAML does not declare (in managed domains only). */
   prune: boolean;
-  /** apply refuses when a domain of 10+ users would lose or change more than this share. */
+  /** apply refuses when a domain of 10+ users (or 10+ relay rules) would lose or change more than this share. */
   maxChangePercent: number;
+  /** apply refuses a plan of more adds, changes and deletes than this (CDB rebuilds not counted); none when absent. */
+  maxChanges?: number;
 }
 
 export interface DesiredState {

@@ -3,14 +3,16 @@ import {
   type Change,
   type PartialPlan,
   type Plan,
+  type PolicyBreach,
   type StructureChange,
   type ThresholdBreach,
+  type ThresholdExemption,
 } from '../model/change.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredDomain, DesiredState, LiveDomain, LiveState, Targets, UnmanagedObject } from '../model/state.js';
 import { emptyDomainChanges, flattenDomainChanges, type DomainChanges } from './domain-changes.js';
 import type { PasswordComparison } from './password.js';
-import { thresholdBreach } from './policy.js';
+import { maxChangesBreach, relayChecks, thresholdBreach } from './policy.js';
 import { diffAliases, diffForwards } from './redirections.js';
 import { diffRelay } from './relay.js';
 import { diffUsers, PROTECTED_USER, sortedValues } from './users.js';
@@ -34,6 +36,7 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
   const unmanaged: UnmanagedObject[] = [];
   const changes: Change[] = [];
   const thresholdBreaches: ThresholdBreach[] = [];
+  const thresholdExemptions: ThresholdExemption[] = [];
 
   for (const domain of sortedValues(desired.domains)) {
     const liveDomain = live.domains.get(domain.name);
@@ -41,13 +44,27 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
     appendAll(changes, diff.changes);
     appendAll(unmanaged, diff.unmanaged);
     appendAll(diagnostics, diff.diagnostics);
-    const breach = thresholdBreach(domain.name, liveDomain?.users.size ?? 0, diff.changes, desired.policy);
+    const { breach, exemption } = thresholdBreach(
+      domain.name,
+      liveDomain?.users.size ?? 0,
+      diff.changes,
+      desired.policy,
+    );
     if (breach) thresholdBreaches.push(breach);
+    if (exemption) thresholdExemptions.push(exemption);
   }
 
   const relay = diffRelay(desired.relay, live.relay, desired.policy);
   appendAll(changes, relay.changes);
   appendAll(unmanaged, relay.unmanaged);
+  const relayLive = live.relay.lines.flatMap((line) => (line.kind === 'relay' ? [line.address] : []));
+  const relayDeclared = new Set(desired.relay?.map((rule) => rule.address));
+  const relaySafety = relayChecks(relayLive, relayDeclared, relay.changes, desired.policy);
+  const policyBreaches: PolicyBreach[] = [...relaySafety.breaches];
+  if (relaySafety.exemption) thresholdExemptions.push(relaySafety.exemption);
+  const summary = summarise(changes);
+  const overCap = maxChangesBreach(summary, desired.policy);
+  if (overCap) policyBreaches.unshift(overCap);
 
   // A declared domain that --domain left out is not "not in the YAML": the partial plan names it.
   const leftOut = new Set(desired.targets?.leftOut);
@@ -64,7 +81,9 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
       unmanagedDomains,
       warnings: diagnostics,
       thresholdBreaches,
-      summary: summarise(changes),
+      policyBreaches,
+      thresholdExemptions,
+      summary,
       ...(desired.targets ? { partial: partialPlan(desired, desired.targets) } : {}),
     },
     diagnostics,

@@ -134,6 +134,21 @@ const cases: Array<[string, string, string[]]> = [
     ['mailstate.yaml:2:29: error: maxChangePercent: must be a whole number, not 12.5'],
   ],
   [
+    'maxChanges zero',
+    'version: 1\npolicy:\n  maxChanges: 0\n',
+    ['mailstate.yaml:3:15: error: maxChanges: must be at least 1, not 0'],
+  ],
+  [
+    'maxChanges fraction',
+    'version: 1\npolicy: { maxChanges: 2.5 }\n',
+    ['mailstate.yaml:2:23: error: maxChanges: must be a whole number, not 2.5'],
+  ],
+  [
+    'maxChanges text',
+    'version: 1\npolicy: { maxChanges: "100" }\n',
+    ['mailstate.yaml:2:23: error: maxChanges: must be a whole number, not "100"'],
+  ],
+  [
     'relay: with nothing',
     'version: 1\nrelay:\n',
     [

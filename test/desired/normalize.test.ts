@@ -133,6 +133,15 @@ describe('normalisation', () => {
     expect('relay' in desired).toBe(false);
   });
 
+  it('keeps policy.maxChanges, which has no default', () => {
+    expect(state('version: 1\npolicy: { maxChanges: 250 }\n').policy).toEqual({
+      prune: true,
+      maxChangePercent: 30,
+      maxChanges: 250,
+    });
+    expect('maxChanges' in state('version: 1\npolicy: { prune: false }\n').policy).toBe(false);
+  });
+
   it('keeps relay: [] apart from an absent relay', () => {
     expect(state('version: 1\nrelay: []\n').relay).toEqual([]);
   });

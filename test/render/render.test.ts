@@ -16,6 +16,8 @@ function planOf(changes: Change[], extra: Partial<Plan> = {}): Plan {
     unmanagedDomains: [],
     warnings: [],
     thresholdBreaches: [],
+    policyBreaches: [],
+    thresholdExemptions: [],
     summary: summarise(changes),
     ...extra,
   };
