@@ -13,6 +13,10 @@ export function planToJson(plan: Plan): object {
     summary: plan.summary,
     changes: plan.changes.map(redactChange),
     thresholdBreaches: plan.thresholdBreaches,
+    // Added after formatVersion 1 first shipped: only when there is one, so a plan without them
+    // (and a plan saved before them) is the same JSON as before.
+    ...(plan.policyBreaches.length > 0 ? { policyBreaches: plan.policyBreaches } : {}),
+    ...(plan.thresholdExemptions.length > 0 ? { thresholdExemptions: plan.thresholdExemptions } : {}),
     unmanaged: plan.unmanaged,
     unmanagedDomains: plan.unmanagedDomains,
     warnings: plan.warnings,

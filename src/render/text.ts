@@ -2,6 +2,7 @@ import type { Plan, PlanSummary } from '../model/change.js';
 import type { UnmanagedObject } from '../model/state.js';
 import { inert } from '../model/display.js';
 import { changeSection, describeChange, quote } from './describe.js';
+import { renderThresholds } from './thresholds.js';
 
 /** The last line of a plan with nothing to do; `label` is the desired-state file as the user named it. */
 export function noChanges(label = 'mailstate.yaml'): string {
@@ -58,12 +59,8 @@ export function describeUnmanaged(object: UnmanagedObject): string {
   return `${where}${object.kind} ${quote(object.name)} (${inert(object.file)}): ${inert(object.reason)}`;
 }
 
-export function renderThresholds(plan: Plan): string[] {
-  return plan.thresholdBreaches.map(
-    (b) =>
-      `Warning: ${b.domain}: ${b.affectedUsers} of ${b.liveUsers} users (${b.percent}%) deleted or changed, over policy.maxChangePercent ${b.limit}%: apply refuses this without --force.`,
-  );
-}
+// The safety limits' lines have their own module, which the watcher's refusal shares.
+export { renderThresholds } from './thresholds.js';
 
 function renderUnmanaged(plan: Plan, shown: NonNullable<TextOptions['unmanaged']>): string[] {
   if (shown === 'none' || (plan.unmanaged.length === 0 && plan.unmanagedDomains.length === 0)) return [];
