@@ -11,16 +11,17 @@ import { formatDiagnostic } from '../model/diagnostic.js';
 import type { DesiredState } from '../model/state.js';
 import { planDigest } from '../render/digest.js';
 import { renderJson } from '../render/json.js';
-import { renderThresholds } from '../render/text.js';
+import { renderExemptions, renderThresholds } from '../render/thresholds.js';
 import type { Report } from './desired.js';
 import { planAgainstServer } from './plan.js';
 import { Refused, staged, unwrap, type Refusal, type Staged } from './refusal.js';
+import { overThreshold, thresholdCause, thresholdRefusal } from './threshold.js';
 
 export interface ApplyOptions {
   /** Loads, validates and resolves the desired state; called once, and its result reused under the lock. */
   loadDesired: () => Promise<Staged<DesiredState>>;
   driver: DriverName;
-  /** Apply even when a domain is over policy.maxChangePercent. */
+  /** Apply even when the plan is over a safety limit (policy.maxChangePercent, policy.maxChanges, the loopback relay rule). */
   force: boolean;
   /** Refuse unless the plan has this digest (lowercase hex), checked before asking and again under the lock. */
   expectDigest?: string;
@@ -28,7 +29,7 @@ export interface ApplyOptions {
   savedPlan?: { name: string; json: string };
   /** Asked once the first plan has changes; omitted means apply without asking. */
   confirm?: (plan: Plan) => Promise<boolean>;
-  /** Threshold warnings and the like, one line each (no trailing newline). */
+  /** Threshold warnings and small-set exemptions, one line each (no trailing newline). */
   note: (line: string) => void;
   report: Report;
   env: Record<string, string | undefined>;
@@ -104,12 +105,17 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
   checkDigest(first.plan, options.expectDigest, options.label);
   if (first.plan.changes.length === 0)
     return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
-  if (first.plan.thresholdBreaches.length > 0 && !options.force) {
+  if (overThreshold(first.plan) && !options.force) {
     for (const line of renderThresholds(first.plan)) options.note(line);
+    const refusal = thresholdRefusal(first.plan);
     throw new Refused(
-      'the plan is over policy.maxChangePercent; re-run with --force if it is intended. Nothing was applied.',
+      `${thresholdCause(first.plan)}; re-run with --force if it is intended. Nothing was applied.`,
+      'refused',
+      refusal,
     );
   }
+  // A plan shown for confirmation says it itself; otherwise a small domain's large change would pass without a word.
+  if (!options.confirm) for (const line of renderExemptions(first.plan)) options.note(line);
   if (options.confirm && !(await options.confirm(first.plan))) throw new Refused('not confirmed; nothing was applied.');
 
   let release: () => void;

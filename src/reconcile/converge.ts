@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { DriverName } from '../apply/choose-driver.js';
 import type { Overrides } from '../desired/normalize.js';
 import { loadDesiredAtCommit } from '../git/desired-at-commit.js';
@@ -9,6 +10,7 @@ import { applyWithLock } from './apply.js';
 import { acceptDesired, resolveDesiredSecrets } from './desired.js';
 import { planAgainstServer } from './plan.js';
 import type { Refusal, RefusalKind } from './refusal.js';
+import { watcherThresholdReason, type HandApply } from './threshold.js';
 
 /** How one reconcile of a commit ended, as the watcher logs and saves it. */
 export type ConvergeOutcome = 'applied' | 'no-changes' | 'drift' | 'invalid' | 'refused' | 'busy' | 'failed' | 'error';
@@ -50,6 +52,18 @@ const OUTCOME_OF: Record<RefusalKind, ConvergeOutcome> = {
   busy: 'busy',
 };
 
+/** The command that applies the watcher's commit by hand, from a working copy at it. */
+function handApply(request: ConvergeRequest): HandApply {
+  return {
+    file: join(request.repo.root, request.file),
+    commit: shortCommit(request.commit),
+    vpopmailHome: request.overrides.vpopmailHome,
+    qmailHome: request.overrides.qmailHome,
+    domainBases: request.overrides.domainBases,
+    driver: request.driver,
+  };
+}
+
 /**
  * One commit through the ordinary pipeline — validate (from git) → plan → safety checks → apply,
  * exactly as `mailstate apply --yes` — with every way it can end turned into an outcome. A drift
@@ -58,12 +72,12 @@ const OUTCOME_OF: Record<RefusalKind, ConvergeOutcome> = {
 export async function convergeCommit(request: ConvergeRequest): Promise<ConvergeResult> {
   const diagnostics: Diagnostic[] = [];
   const report = (d: Diagnostic): void => void diagnostics.push(d);
-  const notes: string[] = [];
   const label = `${request.file} at ${shortCommit(request.commit)}`;
   let driftCheck = false;
-  const refused = ({ kind, reason }: Refusal): ConvergeResult => ({
+  // The CLI's reason for a threshold refusal says "re-run with --force", which watch has not.
+  const refused = ({ kind, reason, threshold }: Refusal): ConvergeResult => ({
     outcome: OUTCOME_OF[kind],
-    reason: [...notes, reason].join(' '),
+    reason: threshold ? watcherThresholdReason(threshold, handApply(request)) : reason,
     diagnostics,
     driftCheck,
   });
@@ -90,7 +104,8 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
     loadDesired: async () => ({ ok: true, value: desired }),
     driver: request.driver,
     force: false,
-    note: (line) => notes.push(line),
+    // The breaches are in the refusal itself; the plan's own lines are for a terminal.
+    note: () => {},
     report,
     env: request.env,
     label,

@@ -10,6 +10,16 @@ export interface Refusal {
   kind: RefusalKind;
   /** One sentence for the user, ending with what was (not) done. */
   reason: string;
+  /** Set when a safety limit refused the plan: `reason` is the CLI's (re-run with --force); the watcher, which has no --force, words its own. */
+  threshold?: ThresholdRefusal;
+}
+
+/** What a plan over its safety limits is over, for a front end to say what its user can do. */
+export interface ThresholdRefusal {
+  /** One clause per breach, without advice ("example.com: 10 of 16 users (62.5%) deleted or changed, over …"). */
+  breaches: string[];
+  /** The policy settings a commit could raise instead (none when only the loopback relay rule is in the way). */
+  settings: string[];
 }
 
 /** What every stage of the library returns: its value, or why it stopped. */
@@ -21,15 +31,21 @@ export type Staged<T> = { ok: true; value: T } | { ok: false; refusal: Refusal }
  */
 export class Refused extends Error {
   readonly kind: RefusalKind;
-  constructor(reason: string, kind: RefusalKind = 'refused') {
+  readonly threshold: ThresholdRefusal | undefined;
+  constructor(reason: string, kind: RefusalKind = 'refused', threshold?: ThresholdRefusal) {
     super(reason);
     this.kind = kind;
+    this.threshold = threshold;
   }
 }
 
 /** A Refused thrown by a stage's steps, as its result; anything else is a bug and passes on. */
 function refusalOf(error: unknown): { ok: false; refusal: Refusal } {
-  if (error instanceof Refused) return { ok: false, refusal: { kind: error.kind, reason: error.message } };
+  if (error instanceof Refused)
+    return {
+      ok: false,
+      refusal: { kind: error.kind, reason: error.message, ...(error.threshold ? { threshold: error.threshold } : {}) },
+    };
   throw error;
 }
 
@@ -54,5 +70,5 @@ export function stagedSync<T>(steps: () => T): Staged<T> {
 /** A stage's value, or its refusal thrown on to the stage that called it. */
 export function unwrap<T>(result: Staged<T>): T {
   if (result.ok) return result.value;
-  throw new Refused(result.refusal.reason, result.refusal.kind);
+  throw new Refused(result.refusal.reason, result.refusal.kind, result.refusal.threshold);
 }
