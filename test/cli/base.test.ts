@@ -65,6 +65,8 @@ describe('mailstate plan --base', () => {
         '  + relay 10.0.0.',
         '  * rebuild tcp.smtp.cdb (relay rules changed)',
         '',
+        'Warning: example.com: 2 of 3 users (66.7%) deleted or changed, over policy.maxChangePercent 30%, allowed because the domain has fewer than 10 users.',
+        '',
         'Plan: 2 to add, 2 to change, 0 to delete, 3 CDB rebuilds.',
         '',
       ].join('\n'),

@@ -68,7 +68,10 @@ describe('mailstate plan and apply on the bundled example', () => {
     expect(treeFingerprint(srv.root)).toEqual(before);
 
     const applied = mailstate(['apply', '--yes', ...homes(srv)]);
-    expect(applied.stderr).toBe(`${bob2Warning(srv.vpopmailHome)}\n`);
+    // No plan on screen with --yes: the small domain's exemption from maxChangePercent is said here.
+    expect(applied.stderr).toBe(
+      `${bob2Warning(srv.vpopmailHome)}\nWarning: example.com: 2 of 4 users (50%) deleted or changed, over policy.maxChangePercent 30%, allowed because the domain has fewer than 10 users.\n`,
+    );
     expect(applied.code).toBe(0);
     expect(applied.stdout.split('\n')[0]).toBe(
       'Apply complete (files driver): 2 added, 2 changed, 3 deleted; vpasswd.cdb rebuilt for example.com; tcp.smtp.cdb rebuilt.',
@@ -124,7 +127,7 @@ describe('mailstate plan and apply on the bundled example', () => {
     closeSync(holder);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `${bob2Warning(srv.vpopmailHome)}\nError: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`,
+      `${bob2Warning(srv.vpopmailHome)}\nWarning: example.com: 2 of 4 users (50%) deleted or changed, over policy.maxChangePercent 30%, allowed because the domain has fewer than 10 users.\nError: another mailstate apply is running (pid ${process.pid}, lock ${lockPath}); nothing was applied.\n`,
     );
     expect(treeFingerprint(join(srv.vpopmailHome, 'domains'))).toEqual(before);
     // A lock file left by a dead process (nobody holds its fcntl lock) is taken over.
@@ -139,7 +142,11 @@ describe('mailstate plan and apply on the bundled example', () => {
       env: { MAILSTATE_FAULT_AT: '6', MAILSTATE_FAULT_CODE: 'ENOSPC' },
     });
     expect(failed.code).toBe(1);
-    expect(failed.stderr.startsWith(`${bob2Warning(srv.vpopmailHome)}\nApply failed: `)).toBe(true);
+    expect(
+      failed.stderr.startsWith(
+        `${bob2Warning(srv.vpopmailHome)}\nWarning: example.com: 2 of 4 users (50%) deleted or changed, over policy.maxChangePercent 30%, allowed because the domain has fewer than 10 users.\nApply failed: `,
+      ),
+    ).toBe(true);
     expect(failed.stderr).toMatch(/\nApply failed: .* failed: injected fault at write point 6 /);
     expect(failed.stderr).toContain('Run "mailstate plan" to see what is left; "mailstate apply" converges from here.');
     expect(mailstate(['apply', '--yes', ...homes(srv)]).code).toBe(0);
