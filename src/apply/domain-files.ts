@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Change } from '../model/change.js';
+import type { NewDomainOwner } from '../model/live-owner.js';
 import type { LiveState } from '../model/state.js';
+import { resolveNewDomainOwner, SYSTEM_ACCOUNTS, type AccountFiles } from '../live/accounts.js';
 import { exists, readText, type ApplyIo, type Ownership } from './io.js';
 import { formatAssignLine, usersCdbFromAssign } from '../formats/assign.js';
 import { nextUserDir, parseDirControl, formatDirControl } from '../formats/dir-control.js';
@@ -53,54 +55,37 @@ function updateQmailFiles(env: ApplyEnvironment, assignLine: string, domain: str
   rebuildUsersCdb(env, assign);
 }
 
-/** Where the system keeps its accounts; a parameter so tests can give their own. */
-export interface AccountFiles {
-  passwd: string;
-  group: string;
-}
-
-export const SYSTEM_ACCOUNTS: AccountFiles = { passwd: '/etc/passwd', group: '/etc/group' };
-
-/** The uid of `user` and the gid of `group` (else the user's own group) in passwd/group files. */
-export function accountOwner(
-  passwd: string,
-  group: string,
-  user = 'vpopmail',
-  groupName = 'vchkpw',
-): Ownership | undefined {
-  const fields = (text: string, name: string) =>
-    text
-      .split('\n')
-      .map((line) => line.split(':'))
-      .find((f) => f[0] === name && f.length >= 4);
-  const account = fields(passwd, user);
-  if (!account || !/^\d+$/.test(account[2]!) || !/^\d+$/.test(account[3]!)) return undefined;
-  const named = fields(group, groupName);
-  const gid = named && /^\d+$/.test(named[2]!) ? Number(named[2]) : Number(account[3]);
-  return { uid: Number(account[2]), gid };
-}
-
 /**
- * The uid/gid new domains get: vadddomain uses vpopmail:vchkpw as compiled into vpopmail (89:89
- * in its INSTALL document), never root. In order: that account in the system's database, the
- * domains qmail already knows, the owner of ~vpopmail/domains. Root is refused: qmail-lspawn does
- * not deliver as root, so every message to the domain would wait in the queue, then bounce.
+ * The uid/gid of a new domain: vadddomain's, the vpopmail account's, never root's (see
+ * live/accounts.ts for the order it is looked for in). The live reader resolved it with the state
+ * the plan was checked against, so a plan that would need root was already refused; a state not
+ * read from a server (tests) is resolved here from the same sources. Throws when it is root.
  */
 export function vpopmailOwner(io: ApplyIo, live: LiveState, accounts: AccountFiles = SYSTEM_ACCOUNTS): Ownership {
-  const fromAccounts = accountOwner(
-    io.read(accounts.passwd)?.toString('utf8') ?? '',
-    io.read(accounts.group)?.toString('utf8') ?? '',
-  );
-  if (fromAccounts && fromAccounts.uid !== 0) return fromAccounts;
-  for (const domain of live.domains.values()) if (domain.uid !== 0) return { uid: domain.uid, gid: domain.gid };
+  const owner = live.newDomainOwner ?? ownerFromIo(io, live, accounts);
+  if ('refused' in owner) throw new Error(owner.refused);
+  return { uid: owner.uid, gid: owner.gid };
+}
+
+/** The vpopmail account's uid/gid, or undefined when only root's could be found (nothing new is made then). */
+export function vpopmailAccount(io: ApplyIo, live: LiveState): Ownership | undefined {
+  const owner = live.newDomainOwner ?? ownerFromIo(io, live, SYSTEM_ACCOUNTS);
+  return 'refused' in owner ? undefined : { uid: owner.uid, gid: owner.gid };
+}
+
+function ownerFromIo(io: ApplyIo, live: LiveState, accounts: AccountFiles): NewDomainOwner {
   const domainsDir = join(live.vpopmailHome, 'domains');
-  const info = io.followedEntry(domainsDir) ?? io.followedEntry(live.vpopmailHome);
-  if (!info) throw new Error(`${live.vpopmailHome} does not exist`);
-  if (info.uid === 0 && io.isRoot)
-    throw new Error(
-      `no uid for a new domain: no vpopmail account in ${accounts.passwd}, no domain of users/assign read, and ${domainsDir} belongs to root; vadddomain would use the vpopmail account (89:89 by default), qmail never delivers as root: create the account or chown ${domainsDir} to it`,
-    );
-  return { uid: info.uid, gid: info.gid };
+  const dirPath = io.followedEntry(domainsDir) ? domainsDir : live.vpopmailHome;
+  const dir = io.followedEntry(dirPath);
+  return resolveNewDomainOwner({
+    accounts,
+    passwdText: io.read(accounts.passwd)?.toString('utf8'),
+    groupText: io.read(accounts.group)?.toString('utf8'),
+    assignFile: join(live.qmailHome, 'users', 'assign'),
+    assignOwners: [...live.domains.values()].map((domain) => ({ uid: domain.uid, gid: domain.gid })),
+    domainsDir,
+    dirOwner: dir ? { path: dirPath, uid: dir.uid, gid: dir.gid } : undefined,
+  });
 }
 
 /**

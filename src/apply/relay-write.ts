@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RelayChange } from '../model/change.js';
 import { RELAY_RULE_SUFFIX, relayRuleLine } from '../formats/tcp-rules.js';
-import { vpopmailOwner } from './domain-files.js';
+import { vpopmailAccount } from './domain-files.js';
 import { readText } from './io.js';
 import type { ApplyEnvironment } from './types.js';
 
@@ -71,7 +71,7 @@ export function compileTcpRules(env: ApplyEnvironment): void {
   if (env.io.isRoot) {
     const cdb = join(etc, 'tcp.smtp.cdb');
     const made = env.io.entry(cdb);
-    if (made) env.io.setModeAndOwner(cdb, made.mode, vpopmailOwner(env.io, env.live));
+    if (made) env.io.setModeAndOwner(cdb, made.mode, vpopmailAccount(env.io, env.live));
   }
   env.counters.tcpRulesBuilds++;
 }

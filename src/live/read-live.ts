@@ -6,6 +6,8 @@ import { createFsPool } from './fs-pool.js';
 import { placeDomainDir, readDomain } from './domain.js';
 import { readAssign, readUsersCdb, usersCdbRoutes } from './qmail-files.js';
 import { readRelay } from './relay.js';
+import { readNewDomainOwner } from './new-domain-owner.js';
+import type { AccountFiles } from './accounts.js';
 
 /** Where the server keeps its files, and which domains to read. */
 export interface ReadLiveOptions {
@@ -20,6 +22,8 @@ export interface ReadLiveOptions {
    * model/live-paths.ts); ~vpopmail always counts.
    */
   domainBases?: readonly string[];
+  /** The account database the owner of a new domain is looked up in (default /etc/passwd, /etc/group). */
+  accounts?: AccountFiles;
 }
 
 /** The live state, plus every problem found while reading it (errors and warnings). */
@@ -51,6 +55,7 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
     readRelay(options.vpopmailHome, relayDiagnostics),
   ]);
   const assignFile = join(options.qmailHome, 'users', 'assign');
+  const newDomainOwner = await readNewDomainOwner(options.vpopmailHome, assignFile, entries, options.accounts);
   const realEntries = new Map(entries.filter((e) => e.domain === e.realDomain).map((e) => [e.domain, e]));
 
   const bases = [options.vpopmailHome, ...(options.domainBases ?? [])];
@@ -124,6 +129,7 @@ export async function readLive(options: ReadLiveOptions): Promise<ReadLiveResult
       relay,
       unmanaged,
       usersCdbOutOfDate: entries.filter((entry) => !usersCdbRoutes(usersCdb, entry)).map((entry) => entry.domain),
+      newDomainOwner,
     },
     diagnostics,
   };

@@ -1,5 +1,6 @@
 import type { SourceLocation } from './diagnostic.js';
 import type { PasswordSpec } from './password.js';
+import type { NewDomainOwner } from './live-owner.js';
 
 /** A forward as mailstate writes it: `&address` lines, plus the user's Maildir when a copy is kept. */
 export interface Forward {
@@ -214,4 +215,6 @@ export interface LiveState {
    * says (missing or different record): qmail does not deliver to them as vpopmail domains.
    */
   usersCdbOutOfDate?: string[];
+  /** Whose a domain added now would be (absent in a state not read from a server, e.g. a snapshot). */
+  newDomainOwner?: NewDomainOwner;
 }

@@ -129,6 +129,13 @@ function diffDomain(input: DomainInput): DomainDiff {
         ...domain.source,
       });
     }
+    // vadddomain gives it the vpopmail account's uid/gid: one the reader could only find as root's
+    // would register the domain for root, which qmail never delivers to.
+    const owner = input.server.newDomainOwner;
+    if (owner && 'refused' in owner) {
+      const message = `cannot add domain "${domain.name}": ${owner.refused}`;
+      diagnostics.push({ severity: 'error', code: 'live-conflict', message, ...domain.source });
+    }
     const dir = `${desired.vpopmailHome}/domains/${domain.name}`;
     buckets.structure.push({ kind: 'add-domain', domain: domain.name, dir });
   }

@@ -101,9 +101,21 @@ export async function buildSandboxFromGolden(
   // As a real install: ~vpopmail belongs to vpopmail:vchkpw (qmail's tree stays root's). A tree
   // left root's would make a new domain root's too, which qmail-lspawn never delivers to.
   // (A scenario with no ~vpopmail, such as 16's qmail-only tree, has nothing to chown.)
-  if (process.getuid?.() === 0 && (await isDirectory(vpopmailHome)))
+  if (process.getuid?.() === 0 && (await isDirectory(vpopmailHome))) {
     await chownTree(vpopmailHome, ORACLE_UID, ORACLE_GID);
+    for (const name of ROOT_OWNED_ETC) await lchown(join(vpopmailHome, 'etc', name), 0, 0).catch(ignoreMissing);
+  }
   return { vpopmailHome, qmailHome, assignSynthesized };
+}
+
+/**
+ * What ~vpopmail/etc keeps root's (golden 10's tree.txt): files root writes or installs
+ * (tcp.smtp, the lock, the shipped configuration). The rest is vpopmail:vchkpw like the tree.
+ */
+const ROOT_OWNED_ETC = ['tcp.smtp', 'open-smtp.lock', 'password_strength.conf', 'inc_deps', 'lib_deps'];
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
