@@ -283,7 +283,9 @@ describe('mailstate watch', () => {
     expect(events.filter((e) => e.event === 'reconcile').at(-1)).toBe(events[applied]);
     // Nothing is half done: the server is exactly at the commit.
     const plan = mailstate(['plan', '--detailed-exitcode', '-f', join(repo.dir, 'mailstate.yaml'), ...homes(srv)]);
-    expect(plan.stdout.trimEnd().split('\n').at(-1)).toBe('No changes. The live state matches mailstate.yaml.');
+    expect(plan.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `No changes. The live state matches ${join(repo.dir, 'mailstate.yaml')}.`,
+    );
     expect(plan.code).toBe(0);
     expect(existsSync(join(srv.vpopmailHome, 'etc/mailstate.lock'))).toBe(false);
     expect(watchState(srv).lastApplied).toMatchObject({ commit: target, outcome: 'applied' });

@@ -56,7 +56,7 @@ describe('SIGKILL at a random moment of a large apply (400 adds, 60 archives, 60
         const plan = mailstate(['plan', '--detailed-exitcode', '-f', scenario.yamlFile, ...homes(scenario)]);
         expect({ code: plan.code, last: plan.stdout.trim().split('\n').at(-1) }, `${where}: not converged`).toEqual({
           code: 0,
-          last: 'No changes. The live state matches mailstate.yaml.',
+          last: `No changes. The live state matches ${scenario.yamlFile}.`,
         });
         expect(
           lostMessages(scenario.messagesBefore, await maildirMessages(scenario.server)),
