@@ -115,8 +115,11 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return distance(word, best) <= limit || (word.length >= 2 && best.startsWith(word)) ? best : undefined;
 }
 
-/** An option the command does not know, with the nearest one it does; undefined when all are known. */
-function unknownOption(spec: CommandSpec, argv: string[]): string | undefined {
+/**
+ * The options as given, known or not, without stopping at the first unknown one (strict parsing
+ * would): what --help and the did-you-mean look at.
+ */
+function givenOptions(spec: CommandSpec, argv: string[]): { name: string; rawName: string }[] {
   const { tokens } = parseArgs({
     args: argv,
     options: spec.options,
@@ -124,9 +127,15 @@ function unknownOption(spec: CommandSpec, argv: string[]): string | undefined {
     strict: false,
     tokens: true,
   });
+  const options: { name: string; rawName: string }[] = [];
+  for (const token of tokens) if (token.kind === 'option') options.push(token);
+  return options;
+}
+
+/** An option the command does not know, with the nearest one it does; undefined when all are known. */
+function unknownOption(spec: CommandSpec, given: readonly { name: string; rawName: string }[]): string | undefined {
   const shorts = new Map(Object.entries(spec.options).flatMap(([name, o]) => (o.short ? [[o.short, name]] : [])));
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue;
+  for (const token of given) {
     if (Object.hasOwn(spec.options, token.name) || shorts.has(token.name)) continue;
     const near = didYouMean(token.name, Object.keys(spec.options));
     const hint = near ? ` (did you mean --${near}?)` : '';
@@ -135,26 +144,17 @@ function unknownOption(spec: CommandSpec, argv: string[]): string | undefined {
   return undefined;
 }
 
-function wantsHelp(spec: CommandSpec, argv: string[]): boolean {
-  const { tokens } = parseArgs({
-    args: argv,
-    options: spec.options,
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
-  });
-  return tokens.some((token) => token.kind === 'option' && (token.name === 'help' || token.name === 'h'));
-}
-
 /**
  * Parses a command's options. Positional arguments beyond `positional.max` (none, except apply's
  * saved plan) are refused: `mailstate plan other.yaml` must not quietly plan ./mailstate.yaml.
  */
 export function parseCommandArgs<T extends OptionSpecs>(spec: CommandSpec<T>, argv: string[]) {
   const { name: command, options, positional } = spec;
-  if (wantsHelp(spec, argv)) throw new HelpRequested(renderCommandHelp(spec));
+  const given = givenOptions(spec, argv);
+  if (given.some((option) => option.name === 'help' || option.name === 'h'))
+    throw new HelpRequested(renderCommandHelp(spec));
   const usage = `Run "mailstate ${command} --help" for its options.`;
-  const unknown = unknownOption(spec, argv);
+  const unknown = unknownOption(spec, given);
   if (unknown) throw new ExitError(`${unknown}\n${usage}`);
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
   try {
