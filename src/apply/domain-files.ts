@@ -67,6 +67,13 @@ export function vpopmailOwner(io: ApplyIo, live: LiveState, accounts: AccountFil
   return { uid: owner.uid, gid: owner.gid };
 }
 
+/** ApplyEnvironment.ownerOf: a domain's own uid/gid from users/assign, a new one the vpopmail account's; none unless root. */
+export function domainOwner(io: ApplyIo, live: LiveState, domain: string): Ownership | undefined {
+  if (!io.isRoot) return undefined;
+  const known = live.domains.get(domain);
+  return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(io, live);
+}
+
 /** The vpopmail account's uid/gid, or undefined when only root's could be found (nothing new is made then). */
 export function vpopmailAccount(io: ApplyIo, live: LiveState): Ownership | undefined {
   const owner = live.newDomainOwner ?? ownerFromIo(io, live, SYSTEM_ACCOUNTS);

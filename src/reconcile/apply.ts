@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { acquireApplyLock, LockBusyError } from '../io/apply-lock.js';
 import { applyPlan } from '../apply/apply-plan.js';
 import { chooseDriver, type DriverName } from '../apply/choose-driver.js';
-import { vpopmailOwner } from '../apply/domain-files.js';
+import { domainOwner } from '../apply/domain-files.js';
 import { faultHookFromEnv } from '../apply/fault.js';
 import { serverIo } from '../io/node-io.js';
 import { ApplyStepError, newCounters, type ApplyCounters, type ApplyEnvironment } from '../apply/types.js';
@@ -148,11 +148,7 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
       qmailHome: live.qmailHome,
       live,
       now: new Date(),
-      ownerOf: (domain) => {
-        if (!io.isRoot) return undefined;
-        const known = live.domains.get(domain);
-        return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(io, live);
-      },
+      ownerOf: (domain) => domainOwner(io, live, domain),
       counters,
       done: (change) => done.push(change),
       io,

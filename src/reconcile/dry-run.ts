@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { applyPlan } from '../apply/apply-plan.js';
 import { archiveStamp } from '../apply/archive.js';
-import { vpopmailOwner } from '../apply/domain-files.js';
+import { domainOwner } from '../apply/domain-files.js';
 import { dryRunIo, type DryRunIo } from '../apply/dry-run-io.js';
 import { filesDriver } from '../apply/files-driver.js';
 import { guardedIo } from '../apply/guarded-io.js';
@@ -36,11 +36,7 @@ export async function dryRunFiles(run: PlanRun, options: DryRunOptions = {}): Pr
     qmailHome: live.qmailHome,
     live,
     now: options.now ?? new Date(),
-    ownerOf: (domain) => {
-      if (!io.isRoot) return undefined;
-      const known = live.domains.get(domain);
-      return known ? { uid: known.uid, gid: known.gid } : vpopmailOwner(io, live);
-    },
+    ownerOf: (domain) => domainOwner(io, live, domain),
     counters: newCounters(),
     done: () => {},
     io,
