@@ -7,8 +7,9 @@ export function notesRef(host: string): string {
 }
 
 /**
- * Records on `commit` what this server did with it (`git notes --ref mailstate/<host>`), replacing
- * the previous note of the same server. An identity is supplied only when git has none configured.
+ * Adds to the note of `commit` what this server did with it (`git notes --ref mailstate/<host>`).
+ * It appends, never replaces: a later drift repair must not erase the record of the first apply.
+ * An identity is supplied only when git has none configured.
  */
 export async function recordNote(repo: Repo, commit: string, host: string, text: string): Promise<string> {
   const email = (await repo.git.raw(['config', '--get', 'user.email']).catch(() => '')).trim();
@@ -16,7 +17,7 @@ export async function recordNote(repo: Repo, commit: string, host: string, text:
   const ref = notesRef(host);
   await gitRaw(
     repo,
-    [...identity, 'notes', '--ref', ref, 'add', '--force', '--message', text, commit],
+    [...identity, 'notes', '--ref', ref, 'append', '--message', text, commit],
     `cannot record a git note on ${commit}`,
   );
   return `refs/notes/${ref}`;

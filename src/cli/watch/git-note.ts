@@ -2,6 +2,7 @@ import { recordNote } from '../../git/notes.js';
 import type { Repo } from '../../git/repo.js';
 import { inEffectAfter, type ConvergeResult } from '../../reconcile/index.js';
 import type { WatchEvent } from './log.js';
+import { repairedDrift } from './reconcile-outcome.js';
 import type { ReconcileRecord } from './state-file.js';
 
 /**
@@ -13,11 +14,13 @@ export function deservesNote(result: ConvergeResult): boolean {
   return result.outcome === 'applied' || (inEffectAfter(result.outcome) && !result.driftCheck);
 }
 
-export function noteText(record: ReconcileRecord, host: string): string {
+/** One paragraph of the commit's note; `driftRepaired` when the apply re-converged a commit already in effect. */
+export function noteText(record: ReconcileRecord, host: string, driftRepaired = false): string {
   const counts = record.counts
     ? ` (${record.counts.add} added, ${record.counts.change} changed, ${record.counts.delete} deleted)`
     : '';
-  return `mailstate: ${record.outcome}${counts} on ${host} at ${record.time}; plan digest ${record.digest ?? '-'}`;
+  const what = driftRepaired ? 'drift repaired' : record.outcome;
+  return `mailstate: ${what}${counts} on ${host} at ${record.time}; plan digest ${record.digest ?? '-'}`;
 }
 
 /** Records the note and logs whether it worked; a failed note does not fail the reconcile. */
@@ -25,10 +28,11 @@ export async function recordReconcileNote(
   repo: Repo,
   host: string,
   record: ReconcileRecord,
+  result: ConvergeResult,
   emit: (event: WatchEvent) => void,
 ): Promise<void> {
   try {
-    const ref = await recordNote(repo, record.commit, host, noteText(record, host));
+    const ref = await recordNote(repo, record.commit, host, noteText(record, host, repairedDrift(result)));
     emit({ event: 'note', commit: record.commit, outcome: 'recorded', ref });
   } catch (error) {
     emit({ event: 'note', commit: record.commit, outcome: 'failed', reason: (error as Error).message });

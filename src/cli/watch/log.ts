@@ -36,6 +36,8 @@ export type WatchEvent =
       digest?: string;
       reason?: string;
       diagnostics?: string[];
+      /** Changes over policy.maxChangePercent let through only because their set is small. */
+      exemptions?: string[];
     }
   | { event: 'pull'; outcome: 'fast-forwarded' | 'refused' | 'failed'; from?: string; to?: string; reason?: string }
   | { event: 'uncommitted'; file: string; commit: string }
@@ -108,8 +110,28 @@ export function eventText(e: WatchEvent): string {
   }
 }
 
-/** One line per event: human text, or a JSON object with a `time` field first. */
+const WARNING = /^(.*?: )?warning: /;
+
+/**
+ * The plan's warnings (an unmanaged file that still delivers into a mailbox being archived, a
+ * small set let through by its size…), one line each after the reconcile's own line. A resync that
+ * found nothing to do would repeat them every interval, so it does not; the JSON log always has them.
+ */
+function warningLines(e: WatchEvent): string[] {
+  if (e.event !== 'reconcile' || (e.outcome === 'no-changes' && e.trigger === 'resync')) return [];
+  const warnings = (e.diagnostics ?? []).flatMap((line) => {
+    const match = WARNING.exec(line);
+    return match ? [`${match[1] ?? ''}${line.slice(match[0].length)}`] : [];
+  });
+  return [...warnings, ...(e.exemptions ?? [])].map((text) => `warning for ${shortCommit(e.commit)}: ${text}`);
+}
+
+/**
+ * Human text (a time stamp, then one line, then a line per warning of a reconcile), or one JSON
+ * object with a `time` field first.
+ */
 export function formatEvent(e: WatchEvent, format: LogFormat, time: Date): string {
   if (format === 'json') return JSON.stringify({ time: time.toISOString(), ...e });
-  return `${time.toISOString()} ${oneLine(eventText(e))}`;
+  const stamp = time.toISOString();
+  return [eventText(e), ...warningLines(e)].map((line) => `${stamp} ${oneLine(line)}`).join('\n');
 }

@@ -1,6 +1,7 @@
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import type { ConvergeResult } from '../../reconcile/index.js';
 import { planDigest } from '../../render/digest.js';
+import { describeExemption } from '../../render/thresholds.js';
 import type { Trigger, WatchEvent } from './log.js';
 import type { ReconcileRecord } from './state-file.js';
 
@@ -27,9 +28,15 @@ export function reconcileRecord(
   };
 }
 
+/** An apply that re-converged a commit already in effect: drift repaired, not a new commit applied. */
+export function repairedDrift(result: ConvergeResult): boolean {
+  return result.outcome === 'applied' && result.driftCheck;
+}
+
 /** The log line of a reconcile; `drift` marks an apply that repaired a commit already in effect. */
 export function reconcileEvent(record: ReconcileRecord, result: ConvergeResult): WatchEvent {
-  const repaired = result.outcome === 'applied' && result.driftCheck;
+  const repaired = repairedDrift(result);
+  const exemptions = result.plan?.thresholdExemptions ?? [];
   return {
     event: 'reconcile',
     commit: record.commit,
@@ -41,5 +48,6 @@ export function reconcileEvent(record: ReconcileRecord, result: ConvergeResult):
     ...(record.digest ? { digest: record.digest } : {}),
     ...(record.reason ? { reason: record.reason } : {}),
     ...(result.diagnostics.length > 0 ? { diagnostics: result.diagnostics.map(formatDiagnostic) } : {}),
+    ...(exemptions.length > 0 ? { exemptions: exemptions.map(describeExemption) } : {}),
   };
 }

@@ -185,7 +185,7 @@ export class Watcher {
     this.options.emit(reconcileEvent(record, result));
     if (result.outcome === 'busy') this.retrySoon();
     if (this.options.recordNotes && deservesNote(result))
-      await recordReconcileNote(this.repo, this.options.host, record, this.options.emit);
+      await recordReconcileNote(this.repo, this.options.host, record, result, this.options.emit);
   }
 
   /** The branch tip now; undefined (said once, at start) while the branch does not exist. */
