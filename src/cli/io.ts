@@ -50,7 +50,7 @@ export class ExitError extends Error {
 }
 
 /** Why a write failed, short. desired/io-reason.ts words a failed read; a write that meets ENOENT lacks a directory on the way, so it says more. */
-function ioReason(error: unknown): string {
+export function ioReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const reasons: Record<string, string> = {
     ENOENT: 'no such file or directory',
@@ -63,7 +63,7 @@ function ioReason(error: unknown): string {
 }
 
 /** What a non-regular file is, for refusals ("it is a directory"). */
-function describeKind(info: Stats): string {
+export function describeKind(info: Stats): string {
   if (info.isSymbolicLink()) return 'a symbolic link';
   if (info.isDirectory()) return 'a directory';
   if (info.isFIFO()) return 'a FIFO (named pipe)';

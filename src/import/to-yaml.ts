@@ -96,32 +96,82 @@ function domainEntry(domain: LiveDomain, notes: string[]): Record<string, unknow
   return entry;
 }
 
-/**
- * The live state as a complete mailstate.yaml: planning it straight back gives no changes.
- * Hashes are kept (they are what the server compares); clear-text passwords never leave it.
- */
-export function importToYaml(live: LiveState, options: ImportOptions): ImportResult {
+/** The server-wide part of the YAML (homes, relay rules) and each expressible domain's entry. */
+function importParts(live: LiveState, options: ImportOptions) {
   const notes: string[] = [];
   const names = options.domains ? [...options.domains] : [...live.domains.keys()];
-  const domains: Record<string, unknown> = {};
+  const domains = new Map<string, Record<string, unknown>>();
   for (const name of names.sort()) {
     const domain = live.domains.get(name);
     if (!domain) continue;
     // vadddomain accepts names mailstate refuses (trail-.com, golden 12): they stay unmanaged.
     const problem = domainNameProblem(name);
     if (problem) notes.push(`domain ${name} stays unmanaged: ${problem}`);
-    else domains[name] = domainEntry(domain, notes);
+    else domains.set(name, domainEntry(domain, notes));
   }
   const relay = live.relay.lines.flatMap((line) => (line.kind === 'relay' ? [line.address] : []));
-  const root: Record<string, unknown> = {
+  const server: Record<string, unknown> = {
     version: 1,
     vpopmail: { home: live.vpopmailHome },
     qmail: { home: live.qmailHome },
   };
   // Without relay lines of our own spelling, tcp.smtp stays unmanaged rather than emptied.
-  if (relay.length > 0) root.relay = [...new Set(relay)];
-  root.domains = domains;
+  if (relay.length > 0) server.relay = [...new Set(relay)];
+  return { server, domains, notes };
+}
+
+function yamlText(root: Record<string, unknown>, comment: string): string {
   const document = new Document(root);
-  document.commentBefore = ` yaml-language-server: $schema=${options.schemaPath}\n Imported by mailstate from ${live.vpopmailHome}.`;
-  return { yaml: document.toString({ lineWidth: 0 }), notes };
+  document.commentBefore = comment;
+  return document.toString({ lineWidth: 0 });
+}
+
+const schemaComment = (schemaPath: string) => ` yaml-language-server: $schema=${schemaPath}`;
+
+/**
+ * The live state as a complete mailstate.yaml: planning it straight back gives no changes.
+ * Hashes are kept (they are what the server compares); clear-text passwords never leave it.
+ */
+export function importToYaml(live: LiveState, options: ImportOptions): ImportResult {
+  const { server, domains, notes } = importParts(live, options);
+  const root = { ...server, domains: Object.fromEntries(domains) };
+  return {
+    yaml: yamlText(root, `${schemaComment(options.schemaPath)}\n Imported by mailstate from ${live.vpopmailHome}.`),
+    notes,
+  };
+}
+
+/** Where `import --split` puts each domain, relative to the main file (what its `include:` matches). */
+export const SPLIT_DOMAIN_DIR = 'domains';
+
+export interface SplitImport {
+  /** The main file: homes, relay rules, and `include:` of the domain files. */
+  main: string;
+  /** Each domain's file by its path relative to the main file, in domain order. */
+  domainFiles: Map<string, string>;
+  notes: string[];
+}
+
+/**
+ * The same state as importToYaml, as octodns-dump --split writes it: one file per domain, holding
+ * `domains:` only, and a main file that includes them. Planning the main file gives no changes.
+ */
+export function importToSplitYaml(live: LiveState, options: ImportOptions): SplitImport {
+  const { server, domains, notes } = importParts(live, options);
+  const domainFiles = new Map<string, string>();
+  for (const [name, entry] of domains)
+    domainFiles.set(
+      `${SPLIT_DOMAIN_DIR}/${name}.yaml`,
+      yamlText(
+        { domains: { [name]: entry } },
+        ` Domain ${name}, imported by mailstate; included by ../mailstate.yaml.`,
+      ),
+    );
+  // An include pattern that matches no file is an error: a server with no domain gets none.
+  const root = domains.size > 0 ? { ...server, include: [`${SPLIT_DOMAIN_DIR}/*.yaml`] } : { ...server, domains: {} };
+  const main = yamlText(
+    root,
+    `${schemaComment(options.schemaPath)}\n Imported by mailstate from ${live.vpopmailHome}; each domain is in ${SPLIT_DOMAIN_DIR}/.`,
+  );
+  return { main, domainFiles, notes };
 }
