@@ -9,7 +9,8 @@ import murmurhash from 'murmurhash';
  *
  * The score is Resch's weighted form, weight / -ln(u), with u in (0, 1) from MurmurHash3 (x86,
  * 32 bit) of the key's UTF-8 bytes seeded with the hash of the server's name. These choices are
- * part of the placement: changing any of them moves users, so they are fixed here and in README.
+ * part of the placement: changing any of them moves users, so they are fixed (test/fleet/hrw.test.ts
+ * pins the servers of six users).
  */
 
 export interface HrwServer {
