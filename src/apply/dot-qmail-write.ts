@@ -115,6 +115,13 @@ export function applyRedirection(change: RedirectionChange, env: ApplyEnvironmen
     case 'delete-alias':
     case 'delete-forward':
       return archive(change.file, change.domain);
+    case 'move-out':
+      // Replaces a domain-level forward the user had; qmail-local reads .qmail-<name> before
+      // vdelivermail ever looks at vpasswd, so the mailbox stays but no longer receives.
+      return write(
+        `${domainDirOf(env, change.domain)}/${dotQmailFileName(change.name)}`,
+        dotQmailContent([change.address]),
+      );
     default:
       return assertNever(change, 'redirection');
   }

@@ -4,7 +4,13 @@ import { sha512Crypt } from '../crypt/password.js';
 import { formatVpasswdLine, parseVpasswd, type VpasswdUser } from '../formats/vpasswd.js';
 import { cdbRangesFromVpasswd } from '../formats/vpasswd-cdb.js';
 import { bufferOf, byteString, decodeBytes, encodeText, type ByteString } from '../formats/byte-string.js';
-import type { PasswordMaterial, UserChange, UserTarget } from '../model/change.js';
+import {
+  isUserAddition,
+  type PasswordMaterial,
+  type UserAddition,
+  type UserChange,
+  type UserTarget,
+} from '../model/change.js';
 import { archivePath } from './archive.js';
 import type { Ownership } from './io.js';
 import { addDomainFiles, addAliasDomainFiles } from './domain-files.js';
@@ -76,7 +82,7 @@ interface DomainBatch {
   clearPasswords: boolean;
 }
 
-type AddUser = Extract<UserChange, { kind: 'add-user' }>;
+type AddUser = UserAddition;
 type ModifyUser = Extract<UserChange, { kind: 'modify-user' }>;
 
 function applyUsersLocked(
@@ -88,11 +94,11 @@ function applyUsersLocked(
 ): void {
   const batch = readBatch(domain, domainDir, env, owner);
   for (const change of changes) {
-    if (change.kind === 'add-user' && batch.current.has(change.user.name)) {
+    if (isUserAddition(change) && batch.current.has(change.user.name)) {
       throw new Error(`${change.user.name}@${domain} appeared in vpasswd since the plan was made; run plan again`);
     }
   }
-  const additions = changes.filter((c): c is AddUser => c.kind === 'add-user');
+  const additions = changes.filter(isUserAddition);
   const modifications = changes.filter((c): c is ModifyUser => c.kind === 'modify-user');
   // The order is what keeps mail safe across a crash at any point (see each step).
   const dirs = createMailboxes(batch, additions);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseAssign } from '../formats/assign.js';
 import { byteString, decodeBytes } from '../formats/byte-string.js';
 import { parseVpasswd } from '../formats/vpasswd.js';
-import { assertNever, type UserChange, type UserTarget } from '../model/change.js';
+import { assertNever, type UserAddition, type UserChange, type UserTarget } from '../model/change.js';
 import { NOQUOTA } from '../model/quota.js';
 import { archivePath } from './archive.js';
 import { exists, readText, type Ownership } from './io.js';
@@ -73,7 +73,7 @@ function deleteUser(batch: ProgramBatch, change: Extract<UserChange, { kind: 'de
   run(env, ['vdeluser', `${change.name}@${domain}`]);
 }
 
-function addUser(batch: ProgramBatch, change: Extract<UserChange, { kind: 'add-user' }>): void {
+function addUser(batch: ProgramBatch, change: UserAddition): void {
   const { env, domain, domainDir, owner, fixups } = batch;
   const { user, password } = change;
   const email = `${user.name}@${domain}`;
@@ -151,6 +151,7 @@ export const vpopmailDriver: Driver = {
           deleteUser(batch, change);
           break;
         case 'add-user':
+        case 'move-in':
           addUser(batch, change);
           break;
         case 'modify-user':

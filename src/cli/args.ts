@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../model/did-you-mean.js';
 import { ExitError } from './io.js';
 
 type ParseOption = NonNullable<ParseArgsConfig['options']>[string];
@@ -55,6 +55,20 @@ export const DOMAIN_OPTION = {
   help: 'only the declared domains matching PATTERN (a glob: example.com, *.example.com);\nrepeatable. The plan says it is partial; relay rules and other domains are left out',
 } as const satisfies OptionSpec;
 
+/** plan's, apply's, watch's and status's --server: which share of a fleet. */
+export const SERVER_OPTION = {
+  type: 'string',
+  value: 'NAME',
+  help: 'with servers: in the YAML, the server this is (default: MAILSTATE_SERVER, then the host\nname if it is a declared server); only its share of the fleet is planned and applied',
+} as const satisfies OptionSpec;
+
+/** plan's, apply's and watch's --peer-snapshots: the evidence a user's old server needs before it moves the user out. */
+export const PEER_SNAPSHOTS_OPTION = {
+  type: 'string',
+  value: 'DIR',
+  help: 'snapshots of the other servers (DIR/<server>.json, from mailstate snapshot): a user\nmoving away is turned into a forward only once its new server is seen holding its mailbox',
+} as const satisfies OptionSpec;
+
 /** Options of the commands that read a server without a YAML (import, snapshot). */
 export const SERVER_OPTIONS = {
   'vpopmail-home': { type: 'string', default: '/home/vpopmail', value: 'DIR', help: "the server's vpopmail home" },
@@ -104,15 +118,6 @@ export function renderCommandHelp(spec: CommandSpec): string {
     ...spec.exitCodes.map((line) => `  ${line}`),
     '',
   ].join('\n');
-}
-
-/** The nearest of `candidates` to a mistyped word, when it is near enough to be what was meant. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
-  const best = closest(word, [...candidates]);
-  // Two edits catch a swapped pair (plna, --fromat); fewer for short words, where two is most of it.
-  const limit = Math.min(2, Math.max(1, Math.floor(word.length / 2)));
-  return distance(word, best) <= limit || (word.length >= 2 && best.startsWith(word)) ? best : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { didYouMean, HelpRequested } from './args.js';
+import { didYouMean } from '../model/did-you-mean.js';
+import { HelpRequested } from './args.js';
 import { HELP } from './help.js';
 import { EXIT, ExitError, type CliIo } from './io.js';
 

@@ -1,4 +1,9 @@
+import { resolve } from 'node:path';
+import { peerEvidenceFromSnapshots } from '../fleet/peers.js';
+import type { ServerChoice } from '../fleet/server-name.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
+import type { PeerEvidence } from '../plan/moves.js';
+import type { PlanOptions } from '../plan/plan.js';
 import type { DesiredState } from '../model/state.js';
 import {
   loadDesiredFile,
@@ -52,8 +57,23 @@ export async function readLiveOrExit(report: Report, source: LiveSource): Promis
 }
 
 /** validate → resolve the secrets the plan compares → read live → diff. */
-export async function planFromOptions(io: CliIo, source: DesiredSource, consequence?: string): Promise<PlanRun> {
+export async function planFromOptions(
+  io: CliIo,
+  source: DesiredSource,
+  consequence?: string,
+  options: PlanOptions = {},
+): Promise<PlanRun> {
   const report = stderrReport(io);
   const desired = orExit(await loadDesiredWithSecrets(source, io.cwd, io.env, report, consequence));
-  return orExit(await planAgainstServer(desired, report));
+  return orExit(await planAgainstServer(desired, report, options));
+}
+
+/** Which server of a fleet this run is for: --server, MAILSTATE_SERVER, the host name (fleet/server-name.ts). */
+export function serverChoice(io: CliIo, flag: string | undefined): ServerChoice {
+  return { flag, env: io.env.MAILSTATE_SERVER, hostname: io.hostname };
+}
+
+/** --peer-snapshots DIR as plan options: the evidence a move-out waits for. */
+export function peerOptions(io: CliIo, dir: string | undefined): { peers?: PeerEvidence } {
+  return dir === undefined ? {} : { peers: peerEvidenceFromSnapshots(resolve(io.cwd, dir)) };
 }

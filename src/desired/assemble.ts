@@ -5,6 +5,9 @@ import type { DesiredState } from '../model/state.js';
 import { aliasDomainRules, domainRules } from './domain-rules.js';
 import { checkFile } from './file-check.js';
 import type { FileOutcome, SharedContext } from './file-check.js';
+import { chooseServer } from '../fleet/server-name.js';
+import { shareOf } from '../fleet/share.js';
+import { fleetNamesOf, serverRules } from './fleet-rules.js';
 import { includePatterns, selectIncludes } from './include.js';
 import { normalizeDesired, topQuotaOf } from './normalize.js';
 import type { Overrides } from './normalize.js';
@@ -26,7 +29,8 @@ export interface DesiredFiles {
 
 /** What every included file is checked against (see checkFile). */
 export function sharedContext(main: ParsedYaml, mainDir: string): SharedContext {
-  return { mainFile: main.file, mainDir, topQuota: topQuotaOf(main) };
+  const fleet = fleetNamesOf(main);
+  return { mainFile: main.file, mainDir, topQuota: topQuotaOf(main), ...(fleet ? { fleet } : {}) };
 }
 
 /**
@@ -55,6 +59,8 @@ export function buildDesired(files: DesiredFiles, overrides: Overrides = {}): Re
     ...all.flatMap((file) => file.rules.defaultQuotas),
     ...relayRules(files.main),
     ...homeRules(files.main),
+    ...serverRules(files.main),
+    ...all.flatMap((file) => file.rules.placement),
     ...all.flatMap((file) => file.rules.secretFiles),
   ];
   const sorted = sortDiagnostics(
@@ -66,16 +72,35 @@ export function buildDesired(files: DesiredFiles, overrides: Overrides = {}): Re
     if (!file.normalized) throw new Error(`internal error: ${file.file} has no error but was not normalised`);
     return file.normalized;
   });
-  return {
-    ok: true,
-    value: normalizeDesired(
-      files.main,
-      domains,
-      all.map((file) => file.file),
-      overrides,
-    ),
-    diagnostics: sorted,
-  };
+  const desired = normalizeDesired(
+    files.main,
+    domains,
+    all.map((file) => file.file),
+    overrides,
+  );
+  if (overrides.server === undefined) return { ok: true, value: desired, diagnostics: sorted };
+  const shared = serverShare(desired, overrides);
+  if ('problem' in shared)
+    return {
+      ok: false,
+      diagnostics: [
+        ...sorted,
+        { severity: 'error', code: 'unknown-server', message: shared.problem, file: files.main.file },
+      ],
+    };
+  return { ok: true, value: shared.desired, diagnostics: sorted };
+}
+
+/** The desired state of the server the run is for, when the YAML declares a fleet. */
+function serverShare(desired: DesiredState, overrides: Overrides): { desired: DesiredState } | { problem: string } {
+  const chosen = chooseServer(desired.fleet, overrides.server ?? {});
+  if ('problem' in chosen) return chosen;
+  if (chosen.server === undefined) return { desired };
+  const share = shareOf(desired, chosen.server, {
+    vpopmail: overrides.vpopmailHome !== undefined,
+    qmail: overrides.qmailHome !== undefined,
+  });
+  return share.ok ? { desired: share.desired } : { problem: share.reason };
 }
 
 export interface ParseTextOptions {

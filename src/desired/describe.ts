@@ -25,6 +25,7 @@ export function show(value: unknown): string {
 
 /** The named object at `path` (`domain "x"`, `user "x"`, `alias "x"`), or undefined. */
 export function entityAt(path: Path): string | undefined {
+  if (path[0] === 'servers' && path.length === 2 && typeof path[1] === 'string') return `server ${quote(path[1])}`;
   if (path[0] !== 'domains' || typeof path[1] !== 'string') return undefined;
   if (path.length === 2) return `domain ${quote(path[1])}`;
   if (path.length === 4 && typeof path[3] === 'string') {
@@ -39,6 +40,8 @@ export function valueLabel(path: Path): string {
   const last = path[path.length - 1];
   if (last === undefined) return 'the file';
   if (typeof last === 'number') return valueLabel(path.slice(0, -1));
+  // Servers have few fields and many names: "weight of server "mx2"" says which.
+  if (path[0] === 'servers' && path.length === 3) return `${last} of ${entityAt(path.slice(0, 2))}`;
   return entityAt(path) ?? last;
 }
 

@@ -9,6 +9,9 @@ import { domainEntries } from './domains.js';
 import type { FileRule } from './file-rule.js';
 import { normalizeDomain } from './normalize.js';
 import { secretFileRules } from './path-rules.js';
+import { SPREAD } from '../fleet/names.js';
+import { placementRules } from './fleet-rules.js';
+import type { FleetNames } from './fleet-rules.js';
 import { domainDefaultQuotaRules } from './quota-rules.js';
 import { userRules } from './user-rules.js';
 import { validateAgainstSchema } from './validate.js';
@@ -21,6 +24,8 @@ export interface SharedContext {
   mainDir: string;
   /** The main file's `defaults.quota`, canonical (see topQuotaOf). */
   topQuota: string;
+  /** The main file's `servers:` names, for the `server:` pins of every file; absent without servers. */
+  fleet?: FleetNames;
 }
 
 export interface FileContext extends SharedContext {
@@ -48,6 +53,7 @@ const FILE_RULES = {
   aliases: aliasRules,
   defaultQuotas: domainDefaultQuotaRules,
   secretFiles: secretFileRules,
+  placement: placementRules,
 } as const satisfies Record<string, FileRule>;
 
 export type FileRuleName = keyof typeof FILE_RULES;
@@ -61,7 +67,14 @@ const RULE_NAMES = Object.keys(FILE_RULES) as FileRuleName[];
 export function checkFile(parsed: ParsedYaml, ctx: FileContext): FileOutcome {
   const schema = parsed.broken ? [] : validateAgainstSchema(parsed, ctx.role);
   const entries = domainEntries([parsed]);
-  const ruleContext = { parsed, domains: entries, mainFile: ctx.mainFile, mainDir: ctx.mainDir, fileDir: ctx.fileDir };
+  const ruleContext = {
+    parsed,
+    domains: entries,
+    mainFile: ctx.mainFile,
+    mainDir: ctx.mainDir,
+    fileDir: ctx.fileDir,
+    ...(ctx.fleet ? { fleet: ctx.fleet } : {}),
+  };
   const rules = Object.fromEntries(RULE_NAMES.map((name) => [name, FILE_RULES[name](ruleContext)])) as Record<
     FileRuleName,
     Diagnostic[]
@@ -74,7 +87,9 @@ export function checkFile(parsed: ParsedYaml, ctx: FileContext): FileOutcome {
     domains: domainFacts(parsed, entries),
   };
   if (!hasErrors([...parsed.diagnostics, ...schema, ...Object.values(rules).flat()])) {
-    outcome.normalized = entries.map((entry) => normalizeDomain(entry, ctx.topQuota, ctx.fileDir));
+    const placement = ctx.fleet?.defaultPlacement;
+    const defaultServer = placement === undefined || placement === SPREAD ? undefined : placement;
+    outcome.normalized = entries.map((entry) => normalizeDomain(entry, ctx.topQuota, ctx.fileDir, defaultServer));
   }
   return outcome;
 }

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { DomainEntry } from './domains.js';
+import type { FleetNames } from './fleet-rules.js';
 import type { ParsedYaml } from './yaml-tree.js';
 
 /**
@@ -21,6 +22,8 @@ export interface FileRuleContext {
   mainDir: string;
   /** The directory of this file, which its relative `file:` secrets resolve against. */
   fileDir: string;
+  /** The main file's server names; absent when it declares no `servers:`. */
+  fleet?: FleetNames;
 }
 
 export type FileRule = (ctx: FileRuleContext) => Diagnostic[];

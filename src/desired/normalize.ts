@@ -11,14 +11,19 @@ import type {
   DesiredRelay,
   DesiredState,
   DesiredUser,
+  DomainPlacement,
+  Fleet,
+  FleetServer,
   Forward,
   Policy,
 } from '../model/state.js';
+import { SPREAD } from '../fleet/names.js';
+import type { ServerChoice } from '../fleet/server-name.js';
 import { field, members, userPassword, userQuota } from './domains.js';
 import type { DomainEntry } from './domains.js';
 import { parseQuota } from './value-specs.js';
 import type { Checked } from './value-specs.js';
-import { lineColOf, offsetOf, own } from './yaml-tree.js';
+import { isRecord, lineColOf, offsetOf, own } from './yaml-tree.js';
 import type { ParsedYaml, Path } from './yaml-tree.js';
 
 export const DEFAULT_VPOPMAIL_HOME = '/home/vpopmail';
@@ -30,6 +35,8 @@ export interface Overrides {
   qmailHome?: string | undefined;
   /** `--domain-base`: vadddomain -d bases whose domains mailstate may act on (absolute). */
   domainBases?: readonly string[] | undefined;
+  /** Which server of a fleet this run is for: the state is cut down to its share (fleet/share.ts). */
+  server?: ServerChoice | undefined;
 }
 
 /** policy.maxChanges has no default: without it, only the percentage guards an apply. */
@@ -66,6 +73,9 @@ export function normalizeDesired(
       prune: (field(policy, 'prune') as boolean | undefined) ?? DEFAULT_POLICY.prune,
       maxChangePercent: (field(policy, 'maxChangePercent') as number | undefined) ?? DEFAULT_POLICY.maxChangePercent,
       ...maxChangesOf(field(policy, 'maxChanges')),
+      ...(typeof field(policy, 'maxMovePercent') === 'number'
+        ? { maxMovePercent: field(policy, 'maxMovePercent') as number }
+        : {}),
     },
     domains: new Map(),
     files,
@@ -81,7 +91,44 @@ export function normalizeDesired(
     );
   }
   for (const domain of domains) state.domains.set(domain.name, domain);
+  const fleet = fleetOf(main);
+  if (fleet) state.fleet = fleet;
   return state;
+}
+
+/** `servers:` and `defaults.placement`, sorted by name; undefined for a single server. */
+function fleetOf(main: ParsedYaml): Fleet | undefined {
+  const servers = field(main.data, 'servers');
+  if (!isRecord(servers)) return undefined;
+  const list = Object.entries(servers).map(([name, spec]): FleetServer => {
+    const vpopmail = field(field(spec, 'vpopmail'), 'home') as string | undefined;
+    const qmail = field(field(spec, 'qmail'), 'home') as string | undefined;
+    return {
+      name,
+      route: field(spec, 'route') as string,
+      weight: (field(spec, 'weight') as number | undefined) ?? 1,
+      ...(vpopmail === undefined ? {} : { vpopmailHome: cleanHome(vpopmail) }),
+      ...(qmail === undefined ? {} : { qmailHome: cleanHome(qmail) }),
+      source: sourceOf(main, ['servers', name], 'key'),
+    };
+  });
+  list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const placement = field(field(main.data, 'defaults'), 'placement') as string | undefined;
+  return {
+    servers: list,
+    defaultPlacement:
+      placement === undefined || placement === SPREAD ? { kind: 'spread' } : { kind: 'server', server: placement },
+  };
+}
+
+/** `server:` / `spread:` as written; spread: false means the default server (validation saw there is one). */
+function placementOf(spec: unknown, fleetDefault: string | undefined): DomainPlacement | undefined {
+  const server = field(spec, 'server');
+  if (typeof server === 'string') return { kind: 'server', server };
+  const spread = field(spec, 'spread');
+  if (spread === true) return { kind: 'spread' };
+  if (spread === false && fleetDefault !== undefined) return { kind: 'server', server: fleetDefault };
+  return undefined;
 }
 
 /**
@@ -89,7 +136,12 @@ export function normalizeDesired(
  * addresses normalised and every object with its source location; `file:` secrets resolve
  * against `secretDir`, the directory of the entry's file on disk.
  */
-export function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir: string): DesiredDomain {
+export function normalizeDomain(
+  entry: DomainEntry,
+  topQuota: string,
+  secretDir: string,
+  defaultServer?: string,
+): DesiredDomain {
   const domainQuota = quotaOf(field(field(entry.spec, 'defaults'), 'quota')) ?? topQuota;
   const domain: DesiredDomain = {
     name: entry.name,
@@ -98,6 +150,8 @@ export function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir:
     aliasDomains: ((field(entry.spec, 'aliasDomains') as string[] | undefined) ?? []).slice(),
     source: sourceOf(entry.parsed, entry.path, 'key'),
   };
+  const placement = placementOf(entry.spec, defaultServer);
+  if (placement) domain.placement = placement;
   for (const member of members(entry, 'users')) {
     const spec = member.value;
     const user: DesiredUser = {
@@ -111,6 +165,8 @@ export function normalizeDomain(entry: DomainEntry, topQuota: string, secretDir:
     };
     const forward = field(spec, 'forward');
     if (forward !== undefined) user.forward = forwardOf(forward);
+    const server = field(spec, 'server');
+    if (typeof server === 'string') user.server = server;
     domain.users.set(member.name, user);
   }
   for (const member of members(entry, 'aliases')) {

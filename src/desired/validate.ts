@@ -130,6 +130,8 @@ function schemaDiagnostic(parsed: ParsedYaml, role: FileRole, error: ErrorObject
         `${label}: must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}, not ${show(data)}`,
       );
     }
+    case 'exclusiveMinimum':
+      return at(`${label}: must be more than ${String(params.limit)}, not ${show(data)}`);
     case 'minItems':
       return at(
         params.limit === 1

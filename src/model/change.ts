@@ -42,6 +42,11 @@ export type UserChange =
     }
   /** The user directory is moved to `<archiveParent>/<name>-<UTC timestamp>/` before the line goes. */
   | { kind: 'delete-user'; domain: string; name: string; dir: string; archiveParent: string }
+  /**
+   * A fleet user arriving from another server (its forward there becomes a mailbox here): added
+   * as add-user is; the forward that sent its mail to `from` goes only afterwards, in its own step.
+   */
+  | { kind: 'move-in'; domain: string; user: UserTarget; password: PasswordMaterial; from: string }
   | { kind: 'rebuild-vpasswd-cdb'; domain: string; reason: string };
 
 /** Aliases and forwards: `.qmail-<name>` files (or a user's own `.qmail`), one at a time. */
@@ -51,7 +56,12 @@ export type RedirectionChange =
   | { kind: 'delete-alias'; domain: string; name: string; before: string[]; file: string }
   | { kind: 'add-forward'; domain: string; name: string; after: Forward }
   | { kind: 'modify-forward'; domain: string; name: string; before: Forward; after: Forward; file: string }
-  | { kind: 'delete-forward'; domain: string; name: string; before: Forward; file: string };
+  | { kind: 'delete-forward'; domain: string; name: string; before: Forward; file: string }
+  /**
+   * A fleet user leaving for server `to` (which has its mailbox already): `.qmail-<name>` now hands
+   * its mail on to `address`; the vpasswd line and the Maildir at `dir` stay until released.
+   */
+  | { kind: 'move-out'; domain: string; name: string; address: string; to: string; dir: string };
 
 /** The SMTP relay rules of tcp.smtp: all of them in one write and one tcprules compile. */
 export type RelayChange =
@@ -71,7 +81,7 @@ export type ChangeFamily = 'structure' | 'users' | 'redirection' | 'relay';
 export type ChangeKind = Change['kind'];
 
 /** How a change counts in the summary line. */
-export type ChangeAction = 'add' | 'change' | 'delete' | 'rebuild';
+export type ChangeAction = 'add' | 'change' | 'delete' | 'move' | 'rebuild';
 
 export const CHANGE_ACTION: Record<ChangeKind, ChangeAction> = {
   'add-domain': 'add',
@@ -79,6 +89,8 @@ export const CHANGE_ACTION: Record<ChangeKind, ChangeAction> = {
   'add-user': 'add',
   'modify-user': 'change',
   'delete-user': 'delete',
+  'move-in': 'move',
+  'move-out': 'move',
   'add-alias': 'add',
   'modify-alias': 'change',
   'delete-alias': 'delete',
@@ -96,6 +108,8 @@ export interface PlanSummary {
   add: number;
   change: number;
   delete: number;
+  /** Users arriving from (move-in) or leaving for (move-out) another server of the fleet. */
+  move: number;
   cdbRebuilds: number;
 }
 
@@ -131,6 +145,7 @@ const FAMILY: Record<ChangeKind, ChangeFamily> = {
   'add-user': 'users',
   'modify-user': 'users',
   'delete-user': 'users',
+  'move-in': 'users',
   'rebuild-vpasswd-cdb': 'users',
   'add-alias': 'redirection',
   'modify-alias': 'redirection',
@@ -138,6 +153,7 @@ const FAMILY: Record<ChangeKind, ChangeFamily> = {
   'add-forward': 'redirection',
   'modify-forward': 'redirection',
   'delete-forward': 'redirection',
+  'move-out': 'redirection',
   'add-relay': 'relay',
   'delete-relay': 'relay',
   'rebuild-tcp-smtp-cdb': 'relay',
@@ -155,6 +171,13 @@ export function isRedirectionChange(change: Change): change is RedirectionChange
   return FAMILY[change.kind] === 'redirection';
 }
 
+/** A change that creates a mailbox: a new user, or one moving in from another server. */
+export type UserAddition = Extract<UserChange, { kind: 'add-user' | 'move-in' }>;
+
+export function isUserAddition(change: Change): change is UserAddition {
+  return change.kind === 'add-user' || change.kind === 'move-in';
+}
+
 export function isRelayChange(change: Change): change is RelayChange {
   return FAMILY[change.kind] === 'relay';
 }
@@ -165,7 +188,7 @@ export function assertNever(value: never, what: string): never {
 }
 
 export function summarise(changes: readonly Change[]): PlanSummary {
-  const summary: PlanSummary = { add: 0, change: 0, delete: 0, cdbRebuilds: 0 };
+  const summary: PlanSummary = { add: 0, change: 0, delete: 0, move: 0, cdbRebuilds: 0 };
   for (const change of changes) {
     const action = CHANGE_ACTION[change.kind];
     if (action === 'rebuild') summary.cdbRebuilds++;
@@ -192,7 +215,9 @@ export interface ThresholdBreach {
 export type PolicyBreach =
   | { kind: 'max-changes'; changes: number; limit: number }
   | { kind: 'relay-percent'; liveRules: number; affectedRules: number; percent: number; limit: number }
-  | { kind: 'loopback-relay'; address: string };
+  | { kind: 'loopback-relay'; address: string }
+  /** A domain of the fleet moving more of its users between servers in one apply than policy.maxMovePercent. */
+  | { kind: 'move-percent'; domain: string; liveUsers: number; moves: number; percent: number; limit: number };
 
 /**
  * A set over policy.maxChangePercent that passes only because it is smaller than

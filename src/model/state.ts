@@ -23,6 +23,8 @@ export interface DesiredUser extends UserFields {
   name: string;
   password: PasswordSpec;
   source: SourceLocation;
+  /** `server:` of the user: the fleet server it lives on, whatever its domain's placement. */
+  server?: string;
 }
 
 export interface DesiredAlias {
@@ -38,6 +40,29 @@ export interface DesiredDomain {
   /** Alias domains (vaddaliasdomain) that must point at this domain. */
   aliasDomains: string[];
   source: SourceLocation;
+  /** `server:` or `spread:` of the domain, as written; absent: the fleet's defaults.placement. */
+  placement?: DomainPlacement;
+}
+
+/** Where a fleet domain lives: wholly on one server (its MX points there), or spread over all. */
+export type DomainPlacement = { kind: 'server'; server: string } | { kind: 'spread' };
+
+/** One server of `servers:`. */
+export interface FleetServer {
+  name: string;
+  /** The host name the others hand it mail under: its users are `user@<domain>.<route>` there. */
+  route: string;
+  weight: number;
+  vpopmailHome?: string;
+  qmailHome?: string;
+  source: SourceLocation;
+}
+
+/** `servers:` and `defaults.placement`: what every server needs to compute the same placement. */
+export interface Fleet {
+  /** Sorted by name. */
+  servers: FleetServer[];
+  defaultPlacement: DomainPlacement;
 }
 
 export interface DesiredRelay {
@@ -52,6 +77,8 @@ export interface Policy {
   maxChangePercent: number;
   /** apply refuses a plan of more adds, changes and deletes than this (CDB rebuilds not counted); none when absent. */
   maxChanges?: number;
+  /** In a fleet: apply refuses when a domain of 10+ users would move more than this share of them between servers (default 10). */
+  maxMovePercent?: number;
 }
 
 export interface DesiredState {
@@ -67,6 +94,29 @@ export interface DesiredState {
   domainBases?: string[];
   /** Set by `--domain`: the state was cut down to the domains matching these patterns. */
   targets?: Targets;
+  /** `servers:`: the YAML describes a fleet (absent for a single server). */
+  fleet?: Fleet;
+  /** Set by `--server`: the state was cut down to this server's share of the fleet. */
+  share?: ServerShareInfo;
+}
+
+/** What `--server NAME` made of a fleet's desired state (see fleet/share.ts). */
+export interface ServerShareInfo {
+  server: string;
+  /** Declared domains that live wholly on other servers: unmanaged here, never read or touched. */
+  elsewhere: string[];
+  /** Users of this server's domains that live on another server: a forward to it here, by domain. */
+  remoteUsers: Map<string, Map<string, RemoteUser>>;
+  /** Every server of the fleet: its route, and its vpopmail home as the YAML gives it (for the copy command of a move). */
+  servers: Array<{ name: string; route: string; vpopmailHome: string }>;
+}
+
+/** A user of a domain this server holds who lives on another server. */
+export interface RemoteUser {
+  name: string;
+  server: string;
+  /** The address the forward here delivers to: `user@<domain>.<route of its server>`. */
+  address: string;
 }
 
 /** What `--domain PATTERN` left of the desired state, for a plan to say it is partial. */

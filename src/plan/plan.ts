@@ -12,14 +12,17 @@ import type { Diagnostic, Result } from '../model/diagnostic.js';
 import type { DesiredDomain, DesiredState, LiveDomain, LiveState, Targets, UnmanagedObject } from '../model/state.js';
 import { emptyDomainChanges, flattenDomainChanges, type DomainChanges } from './domain-changes.js';
 import type { PasswordComparison } from './password.js';
-import { maxChangesBreach, relayChecks, thresholdBreach } from './policy.js';
+import { maxChangesBreach, moveBreach, relayChecks, thresholdBreach } from './policy.js';
 import { diffAliases, diffForwards } from './redirections.js';
+import { leavingUsers, planMoves, withoutLeaving, type PeerEvidence } from './moves.js';
 import { diffRelay } from './relay.js';
 import { diffUsers, PROTECTED_USER, sortedValues } from './users.js';
 
 export interface PlanOptions {
   /** How passwords compare when `live` is a snapshot (see plan/password.ts). */
   passwords?: PasswordComparison;
+  /** What is known of the other servers of a fleet: a user moves out only to a server that has its mailbox. */
+  peers?: PeerEvidence;
 }
 
 function partialPlan(desired: DesiredState, targets: Targets): PartialPlan {
@@ -37,6 +40,7 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
   const changes: Change[] = [];
   const thresholdBreaches: ThresholdBreach[] = [];
   const thresholdExemptions: ThresholdExemption[] = [];
+  const movePolicyBreaches: PolicyBreach[] = [];
 
   for (const domain of sortedValues(desired.domains)) {
     const liveDomain = live.domains.get(domain.name);
@@ -52,6 +56,10 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
     );
     if (breach) thresholdBreaches.push(breach);
     if (exemption) thresholdExemptions.push(exemption);
+    const moves = desired.share
+      ? moveBreach(domain.name, liveDomain?.users.size ?? 0, diff.changes, desired.policy)
+      : undefined;
+    if (moves) movePolicyBreaches.push(moves);
   }
 
   const relay = diffRelay(desired.relay, live.relay, desired.policy);
@@ -60,14 +68,14 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
   const relayLive = live.relay.lines.flatMap((line) => (line.kind === 'relay' ? [line.address] : []));
   const relayDeclared = new Set(desired.relay?.map((rule) => rule.address));
   const relaySafety = relayChecks(relayLive, relayDeclared, relay.changes, desired.policy);
-  const policyBreaches: PolicyBreach[] = [...relaySafety.breaches];
+  const policyBreaches: PolicyBreach[] = [...relaySafety.breaches, ...movePolicyBreaches];
   if (relaySafety.exemption) thresholdExemptions.push(relaySafety.exemption);
   const summary = summarise(changes);
   const overCap = maxChangesBreach(summary, desired.policy);
   if (overCap) policyBreaches.unshift(overCap);
 
   // A declared domain that --domain left out is not "not in the YAML": the partial plan names it.
-  const leftOut = new Set(desired.targets?.leftOut);
+  const leftOut = new Set([...(desired.targets?.leftOut ?? []), ...(desired.share?.elsewhere ?? [])]);
   const unmanagedDomains = [...live.assignDomains]
     .filter(([name, real]) => name === real && !desired.domains.has(name) && !leftOut.has(name))
     .map(([name]) => name)
@@ -144,10 +152,17 @@ function diffDomain(input: DomainInput): DomainDiff {
   if (repair) buckets.structure.push(repair);
 
   const archiveParent = `${desired.vpopmailHome}/archive/${domain.name}`;
-  const shared = { domain, live: liveDomain, policy: desired.policy, buckets, unmanaged, diagnostics };
+  // A user leaving for another server of the fleet is planned by planMoves alone.
+  const leaving = desired.share ? leavingUsers(desired.share, domain.name, liveDomain) : new Set<string>();
+  const view = withoutLeaving(domain, liveDomain, leaving);
+  const shared = { domain: view.domain, live: view.live, policy: desired.policy, buckets, unmanaged, diagnostics };
   diffUsers({ ...shared, archiveParent, ...(options.passwords ? { passwords: options.passwords } : {}) });
   diffForwards(shared);
   diffAliases(shared);
+  if (desired.share) {
+    const moves = { share: desired.share, domain, live: liveDomain, buckets, diagnostics };
+    planMoves(options.peers ? { ...moves, peers: options.peers } : moves, leaving);
+  }
 
   const usersChanged =
     buckets.userAdditions.length + buckets.userDeletions.length + buckets.userModifications.length > 0;

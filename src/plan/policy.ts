@@ -95,6 +95,24 @@ export function relayChecks(
   return { breaches, ...(exemption ? { exemption } : {}) };
 }
 
+/** policy.maxMovePercent when the YAML gives none: adding an 11th server moves about 9 % of a spread domain. */
+export const DEFAULT_MAX_MOVE_PERCENT = 10;
+
+/** policy.maxMovePercent: a domain's users moved between servers in one apply (domains under 10 users exempt). */
+export function moveBreach(
+  domain: string,
+  liveUsers: number,
+  changes: readonly Change[],
+  policy: Policy,
+): PolicyBreach | undefined {
+  const moves = changes.filter((c) => c.kind === 'move-in' || c.kind === 'move-out').length;
+  const limit = policy.maxMovePercent ?? DEFAULT_MAX_MOVE_PERCENT;
+  const { breach } = shareCheck('users', domain, liveUsers, moves, { ...policy, maxChangePercent: limit });
+  return breach
+    ? { kind: 'move-percent', domain, liveUsers: breach.live, moves, percent: breach.percent, limit: breach.limit }
+    : undefined;
+}
+
 /** policy.maxChanges: the adds, changes and deletes of one apply (CDB rebuilds follow from them and are not counted). */
 export function maxChangesBreach(summary: PlanSummary, policy: Policy): PolicyBreach | undefined {
   if (policy.maxChanges === undefined) return undefined;

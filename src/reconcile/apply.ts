@@ -12,6 +12,7 @@ import type { DesiredState } from '../model/state.js';
 import { planDigest } from '../render/digest.js';
 import { renderJson } from '../render/json.js';
 import { renderExemptions, renderThresholds } from '../render/thresholds.js';
+import type { PeerEvidence } from '../plan/moves.js';
 import type { Report } from './desired.js';
 import { planAgainstServer } from './plan.js';
 import { Refused, staged, unwrap, type Refusal, type Staged } from './refusal.js';
@@ -38,6 +39,10 @@ export interface ApplyOptions {
   isRoot?: boolean;
   /** Asked between steps: a reason (a signal's name) stops the apply there, reported as a failure. */
   stopRequested?: () => string | undefined;
+  /** Apply a plan that moves users between the servers of a fleet (move-in, move-out). */
+  allowMoves?: boolean;
+  /** What is known of the other servers of a fleet (their snapshots): a user moves out only to one holding its mailbox. */
+  peers?: PeerEvidence;
 }
 
 export type ApplyRun =
@@ -96,7 +101,8 @@ export async function applyWithLock(options: ApplyOptions): Promise<ApplyRun> {
 async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { outcome: 'refused' }>> {
   const desired = unwrap(await options.loadDesired());
   const report = reportOnce(options.report);
-  const first = unwrap(await planAgainstServer(desired, report));
+  const planOptions = options.peers ? { peers: options.peers } : {};
+  const first = unwrap(await planAgainstServer(desired, report, planOptions));
   if (options.savedPlan && planFingerprint(options.savedPlan.json) !== planFingerprint(renderJson(first.plan))) {
     throw new Refused(
       `${options.savedPlan.name} no longer matches what mailstate would do now (the live state or ${options.label} changed): run plan again; nothing was applied.`,
@@ -105,6 +111,13 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
   checkDigest(first.plan, options.expectDigest, options.label);
   if (first.plan.changes.length === 0)
     return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
+  if (first.plan.summary.move > 0 && !options.allowMoves) {
+    const moves = first.plan.summary.move;
+    throw new Refused(
+      `the plan moves ${moves === 1 ? 'a user' : `${moves} users`} between servers (move-in/move-out), which apply does only with --allow-moves; nothing was applied.`,
+      'refused',
+    );
+  }
   if (overThreshold(first.plan) && !options.force) {
     for (const line of renderThresholds(first.plan)) options.note(line);
     const refusal = thresholdRefusal(first.plan);
@@ -127,7 +140,7 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
   }
   try {
     // Under the lock, the live state is read again: what is applied is what was just checked.
-    const { live, plan } = unwrap(await planAgainstServer(desired, report));
+    const { live, plan } = unwrap(await planAgainstServer(desired, report, planOptions));
     if (planFingerprint(renderJson(plan)) !== planFingerprint(renderJson(first.plan))) {
       throw new Refused(
         'the live state changed while waiting for confirmation or the lock; run apply again. Nothing was applied.',

@@ -5,6 +5,7 @@ import { loadDesiredAtCommit } from '../git/desired-at-commit.js';
 import { RepoError, shortCommit, type Repo } from '../git/repo.js';
 import type { Plan } from '../model/change.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import type { PeerEvidence } from '../plan/moves.js';
 import type { DesiredState } from '../model/state.js';
 import { applyWithLock } from './apply.js';
 import { acceptDesired, resolveDesiredSecrets } from './desired.js';
@@ -28,6 +29,8 @@ export interface ConvergeRequest {
   env: Record<string, string | undefined>;
   driver: DriverName;
   selfHeal: boolean;
+  allowMoves?: boolean;
+  peers?: PeerEvidence;
   /**
    * Told the loaded desired state (whose vpopmail home locates the saved watch state); answers
    * whether `commit` is the one already in effect, which makes this a drift check.
@@ -95,7 +98,7 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
   const desired = resolved.value;
   driftCheck = request.alreadyInEffect(desired);
   if (driftCheck && !request.selfHeal) {
-    const planned = await planAgainstServer(desired, report);
+    const planned = await planAgainstServer(desired, report, request.peers ? { peers: request.peers } : {});
     if (!planned.ok) return refused(planned.refusal);
     const { plan } = planned.value;
     return { outcome: plan.changes.length > 0 ? 'drift' : 'no-changes', plan, diagnostics, driftCheck };
@@ -104,6 +107,8 @@ export async function convergeCommit(request: ConvergeRequest): Promise<Converge
     loadDesired: async () => ({ ok: true, value: desired }),
     driver: request.driver,
     force: false,
+    allowMoves: request.allowMoves ?? false,
+    ...(request.peers ? { peers: request.peers } : {}),
     // The breaches are in the refusal itself; the plan's own lines are for a terminal.
     note: () => {},
     report,

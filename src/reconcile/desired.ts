@@ -3,6 +3,7 @@ import { loadDesired } from '../desired/load.js';
 import type { Overrides } from '../desired/normalize.js';
 import { nodeSecretIo, resolveSecrets } from '../desired/secrets.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
+import type { ServerChoice } from '../fleet/server-name.js';
 import type { DesiredState } from '../model/state.js';
 import { selectTargets } from '../desired/targets.js';
 import { Refused, staged, stagedSync, unwrap, type Staged } from './refusal.js';
@@ -18,6 +19,8 @@ export interface DesiredSource {
   domainBases?: string[];
   /** `--domain` patterns: only the declared domains that match are planned and applied. */
   targets?: string[];
+  /** `--server`, MAILSTATE_SERVER and the host name: which share of a fleet is planned and applied. */
+  server?: ServerChoice;
 }
 
 function plural(n: number, noun: string): string {
@@ -30,6 +33,7 @@ export function overridesFrom(cwd: string, source: Omit<DesiredSource, 'file'>):
     vpopmailHome: source.vpopmailHome === undefined ? undefined : resolve(cwd, source.vpopmailHome),
     qmailHome: source.qmailHome === undefined ? undefined : resolve(cwd, source.qmailHome),
     domainBases: source.domainBases?.map((base) => resolve(cwd, base)),
+    server: source.server,
   };
 }
 

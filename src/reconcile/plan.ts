@@ -47,7 +47,11 @@ export function planChanges(
 }
 
 /** Reads the server the desired state names (only its domains) and plans against it. */
-export async function planAgainstServer(desired: DesiredState, report: Report): Promise<Staged<PlanRun>> {
+export async function planAgainstServer(
+  desired: DesiredState,
+  report: Report,
+  options: PlanOptions = {},
+): Promise<Staged<PlanRun>> {
   return staged(async () => {
     const { live } = unwrap(
       await readLiveState(
@@ -60,6 +64,6 @@ export async function planAgainstServer(desired: DesiredState, report: Report): 
         report,
       ),
     );
-    return { desired, live, plan: unwrap(planChanges(desired, live, report)) };
+    return { desired, live, plan: unwrap(planChanges(desired, live, report, options)) };
   });
 }

@@ -7,7 +7,8 @@ import { inert, quoted } from '../model/display.js';
 /** A rendered change: one headline and indented detail lines. Shared by text and Markdown. */
 export interface ChangeLines {
   /** `+`, `~`, `-` or `*` (rebuild), as in Terraform. */
-  symbol: '+' | '~' | '-' | '*';
+  /** `>` a user moving in from another server of the fleet, `<` one moving out. */
+  symbol: '+' | '~' | '-' | '*' | '>' | '<';
   headline: string;
   details: string[];
 }
@@ -86,6 +87,18 @@ export function describeChange(change: Change): ChangeLines {
       return {
         symbol: '-',
         headline: `user ${change.name} (mailbox ${inert(change.dir)} archived to ${change.archiveParent}/${change.name}-<UTC time>/)`,
+        details: [],
+      };
+    case 'move-in':
+      return {
+        symbol: '>',
+        headline: `user ${change.user.name} moves in from ${change.from}`,
+        details: userDetails(change.user, change.password),
+      };
+    case 'move-out':
+      return {
+        symbol: '<',
+        headline: `user ${change.name} moves out to ${change.to}: forward -> ${change.address} (mailbox ${inert(change.dir)} kept until released)`,
         details: [],
       };
     case 'add-alias':

@@ -5,7 +5,7 @@ export const PLAN_FORMAT_VERSION = 1;
 
 /** A change with its password material replaced by where it came from: never a hash, never a clear text. */
 export function redactChange(change: Change): unknown {
-  if (change.kind === 'add-user') {
+  if (change.kind === 'add-user' || change.kind === 'move-in') {
     const { password, ...rest } = change;
     return {
       ...rest,

@@ -28,11 +28,17 @@ export interface TextStyle {
 }
 
 const PLAIN: TextStyle = { add: String, change: String, remove: String, warning: String };
-const BY_SYMBOL = { '+': 'add', '~': 'change', '-': 'remove' } as const;
+const BY_SYMBOL = { '+': 'add', '~': 'change', '-': 'remove', '>': 'change', '<': 'change' } as const;
+
+/** "1 to add, 0 to change, 0 to delete, 1 CDB rebuild": the plan's and the watch log's counts. */
+export function summaryCounts(summary: PlanSummary): string {
+  const rebuilds = `${summary.cdbRebuilds} CDB rebuild${summary.cdbRebuilds === 1 ? '' : 's'}`;
+  const moves = summary.move > 0 ? `, ${summary.move} to move` : '';
+  return `${summary.add} to add, ${summary.change} to change, ${summary.delete} to delete${moves}, ${rebuilds}`;
+}
 
 export function summaryLine(summary: PlanSummary): string {
-  const rebuilds = `${summary.cdbRebuilds} CDB rebuild${summary.cdbRebuilds === 1 ? '' : 's'}`;
-  return `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.delete} to delete, ${rebuilds}.`;
+  return `Plan: ${summaryCounts(summary)}.`;
 }
 
 /** The change lines grouped by section, without summary: the body shared with Markdown. */

@@ -24,12 +24,15 @@ export function describeBreach(breach: AnyBreach): string {
       return `relay rules: ${breach.affectedRules} of ${breach.liveRules} (${breach.percent}%) deleted, over policy.maxChangePercent ${breach.limit}%`;
     case 'loopback-relay':
       return `the loopback relay rule ${breach.address} is deleted, so local programs (qmail-inject over SMTP, webmail on the host) would lose relaying`;
+    case 'move-percent':
+      return `${inert(breach.domain)}: ${breach.moves} of ${breach.liveUsers} users (${breach.percent}%) move between servers, over policy.maxMovePercent ${breach.limit}%`;
   }
 }
 
 /** Which policy settings a breach is about: what a commit could raise instead (none for the loopback rule). */
 export function breachSettings(breach: AnyBreach): string[] {
   if (!('kind' in breach) || breach.kind === 'relay-percent') return ['policy.maxChangePercent'];
+  if (breach.kind === 'move-percent') return ['policy.maxMovePercent'];
   return breach.kind === 'max-changes' ? ['policy.maxChanges'] : [];
 }
 

@@ -117,7 +117,7 @@ describe('which reconciles get a git note (pure)', () => {
         outcome: 'applied',
         trigger: 'commit',
         durationMs: 12,
-        counts: { add: 1, change: 2, delete: 0, cdbRebuilds: 1 },
+        counts: { add: 1, change: 2, delete: 0, move: 0, cdbRebuilds: 1 },
         digest: 'abc123',
       },
       'mx1',

@@ -8,10 +8,17 @@ import { describeChange } from '../../render/describe.js';
 import { normaliseDigest } from '../../render/digest.js';
 import { noChanges, renderText } from '../../render/text.js';
 import { OUTPUT_OPTIONS, textOptions } from '../output.js';
-import { COMMON_OPTIONS, type CommandSpec, DOMAIN_OPTION, parseCommandArgs } from '../args.js';
+import {
+  COMMON_OPTIONS,
+  type CommandSpec,
+  DOMAIN_OPTION,
+  PEER_SNAPSHOTS_OPTION,
+  parseCommandArgs,
+  SERVER_OPTION,
+} from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { loadDesiredWithSecrets, applyWithLock } from '../../reconcile/index.js';
-import { stderrReport } from '../pipeline.js';
+import { peerOptions, serverChoice, stderrReport } from '../pipeline.js';
 
 const DRIVERS: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
 
@@ -100,6 +107,13 @@ export const APPLY = {
       help: 'refuse unless the plan has this sha256 digest (from a reviewed plan)',
     },
     domain: DOMAIN_OPTION,
+    server: SERVER_OPTION,
+    'allow-moves': {
+      type: 'boolean',
+      default: false,
+      help: 'apply a plan that moves users between the servers of a fleet (move-in, move-out)',
+    },
+    'peer-snapshots': PEER_SNAPSHOTS_OPTION,
     ...OUTPUT_OPTIONS,
   },
   positional: { max: 1, what: 'at most one saved plan, from plan --out' },
@@ -144,6 +158,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
           qmailHome: values['qmail-home'],
           domainBases: values['domain-base'],
           ...(targets ? { targets } : {}),
+          server: serverChoice(io, values.server),
         },
         io.cwd,
         io.env,
@@ -152,6 +167,8 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       ),
     driver: driverName,
     force: values.force,
+    allowMoves: values['allow-moves'],
+    ...peerOptions(io, values['peer-snapshots']),
     ...(expectDigest ? { expectDigest } : {}),
     ...(savedPlan !== undefined ? { savedPlan: { name: savedPlan, json: savedJson! } } : {}),
     // A saved plan was reviewed when it was saved, and apply refuses it unless it is still exactly
@@ -197,9 +214,9 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       return signalled === undefined ? EXIT.error : 130;
     case 'applied': {
       const cdbDomains = [...run.counters.cdbBuilds.keys()];
-      const { add, change, delete: deleted } = run.plan.summary;
+      const { add, change, delete: deleted, move } = run.plan.summary;
       io.stdout(
-        `Apply complete (${run.driver} driver): ${add} added, ${change} changed, ${deleted} deleted; ` +
+        `Apply complete (${run.driver} driver): ${add} added, ${change} changed, ${deleted} deleted${move > 0 ? `, ${move} moved` : ''}; ` +
           `vpasswd.cdb rebuilt for ${cdbDomains.length === 0 ? 'no domain' : cdbDomains.join(', ')}; ` +
           `tcp.smtp.cdb ${run.counters.tcpRulesBuilds > 0 ? 'rebuilt' : 'untouched'}.\n`,
       );

@@ -4,10 +4,17 @@ import { renderText } from '../../render/text.js';
 import { OUTPUT_OPTIONS, textOptions } from '../output.js';
 import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
-import { COMMON_OPTIONS, type CommandSpec, DOMAIN_OPTION, parseCommandArgs } from '../args.js';
+import {
+  COMMON_OPTIONS,
+  type CommandSpec,
+  DOMAIN_OPTION,
+  PEER_SNAPSHOTS_OPTION,
+  parseCommandArgs,
+  SERVER_OPTION,
+} from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { planAgainstBase, planAgainstSnapshot, type DesiredSource, type PlanRun } from '../../reconcile/index.js';
-import { orExit, planFromOptions, stderrNote, stderrReport } from '../pipeline.js';
+import { orExit, peerOptions, planFromOptions, serverChoice, stderrNote, stderrReport } from '../pipeline.js';
 import { checkDiffFlags, DIFF_OPTION, exitIfDryRunStopped, fileDiffsFor, fileDiffsText } from '../plan-diff.js';
 
 export const PLAN = {
@@ -41,6 +48,8 @@ export const PLAN = {
       help: 'what the working tree changes against the YAML committed at REF (e.g. origin/main);\nreads no server; passwords compare by reference',
     },
     domain: DOMAIN_OPTION,
+    server: SERVER_OPTION,
+    'peer-snapshots': PEER_SNAPSHOTS_OPTION,
     diff: DIFF_OPTION,
     ...OUTPUT_OPTIONS,
   },
@@ -80,6 +89,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     qmailHome: values['qmail-home'],
     domainBases: values['domain-base'],
     ...(values.domain ? { targets: values.domain } : {}),
+    server: serverChoice(io, values.server),
   };
   const report = stderrReport(io);
 
@@ -89,7 +99,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     run = orExit(await planAgainstSnapshot(context, options, values.live, values['key-file'], report));
   else if (values.base !== undefined) run = orExit(await planAgainstBase(context, options, values.base, report));
   else {
-    const server = await planFromOptions(io, options, 'nothing was planned');
+    const server = await planFromOptions(io, options, 'nothing was planned', peerOptions(io, values['peer-snapshots']));
     run = { ...server, against: serverPlanned(io, server.desired) };
   }
 

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { openRepo, RepoError, resolveCommit, shortCommit } from '../../git/repo.js';
 import type { Plan } from '../../model/change.js';
 import { renderChangeBody, summaryLine } from '../../render/text.js';
-import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { driftFromCommit } from '../../reconcile/index.js';
-import { orExit, stderrNote, stderrReport } from '../pipeline.js';
+import { orExit, serverChoice, stderrNote, stderrReport } from '../pipeline.js';
 import { readWatchState, watchStatePath, type ReconcileRecord } from '../watch/state-file.js';
 
 /** status: the tip of the branch is not what the server runs (the watcher refused it, failed, or has not got to it). */
@@ -35,6 +35,7 @@ export const STATUS = {
     },
     'qmail-home': COMMON_OPTIONS['qmail-home'],
     repo: { type: 'string', value: 'DIR', help: 'use this git working copy instead of the one the watcher recorded' },
+    server: SERVER_OPTION,
   },
   exitCodes: [
     '0  the branch tip is applied and the live state matches it',
@@ -80,6 +81,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
       const overrides = {
         vpopmailHome: state.vpopmailHome,
         qmailHome: values['qmail-home'] === undefined ? state.qmailHome : resolve(io.cwd, values['qmail-home']),
+        server: serverChoice(io, values.server),
       };
       plan = orExit(
         await driftFromCommit(

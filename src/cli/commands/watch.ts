@@ -1,9 +1,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { DriverName } from '../../apply/choose-driver.js';
 import { openRepo, repoPath, RepoError } from '../../git/repo.js';
-import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs } from '../args.js';
+import { COMMON_OPTIONS, type CommandSpec, PEER_SNAPSHOTS_OPTION, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { overridesFrom } from '../../reconcile/index.js';
+import { peerOptions, serverChoice } from '../pipeline.js';
 import { formatEvent, type LogFormat } from '../watch/log.js';
 import { Watcher } from '../watch/watcher.js';
 
@@ -63,6 +64,13 @@ export const WATCH = {
       help: 'text (one line per event, for journald) or json (one object per line)',
     },
     driver: { type: 'string', default: 'auto', value: 'NAME', help: 'as for apply: files, vpopmail or auto' },
+    server: SERVER_OPTION,
+    'allow-moves': {
+      type: 'boolean',
+      default: false,
+      help: 'apply commits that move users between the servers of a fleet (move-in, move-out)',
+    },
+    'peer-snapshots': PEER_SNAPSHOTS_OPTION,
     'vpopmail-home': COMMON_OPTIONS['vpopmail-home'],
     'qmail-home': COMMON_OPTIONS['qmail-home'],
     'domain-base': COMMON_OPTIONS['domain-base'],
@@ -117,9 +125,13 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
       vpopmailHome: values['vpopmail-home'],
       qmailHome: values['qmail-home'],
       domainBases: values['domain-base'],
+      server: serverChoice(io, values.server),
     }),
+    allowMoves: values['allow-moves'],
+    ...peerOptions(io, values['peer-snapshots']),
     env: io.env,
-    host: io.hostname ?? 'localhost',
+    // A fleet's watchers share one repository: each records its notes under its server's name.
+    host: values.server ?? io.env.MAILSTATE_SERVER ?? io.hostname ?? 'localhost',
     emit: (event) => io.stdout(`${formatEvent(event, logFormat, new Date())}\n`),
   });
 

@@ -1,5 +1,6 @@
 import type { PlanSummary } from '../../model/change.js';
 import { shortCommit } from '../../git/repo.js';
+import { summaryCounts } from '../../render/text.js';
 import type { ConvergeOutcome } from '../../reconcile/index.js';
 
 export type LogFormat = 'text' | 'json';
@@ -49,11 +50,6 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
 
-function counts(summary: PlanSummary): string {
-  const rebuilds = `${summary.cdbRebuilds} CDB rebuild${summary.cdbRebuilds === 1 ? '' : 's'}`;
-  return `${summary.add} to add, ${summary.change} to change, ${summary.delete} to delete, ${rebuilds}`;
-}
-
 const OUTCOME_WORDS: Record<Outcome, string> = {
   applied: 'applied',
   'no-changes': 'in sync',
@@ -69,11 +65,11 @@ function reconcileText(e: Extract<WatchEvent, { event: 'reconcile' }>): string {
   const head = `${OUTCOME_WORDS[e.outcome]} ${shortCommit(e.commit)} (${e.trigger}${e.drift ? ', drift repaired' : ''}) in ${e.durationMs} ms`;
   switch (e.outcome) {
     case 'applied':
-      return `${head}: ${counts(e.counts!)}`;
+      return `${head}: ${summaryCounts(e.counts!)}`;
     case 'no-changes':
       return `${head}: no changes`;
     case 'drift':
-      return `${head}: ${counts(e.counts!)}; not repaired (--no-self-heal)`;
+      return `${head}: ${summaryCounts(e.counts!)}; not repaired (--no-self-heal)`;
     default: {
       const problems = (e.diagnostics ?? []).filter((line) => line.includes(' error: '));
       return `${head}: ${[...problems, e.reason ?? ''].filter(Boolean).join('; ')}`;

@@ -1,6 +1,7 @@
 import type { DriverName } from '../../apply/choose-driver.js';
 import type { Overrides } from '../../desired/normalize.js';
 import type { Repo } from '../../git/repo.js';
+import type { PeerEvidence } from '../../plan/moves.js';
 import type { WatchEvent } from './log.js';
 
 export interface WatcherOptions {
@@ -20,6 +21,10 @@ export interface WatcherOptions {
   overrides: Overrides;
   env: Record<string, string | undefined>;
   host: string;
+  /** --allow-moves: commits that move users between the servers of a fleet are applied. */
+  allowMoves?: boolean;
+  /** --peer-snapshots: the evidence a move-out waits for. */
+  peers?: PeerEvidence;
   emit(event: WatchEvent): void;
   now?: () => Date;
 }

@@ -211,6 +211,8 @@ export class Watcher {
       env: options.env,
       driver: options.driver,
       selfHeal: options.selfHeal,
+      allowMoves: options.allowMoves ?? false,
+      ...(options.peers ? { peers: options.peers } : {}),
       alreadyInEffect: (desired) => {
         // Only now is the saved state known: it lives under the vpopmail home the YAML names.
         this.learnHomes(desired.vpopmailHome, desired.qmailHome);
