@@ -175,7 +175,7 @@ describe.each(DRIVERS)('$name driver on the bundled example (golden 01 + 08 + 10
         source: src,
       });
     const { plan, counters } = await applyDesired(base, srv);
-    expect(plan.summary).toEqual({ add: 50, change: 10, delete: 5, cdbRebuilds: 1 });
+    expect(plan.summary).toEqual({ add: 50, change: 10, delete: 5, move: 0, cdbRebuilds: 1 });
     expect(counters.cdbBuilds).toEqual(new Map([[D, 1]]));
     expect(counters.vpasswdWrites).toEqual(batches ? new Map([[D, 1]]) : new Map());
     const after = await live(srv);

@@ -70,7 +70,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown top-level key',
     'version: 1\ndomain: {}\n',
     [
-      'mailstate.yaml:2:1: error: unknown key "domain" in the top level (allowed: version, vpopmail, qmail, defaults, policy, relay, include, domains)',
+      'mailstate.yaml:2:1: error: unknown key "domain" in the top level (allowed: version, vpopmail, qmail, servers, defaults, policy, relay, include, domains)',
     ],
   ],
   [
@@ -84,14 +84,14 @@ const cases: Array<[string, string, string[]]> = [
               quta: 1G
     `,
     [
-      'mailstate.yaml:6:9: error: unknown key "quta" in user "alice" (allowed: password, quota, comment, flags, forward)',
+      'mailstate.yaml:6:9: error: unknown key "quta" in user "alice" (allowed: password, quota, comment, flags, forward, server)',
     ],
   ],
   [
     'unknown domain key',
     'version: 1\ndomains:\n  example.com:\n    user: {}\n',
     [
-      'mailstate.yaml:4:5: error: unknown key "user" in domain "example.com" (allowed: defaults, aliasDomains, users, aliases)',
+      'mailstate.yaml:4:5: error: unknown key "user" in domain "example.com" (allowed: server, spread, defaults, aliasDomains, users, aliases)',
     ],
   ],
   [
@@ -103,7 +103,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown defaults key',
     'version: 1\ndefaults: { flags: [] }\ndomains:\n  example.com:\n    defaults: { comment: x }\n',
     [
-      'mailstate.yaml:2:13: error: unknown key "flags" in defaults (allowed: quota)',
+      'mailstate.yaml:2:13: error: unknown key "flags" in defaults (allowed: quota, placement)',
       'mailstate.yaml:5:17: error: unknown key "comment" in defaults of domain "example.com" (allowed: quota)',
     ],
   ],
@@ -352,12 +352,12 @@ describe('diagnostics', () => {
     `;
     expect(lines(text)).toEqual([
       'mailstate.yaml:1:10: error: version: must be 1, not 2',
-      'mailstate.yaml:2:1: error: unknown key "polcy" in the top level (allowed: version, vpopmail, qmail, defaults, policy, relay, include, domains)',
+      'mailstate.yaml:2:1: error: unknown key "polcy" in the top level (allowed: version, vpopmail, qmail, servers, defaults, policy, relay, include, domains)',
       'mailstate.yaml:3:9: error: relay: must be a string, not 127 (write it in quotes: "127.")',
       'mailstate.yaml:3:15: error: relay: "" is refused: an empty relay prefix matches every client: that is an open relay',
       'mailstate.yaml:5:3: error: domain "Example.com": domain name must be lowercase: write "example.com"',
       'mailstate.yaml:7:7: error: user "Alice": name must be lowercase (vpopmail lowercases it): write "alice"',
-      'mailstate.yaml:7:16: error: unknown key "quta" in user "Alice" (allowed: password, quota, comment, flags, forward)',
+      'mailstate.yaml:7:16: error: unknown key "quta" in user "Alice" (allowed: password, quota, comment, flags, forward, server)',
       'mailstate.yaml:9:19: error: password: not a crypt hash vpopmail can verify (accepted: SHA-512 $6$, SHA-256 $5$, MD5 $1$, bcrypt $2y$ or DES); for a clear-text password write { env: NAME } or { file: path }',
       'mailstate.yaml:10:16: error: quota: 0 is not a quota (vpopmail would store an empty quota field): write none for no limit, or a size such as 100M',
       'mailstate.yaml:11:18: error: comment contains a control character or newline',

@@ -134,7 +134,7 @@ describe('hostile inputs', () => {
     const text =
       'version: 1\n__proto__: { polluted: true }\ndomains:\n  example.com:\n    users:\n      constructor: { comment: c }\n';
     expect(lines(text)).toEqual([
-      'mailstate.yaml:2:1: error: unknown key "__proto__" in the top level (allowed: version, vpopmail, qmail, defaults, policy, relay, include, domains)',
+      'mailstate.yaml:2:1: error: unknown key "__proto__" in the top level (allowed: version, vpopmail, qmail, servers, defaults, policy, relay, include, domains)',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -41,7 +41,7 @@ describe('diffState', () => {
       liveState([liveDomain(D, [livePm(), liveUser(D, 'alice')])]),
     );
     expect(result.changes).toEqual([]);
-    expect(result.summary).toEqual({ add: 0, change: 0, delete: 0, cdbRebuilds: 0 });
+    expect(result.summary).toEqual({ add: 0, change: 0, delete: 0, move: 0, cdbRebuilds: 0 });
   });
 
   it('adds, modifies and deletes users with one cdb rebuild, in apply order', () => {
@@ -82,7 +82,7 @@ describe('diffState', () => {
       dir: `${HOME}/domains/${D}/bob`,
       archiveParent: `${HOME}/archive/${D}`,
     });
-    expect(result.summary).toEqual({ add: 1, change: 1, delete: 1, cdbRebuilds: 1 });
+    expect(result.summary).toEqual({ add: 1, change: 1, delete: 1, move: 0, cdbRebuilds: 1 });
   });
 
   it('compares hashes verbatim and clear texts by hashing with the live salt', () => {

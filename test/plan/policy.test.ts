@@ -133,7 +133,7 @@ describe('policy.maxChanges', () => {
 
   it('counts adds, changes and deletes, not CDB rebuilds, against the cap', () => {
     const at = plan(desiredState([adding(3)], { policy: policy({ maxChanges: 3 }) }), live);
-    expect(at.summary).toEqual({ add: 3, change: 0, delete: 0, cdbRebuilds: 1 });
+    expect(at.summary).toEqual({ add: 3, change: 0, delete: 0, move: 0, cdbRebuilds: 1 });
     expect(at.policyBreaches).toEqual([]);
     const over = plan(desiredState([adding(4)], { policy: policy({ maxChanges: 3 }) }), live);
     expect(over.policyBreaches).toEqual([{ kind: 'max-changes', changes: 4, limit: 3 }]);
