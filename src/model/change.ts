@@ -129,6 +129,21 @@ export interface Plan {
   summary: PlanSummary;
   /** Only some domains were planned (`--domain`): which patterns, which domains, what was left out. */
   partial?: PartialPlan;
+  /** The plan of one server of a fleet (`--server`): its share, and what it needs to reach the others. */
+  fleet?: FleetPlan;
+}
+
+export interface FleetPlan {
+  server: string;
+  /** Declared domains placed wholly on other servers: not planned here, never touched. */
+  elsewhere: string[];
+  /** Users of this server's domains who live on another server: a forward to it here. */
+  forwards: number;
+  /**
+   * `control/smtproutes` lines this server lacks to hand mail to the servers its forwards point
+   * at (`.<route>:<route>`); absent when the file was not read (a plan from a snapshot or a base).
+   */
+  missingRoutes?: string[];
 }
 
 export interface PartialPlan {

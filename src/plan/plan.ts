@@ -14,6 +14,7 @@ import { emptyDomainChanges, flattenDomainChanges, type DomainChanges } from './
 import type { PasswordComparison } from './password.js';
 import { maxChangesBreach, moveBreach, relayChecks, thresholdBreach } from './policy.js';
 import { diffAliases, diffForwards } from './redirections.js';
+import { fleetPlan } from './fleet-routes.js';
 import { leavingUsers, planMoves, withoutLeaving, type PeerEvidence } from './moves.js';
 import { diffRelay } from './relay.js';
 import { diffUsers, PROTECTED_USER, sortedValues } from './users.js';
@@ -23,6 +24,8 @@ export interface PlanOptions {
   passwords?: PasswordComparison;
   /** What is known of the other servers of a fleet: a user moves out only to a server that has its mailbox. */
   peers?: PeerEvidence;
+  /** This server's `control/smtproutes` (empty when it has none); undefined when not read. */
+  smtproutes?: string;
 }
 
 function partialPlan(desired: DesiredState, targets: Targets): PartialPlan {
@@ -93,6 +96,7 @@ export function diffState(desired: DesiredState, live: LiveState, options: PlanO
       thresholdExemptions,
       summary,
       ...(desired.targets ? { partial: partialPlan(desired, desired.targets) } : {}),
+      ...(desired.share ? { fleet: fleetPlan(desired.share, options.smtproutes) } : {}),
     },
     diagnostics,
   };

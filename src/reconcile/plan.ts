@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ReadLiveOptions, readLive } from '../live/read-live.js';
 import type { Plan } from '../model/change.js';
 import { type Diagnostic, hasErrors } from '../model/diagnostic.js';
@@ -46,6 +48,24 @@ export function planChanges(
   });
 }
 
+/** Far more than any real smtproutes; a larger file is not read (its routes are then not checked). */
+const MAX_SMTPROUTES_BYTES = 1 << 20;
+
+/**
+ * qmail's control/smtproutes, for the routes a fleet server needs to its peers: empty when there
+ * is none, undefined when it cannot be read sensibly. Only its left sides are looked at, and
+ * nothing of it is ever printed.
+ */
+function readSmtproutes(qmailHome: string): string | undefined {
+  const file = join(qmailHome, 'control', 'smtproutes');
+  try {
+    if (statSync(file).size > MAX_SMTPROUTES_BYTES) return undefined;
+    return readFileSync(file, 'latin1');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? '' : undefined;
+  }
+}
+
 /** Reads the server the desired state names (only its domains) and plans against it. */
 export async function planAgainstServer(
   desired: DesiredState,
@@ -64,6 +84,7 @@ export async function planAgainstServer(
         report,
       ),
     );
-    return { desired, live, plan: unwrap(planChanges(desired, live, report, options)) };
+    const routes = desired.share ? { smtproutes: readSmtproutes(desired.qmailHome) } : {};
+    return { desired, live, plan: unwrap(planChanges(desired, live, report, { ...options, ...routes })) };
   });
 }

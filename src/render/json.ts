@@ -1,4 +1,4 @@
-import type { Plan } from '../model/change.js';
+import type { Plan, PlanSummary } from '../model/change.js';
 import type { FileDiffs } from '../model/file-diff.js';
 import { planDigest } from './digest.js';
 import { fileDiffsToJson } from './file-diffs.js';
@@ -10,7 +10,7 @@ export function planToJson(plan: Plan): object {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     digest: planDigest(plan),
-    summary: plan.summary,
+    summary: jsonSummary(plan.summary),
     changes: plan.changes.map(redactChange),
     thresholdBreaches: plan.thresholdBreaches,
     // Added after formatVersion 1 first shipped: only when there is one, so a plan without them
@@ -21,7 +21,14 @@ export function planToJson(plan: Plan): object {
     unmanagedDomains: plan.unmanagedDomains,
     warnings: plan.warnings,
     ...(plan.partial ? { partial: plan.partial } : {}),
+    ...(plan.fleet ? { fleet: plan.fleet } : {}),
   };
+}
+
+/** `move` came with fleets: a plan that moves no one is the same JSON (and digest) as before it. */
+function jsonSummary(summary: PlanSummary): object {
+  const { move, ...rest } = summary;
+  return move > 0 ? { ...rest, move } : rest;
 }
 
 /** `fileDiffs` (plan --diff) adds `fileDiffs` and `fileOperations`; formatVersion 1 readers ignore them. */

@@ -7,6 +7,7 @@ import { renderFileDiffsMarkdown } from './file-diffs.js';
 import {
   describeUnmanaged,
   noChanges,
+  renderFleet,
   renderPartial,
   renderChangeBody,
   renderThresholds,
@@ -35,6 +36,9 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const lines = ['## mailstate plan', ''];
   const partial = renderPartial(plan);
   if (partial.length > 0) lines.push('> [!IMPORTANT]', ...partial.map((line) => `> ${inert(line)}`), '');
+  const fleet = renderFleet(plan);
+  if (fleet.info.length > 0) lines.push(...fleet.info.map(inert), '');
+  for (const warning of fleet.warnings) lines.push('> [!WARNING]', `> ${inert(warning)}`, '');
   if (plan.changes.length === 0) {
     lines.push(noChanges(options.label));
   } else {
@@ -47,6 +51,16 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         `> ${destructive.length} destructive change${destructive.length === 1 ? '' : 's'}:`,
       );
       for (const change of destructive)
+        lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
+    }
+    const moves = plan.changes.filter((change) => CHANGE_ACTION[change.kind] === 'move');
+    if (moves.length > 0) {
+      lines.push(
+        '',
+        '> [!IMPORTANT]',
+        `> ${moves.length} move${moves.length === 1 ? '' : 's'} between servers (apply needs --allow-moves):`,
+      );
+      for (const change of moves)
         lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
     }
   }

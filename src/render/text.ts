@@ -94,6 +94,24 @@ export function renderPartial(plan: Plan): string[] {
   ];
 }
 
+/** Which server of a fleet the plan is for, what it leaves to the others, and the routes it lacks. */
+export function renderFleet(plan: Plan): { info: string[]; warnings: string[] } {
+  if (!plan.fleet) return { info: [], warnings: [] };
+  const { server, elsewhere, forwards, missingRoutes } = plan.fleet;
+  const others =
+    elsewhere.length === 0
+      ? 'no declared domain lives wholly elsewhere'
+      : `left to the other servers: ${elsewhere.length <= 10 ? elsewhere.map(inert).join(', ') : `${elsewhere.length} domains`}`;
+  const info = [
+    `Server ${inert(server)} of the fleet: ${forwards} user${forwards === 1 ? '' : 's'} of its domains live${forwards === 1 ? 's' : ''} on other servers (a forward here); ${others}.`,
+  ];
+  const warnings = (missingRoutes ?? []).map(
+    (line) =>
+      `Warning: control/smtproutes has no route for the forwards to ${inert(line.slice(line.indexOf(':') + 1))}: add the line "${inert(line)}" (or make that name resolve to the server from here).`,
+  );
+  return { info, warnings };
+}
+
 export function renderText(plan: Plan, options: TextOptions = {}): string {
   const style = options.style ?? PLAIN;
   const blocks: string[][] = [];
@@ -104,6 +122,8 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
   if (thresholds.length > 0) blocks.push(thresholds);
   const partial = renderPartial(plan).map((line) => style.warning(line));
   if (partial.length > 0) blocks.push(partial);
+  const fleet = renderFleet(plan);
+  if (fleet.info.length > 0) blocks.push([...fleet.info, ...fleet.warnings.map((line) => style.warning(line))]);
   blocks.push([plan.changes.length === 0 ? noChanges(options.label) : summaryLine(plan.summary)]);
   return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 }

@@ -199,7 +199,7 @@ describe('json plan', () => {
     expect(json).not.toContain('TOPSECRET');
     const parsed = JSON.parse(json);
     expect(parsed.formatVersion).toBe(1);
-    expect(parsed.summary).toEqual({ add: 7, change: 3, delete: 4, move: 0, cdbRebuilds: 3 });
+    expect(parsed.summary).toEqual({ add: 7, change: 3, delete: 4, cdbRebuilds: 3 });
     expect(parsed.changes[7].password).toEqual({ kind: 'clear', source: 'env:CAROL_PW' });
     expect(parsed.changes[8].password).toEqual({ kind: 'hash' });
   });
