@@ -16,14 +16,18 @@ Usage:
                      [--resync-interval SECONDS] [--no-self-heal] [--record-notes] [--log-format text|json]
                      [--debounce SECONDS] [--driver NAME]
   mailstate status   [--vpopmail-home DIR] [--repo DIR]
+  mailstate place    [-f FILE] [--check] [--base REF] [--explain USER@DOMAIN]
   mailstate help [COMMAND]
   mailstate --version
 
 Every command that reads a server takes --vpopmail-home DIR, --qmail-home DIR and --domain-base DIR.
+With servers: in the YAML (a fleet), plan, apply, watch and status take --server NAME (or MAILSTATE_SERVER);
+apply and watch need --allow-moves for a plan that moves users between servers.
 Run "mailstate COMMAND --help" for all of its options and its exit codes.
 
 Environment:
   MAILSTATE_KEY          plan --live: the server's snapshot key (the content of ~vpopmail/etc/mailstate.key)
+  MAILSTATE_SERVER       with servers: in the YAML, which server this is (when --server is not given)
   NO_COLOR               when set (to anything but ""), plans are never coloured
 
 Exit codes:

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand,
   watch: async () => (await import('./commands/watch.js')).watchCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
+  place: async () => (await import('./commands/place.js')).placeCommand,
 };
 
 /** package.json's version: dist/cli/main.js and src/cli/main.ts both lie two levels below it. */

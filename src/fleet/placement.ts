@@ -1,4 +1,4 @@
-import type { DesiredDomain, DesiredState, DesiredUser, DomainPlacement, Fleet, FleetServer } from '../model/state.js';
+import type { DesiredDomain, DesiredUser, DomainPlacement, Fleet, FleetServer } from '../model/state.js';
 import { hrwPlace, hrwRing, hrwScores, type HrwRing, type Scored } from './hrw.js';
 
 /**
@@ -75,20 +75,4 @@ export function holdersOf(placer: Placer, domain: DesiredDomain): string[] {
   const holders = new Set([placement.server]);
   for (const user of domain.users.values()) if (user.server !== undefined) holders.add(user.server);
   return [...holders].sort();
-}
-
-/** Users per server over the whole fleet (postmaster counted once per holder). */
-export function usersPerServer(placer: Placer, desired: DesiredState): Map<string, number> {
-  const counts = new Map(placer.fleet.servers.map((s) => [s.name, 0]));
-  const add = (server: string): void => {
-    counts.set(server, (counts.get(server) ?? 0) + 1);
-  };
-  for (const domain of desired.domains.values()) {
-    for (const user of domain.users.values()) {
-      if (user.name === POSTMASTER && user.server === undefined)
-        for (const holder of holdersOf(placer, domain)) add(holder);
-      else add(homeOf(placer, domain, user));
-    }
-  }
-  return counts;
 }

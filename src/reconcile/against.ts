@@ -114,6 +114,45 @@ function emptyState(like: DesiredState): DesiredState {
 }
 
 /**
+ * The desired state committed at REF (`git show`, includes too), validated like the working tree's
+ * and cut to the same server's share; undefined when the file does not exist at REF (a branch that
+ * adds it). Its warnings are the working tree's too, or stale: only what stops it is reported.
+ */
+export async function desiredAtRef(
+  context: PlanContext,
+  source: DesiredSource,
+  ref: string,
+  report: Report,
+): Promise<{ desired: DesiredState | undefined; commit: string }> {
+  const file = resolve(context.cwd, source.file);
+  let realFile: string;
+  try {
+    realFile = join(realpathSync(dirname(file)), basename(file));
+  } catch (error) {
+    throw unreadable(`cannot resolve ${source.file}`, error);
+  }
+  try {
+    const repo = await openRepo(dirname(realFile));
+    const commit = await resolveCommit(repo, ref);
+    if (!commit) throw new Refused(`--base ${ref}: no such commit in ${repo.root}`);
+    const rel = repoPath(repo, realFile);
+    if (rel === undefined) throw new Refused(`${source.file} is outside the repository ${repo.root}`);
+    if ((await fileAt(repo, commit, rel)) === undefined) {
+      context.note(`${rel} does not exist at ${ref} (${shortCommit(commit)}): everything it declares is new.`);
+      return { desired: undefined, commit };
+    }
+    const result = await loadDesiredAtCommit(repo, commit, rel, overridesFrom(context.cwd, source));
+    const desired = unwrap(
+      acceptDesired(result, `${source.file} at ${ref}`, (d) => d.severity === 'error' && report(d)),
+    );
+    return { desired, commit };
+  } catch (error) {
+    if (error instanceof RepoError) throw new Refused(`--base ${ref}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
  * What the working tree changes against the desired state committed at REF (`git show`, includes
  * too), with no server. Passwords compare by reference (the same hash, the same env:/file:
  * source); secrets are not read.
@@ -125,35 +164,9 @@ export async function planAgainstBase(
   report: Report,
 ): Promise<Staged<PlanAgainst>> {
   return staged(async () => {
-    const file = resolve(context.cwd, source.file);
     const working = withUnreadSecrets(unwrap(await loadDesiredFile(source, context.cwd, report)));
-    let realFile: string;
-    try {
-      realFile = join(realpathSync(dirname(file)), basename(file));
-    } catch (error) {
-      throw unreadable(`cannot resolve ${source.file}`, error);
-    }
-    let base: DesiredState;
-    let commit: string;
-    try {
-      const repo = await openRepo(dirname(realFile));
-      const found = await resolveCommit(repo, ref);
-      if (!found) throw new Refused(`--base ${ref}: no such commit in ${repo.root}`);
-      commit = found;
-      const rel = repoPath(repo, realFile);
-      if (rel === undefined) throw new Refused(`${source.file} is outside the repository ${repo.root}`);
-      if ((await fileAt(repo, commit, rel)) === undefined) {
-        context.note(`${rel} does not exist at ${ref} (${shortCommit(commit)}): everything it declares is new.`);
-        base = emptyState(working);
-      } else {
-        const result = await loadDesiredAtCommit(repo, commit, rel, overridesFrom(context.cwd, source));
-        // Its warnings are the working tree's too, or stale: only what stops the comparison is shown.
-        base = unwrap(acceptDesired(result, `${source.file} at ${ref}`, (d) => d.severity === 'error' && report(d)));
-      }
-    } catch (error) {
-      if (error instanceof RepoError) throw new Refused(`--base ${ref}: ${error.message}`);
-      throw error;
-    }
+    const { desired, commit } = await desiredAtRef(context, source, ref, report);
+    const base = desired ?? emptyState(working);
     // The base is laid out under the working tree's homes: a path change is not what a review is about.
     const live = liveFromDesired({ ...base, vpopmailHome: working.vpopmailHome, qmailHome: working.qmailHome });
     const plan = unwrap(planChanges(working, live, report));

@@ -4,7 +4,7 @@
  * (one per server of a fleet) call it; they only map its outcomes to exit codes and log lines.
  */
 export { applyWithLock, type ApplyOptions, type ApplyRun } from './apply.js';
-export { planAgainstBase, planAgainstSnapshot, type PlanAgainst, type PlanContext } from './against.js';
+export { desiredAtRef, planAgainstBase, planAgainstSnapshot, type PlanAgainst, type PlanContext } from './against.js';
 export {
   convergeCommit,
   inEffectAfter,
