@@ -17,6 +17,7 @@ Usage:
                      [--debounce SECONDS] [--driver NAME]
   mailstate status   [--vpopmail-home DIR] [--repo DIR]
   mailstate place    [-f FILE] [--check] [--base REF] [--explain USER@DOMAIN]
+  mailstate release  USER@DOMAIN... --yes [-f FILE] [--server NAME]
   mailstate help [COMMAND]
   mailstate --version
 

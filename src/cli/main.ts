@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   watch: async () => (await import('./commands/watch.js')).watchCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   place: async () => (await import('./commands/place.js')).placeCommand,
+  release: async () => (await import('./commands/release.js')).releaseCommand,
 };
 
 /** package.json's version: dist/cli/main.js and src/cli/main.ts both lie two levels below it. */

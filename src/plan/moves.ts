@@ -28,6 +28,10 @@ export interface MoveContext {
   buckets: DomainChanges;
   diagnostics: Diagnostic[];
   peers?: PeerEvidence;
+  /** `mailstate release`: moved-out users (`user@domain`) whose old mailbox now goes to the archive. */
+  release?: ReadonlySet<string>;
+  /** Where this domain's released mailboxes are archived. */
+  archiveParent: string;
 }
 
 /**
@@ -66,6 +70,16 @@ function planLeaving(ctx: MoveContext, user: RemoteUser, live: LiveUser): void {
   const warn = (code: Diagnostic['code'], message: string): void => {
     ctx.diagnostics.push({ severity: 'warning', code, message, ...source });
   };
+  if (isMovedOut(live, user) && ctx.release?.has(email)) {
+    ctx.buckets.userDeletions.push({
+      kind: 'delete-user',
+      domain,
+      name: user.name,
+      dir: live.dir,
+      archiveParent: ctx.archiveParent,
+    });
+    return;
+  }
   if (isMovedOut(live, user)) {
     warn(
       'move-awaiting-release',

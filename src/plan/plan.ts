@@ -26,6 +26,8 @@ export interface PlanOptions {
   peers?: PeerEvidence;
   /** This server's `control/smtproutes` (empty when it has none); undefined when not read. */
   smtproutes?: string;
+  /** `mailstate release`: moved-out users (`user@domain`) whose old mailbox is archived now. */
+  release?: ReadonlySet<string>;
 }
 
 function partialPlan(desired: DesiredState, targets: Targets): PartialPlan {
@@ -164,8 +166,15 @@ function diffDomain(input: DomainInput): DomainDiff {
   diffForwards(shared);
   diffAliases(shared);
   if (desired.share) {
-    const moves = { share: desired.share, domain, live: liveDomain, buckets, diagnostics };
-    planMoves(options.peers ? { ...moves, peers: options.peers } : moves, leaving);
+    const moves = { share: desired.share, domain, live: liveDomain, buckets, diagnostics, archiveParent };
+    planMoves(
+      {
+        ...moves,
+        ...(options.peers ? { peers: options.peers } : {}),
+        ...(options.release ? { release: options.release } : {}),
+      },
+      leaving,
+    );
   }
 
   const usersChanged =

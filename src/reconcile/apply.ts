@@ -43,6 +43,8 @@ export interface ApplyOptions {
   allowMoves?: boolean;
   /** What is known of the other servers of a fleet (their snapshots): a user moves out only to one holding its mailbox. */
   peers?: PeerEvidence;
+  /** `mailstate release`: archive the old mailboxes of these moved-out users (`user@domain`), and do nothing else. */
+  release?: ReadonlySet<string>;
 }
 
 export type ApplyRun =
@@ -76,6 +78,30 @@ function checkDigest(plan: Plan, expected: string | undefined, label: string): v
   }
 }
 
+/**
+ * A release archives the old mailboxes it names and nothing else: a user that is not moved out
+ * here is refused, and so is a server with other changes pending (apply converges it first).
+ */
+function checkRelease(plan: Plan, release: ReadonlySet<string>, label: string): void {
+  const released = new Set(
+    plan.changes.flatMap((c) =>
+      c.kind === 'delete-user' && release.has(`${c.name}@${c.domain}`) ? [`${c.name}@${c.domain}`] : [],
+    ),
+  );
+  const missing = [...release].filter((address) => !released.has(address));
+  if (missing.length > 0)
+    throw new Refused(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is not a user' : 'are not users'} that moved out of this server (a forward to its new server here, its old mailbox kept) by ${label}; nothing was released.`,
+    );
+  const other =
+    plan.changes.filter((c) => c.kind !== 'rebuild-vpasswd-cdb' && c.kind !== 'delete-user').length +
+    plan.changes.filter((c) => c.kind === 'delete-user' && !release.has(`${c.name}@${c.domain}`)).length;
+  if (other > 0)
+    throw new Refused(
+      `this server has ${other} other change${other === 1 ? '' : 's'} pending (mailstate plan shows them): apply them first, then release; nothing was released.`,
+    );
+}
+
 /** Passes on each diagnostic once: the plan made again under the lock repeats the first one's. */
 function reportOnce(report: Report): Report {
   const seen = new Set<string>();
@@ -101,7 +127,10 @@ export async function applyWithLock(options: ApplyOptions): Promise<ApplyRun> {
 async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { outcome: 'refused' }>> {
   const desired = unwrap(await options.loadDesired());
   const report = reportOnce(options.report);
-  const planOptions = options.peers ? { peers: options.peers } : {};
+  const planOptions = {
+    ...(options.peers ? { peers: options.peers } : {}),
+    ...(options.release ? { release: options.release } : {}),
+  };
   const first = unwrap(await planAgainstServer(desired, report, planOptions));
   if (options.savedPlan && planFingerprint(options.savedPlan.json) !== planFingerprint(renderJson(first.plan))) {
     throw new Refused(
@@ -109,6 +138,7 @@ async function lockedApply(options: ApplyOptions): Promise<Exclude<ApplyRun, { o
     );
   }
   checkDigest(first.plan, options.expectDigest, options.label);
+  if (options.release) checkRelease(first.plan, options.release, options.label);
   if (first.plan.changes.length === 0)
     return { outcome: 'no-changes', plan: first.plan, digest: planDigest(first.plan) };
   if (first.plan.summary.move > 0 && !options.allowMoves) {

@@ -205,5 +205,33 @@ describe('a fleet of three servers', () => {
       `warning: ${mover}@spread.test lives on mx2 now; its old mailbox ${oldDir} is kept here. Copy its mail over, then release it: rsync -a --ignore-existing --chown=vpopmail:vchkpw ${oldDir}/Maildir/ mx2.internal:${servers.mx2.vpopmailHome}/domains/spread.test/${mover}/Maildir/; then mailstate release ${mover}@spread.test --server mx1`,
     );
     for (const name of NAMES) expect(run(['plan', '--detailed-exitcode', '--server', name]).code).toBe(0);
+
+    // Once copied, the old mailbox is released to the archive; the forward stays.
+    const unconfirmed = run(['release', `${mover}@spread.test`, '--server', 'mx1']);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toBe(
+      `Error: mailstate release archives the old mailbox of ${mover}@spread.test on this server: copy its mail to the new server first, then pass --yes. Nothing was released.\n`,
+    );
+    const notMoved = run(['release', 'u0@spread.test', 'postmaster@spread.test', '--server', 'mx3', '--yes']);
+    expect(notMoved.code).toBe(1);
+    expect(notMoved.stderr).toContain(
+      'u0@spread.test, postmaster@spread.test are not users that moved out of this server (a forward to its new server here, its old mailbox kept)',
+    );
+    const released = run(['release', `${mover}@spread.test`, '--server', 'mx1', '--yes']);
+    expect(released.stderr).toBe('');
+    expect(released.code).toBe(0);
+    const archived = /^Archived: (.+)$/m.exec(released.stdout)![1]!;
+    expect(archived.startsWith(`${servers.mx1.vpopmailHome}/archive/spread.test/${mover}-`)).toBe(true);
+    expect(readFileSync(join(archived, 'Maildir', 'new', '1800000000.M1P1.mx1'), 'utf8')).toBe(
+      'Subject: before the move\n\nhello\n',
+    );
+    expect(existsSync(oldDir)).toBe(false);
+    expect(cdbKeys(join(domainDir(servers.mx1, 'spread.test'), 'vpasswd.cdb')).has(mover)).toBe(false);
+    expect(readFileSync(join(domainDir(servers.mx1, 'spread.test'), `.qmail-${mover}`), 'utf8')).toBe(
+      `&${mover}@spread.test.mx2.internal\n`,
+    );
+    const settled = run(['plan', '--detailed-exitcode', '--server', 'mx1']);
+    expect(settled.code).toBe(0);
+    expect(settled.stderr).toBe('');
   });
 });
