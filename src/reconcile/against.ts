@@ -8,6 +8,7 @@ import { liveFromDesired, withUnreadSecrets } from '../snapshot/desired-as-live.
 import { parseSnapshot } from '../snapshot/format.js';
 import { hashDigest, keyId, parseKey, readKeyFile } from '../snapshot/key.js';
 import { acceptDesired, loadDesiredFile, overridesFrom, type DesiredSource, type Report } from './desired.js';
+import type { PlanOptions } from '../plan/plan.js';
 import { planChanges, type PlanRun } from './plan.js';
 import { Refused, staged, unwrap, type Staged } from './refusal.js';
 
@@ -54,6 +55,13 @@ function snapshotKey(context: PlanContext, keyFile: string | undefined): Buffer 
   return key;
 }
 
+export interface SnapshotPlanOptions {
+  /** More of what the planner is told (a fleet's peers). */
+  plan?: PlanOptions;
+  /** The desired state, already loaded (and cut to the server's share): a fleet plan loads the YAML once. */
+  desired?: DesiredState;
+}
+
 /**
  * The plan the server would make, from a snapshot of it. Secrets are not read (a digest cannot
  * check them); the homes are the snapshot's unless given on the command line.
@@ -64,6 +72,7 @@ export async function planAgainstSnapshot(
   snapshotFile: string,
   keyFile: string | undefined,
   report: Report,
+  options: SnapshotPlanOptions = {},
 ): Promise<Staged<PlanAgainst>> {
   return staged(async () => {
     let text: string;
@@ -85,7 +94,7 @@ export async function planAgainstSnapshot(
       );
     }
     for (const d of snapshot.diagnostics) report(d);
-    const loaded = withUnreadSecrets(unwrap(await loadDesiredFile(source, context.cwd, report)));
+    const loaded = withUnreadSecrets(options.desired ?? unwrap(await loadDesiredFile(source, context.cwd, report)));
     const desired: DesiredState = {
       ...loaded,
       vpopmailHome: source.vpopmailHome === undefined ? snapshot.vpopmailHome : loaded.vpopmailHome,
@@ -97,7 +106,10 @@ export async function planAgainstSnapshot(
       );
     }
     const plan = unwrap(
-      planChanges(desired, live, report, { passwords: key ? { hashDigest: (hash) => hashDigest(key, hash) } : {} }),
+      planChanges(desired, live, report, {
+        ...options.plan,
+        passwords: key ? { hashDigest: (hash) => hashDigest(key, hash) } : {},
+      }),
     );
     return {
       desired,

@@ -22,5 +22,6 @@ export {
   type Report,
 } from './desired.js';
 export { driftFromCommit, type DriftRequest } from './drift.js';
+export { planFleetFromSnapshots, type FleetPlanRun } from './fleet.js';
 export { planAgainstServer, planChanges, readLiveState, type LiveRead, type LiveSource, type PlanRun } from './plan.js';
 export type { Refusal, RefusalKind, Staged } from './refusal.js';

@@ -24,7 +24,7 @@ export interface MarkdownOptions {
 }
 
 /** Text from a server or a YAML file, made inert in Markdown: no code span, no HTML tag can start. */
-function inert(text: string): string {
+export function markdownInert(text: string): string {
   return text.replace(/[`<]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -35,10 +35,10 @@ function inert(text: string): string {
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const lines = ['## mailstate plan', ''];
   const partial = renderPartial(plan);
-  if (partial.length > 0) lines.push('> [!IMPORTANT]', ...partial.map((line) => `> ${inert(line)}`), '');
+  if (partial.length > 0) lines.push('> [!IMPORTANT]', ...partial.map((line) => `> ${markdownInert(line)}`), '');
   const fleet = renderFleet(plan);
-  if (fleet.info.length > 0) lines.push(...fleet.info.map(inert), '');
-  for (const warning of fleet.warnings) lines.push('> [!WARNING]', `> ${inert(warning)}`, '');
+  if (fleet.info.length > 0) lines.push(...fleet.info.map((line) => markdownInert(line)), '');
+  for (const warning of fleet.warnings) lines.push('> [!WARNING]', `> ${markdownInert(warning)}`, '');
   if (plan.changes.length === 0) {
     lines.push(noChanges(options.label));
   } else {
@@ -51,7 +51,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         `> ${destructive.length} destructive change${destructive.length === 1 ? '' : 's'}:`,
       );
       for (const change of destructive)
-        lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
+        lines.push(`> - \`${changeSection(change)}\`: ${markdownInert(describeChange(change).headline)}`);
     }
     const moves = plan.changes.filter((change) => CHANGE_ACTION[change.kind] === 'move');
     if (moves.length > 0) {
@@ -61,13 +61,13 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         `> ${moves.length} move${moves.length === 1 ? '' : 's'} between servers (apply needs --allow-moves):`,
       );
       for (const change of moves)
-        lines.push(`> - \`${changeSection(change)}\`: ${inert(describeChange(change).headline)}`);
+        lines.push(`> - \`${changeSection(change)}\`: ${markdownInert(describeChange(change).headline)}`);
     }
   }
   for (const warning of renderThresholds(plan)) lines.push('', `> [!WARNING]`, `> ${warning}`);
   if (plan.warnings.length > 0) {
     lines.push('', '> [!NOTE]', `> ${plan.warnings.length} warning${plan.warnings.length === 1 ? '' : 's'}:`);
-    for (const warning of plan.warnings) lines.push(`> - ${inert(formatDiagnostic(warning))}`);
+    for (const warning of plan.warnings) lines.push(`> - ${markdownInert(formatDiagnostic(warning))}`);
   }
   if (plan.changes.length > 0) {
     const body = renderChangeBody(plan);
@@ -87,12 +87,12 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
       '',
     );
     if (plan.unmanagedDomains.length > 0)
-      lines.push(`- domains not in the YAML: ${inert(plan.unmanagedDomains.join(', '))}`);
-    for (const object of plan.unmanaged) lines.push(`- ${inert(describeUnmanaged(object))}`);
+      lines.push(`- domains not in the YAML: ${markdownInert(plan.unmanagedDomains.join(', '))}`);
+    for (const object of plan.unmanaged) lines.push(`- ${markdownInert(describeUnmanaged(object))}`);
     lines.push('', '</details>');
   }
   if (options.fileDiffs) lines.push('', renderFileDiffsMarkdown(options.fileDiffs).trimEnd());
-  const against = options.against === undefined ? '' : `Planned against ${inert(options.against)}. `;
+  const against = options.against === undefined ? '' : `Planned against ${markdownInert(options.against)}. `;
   lines.push('', `<sub>${against}Plan digest (sha256): <code>${planDigest(plan)}</code></sub>`);
   return `${lines.join('\n')}\n`;
 }

@@ -137,6 +137,75 @@ describe('a fleet of three servers', () => {
     expect(run(['plan', '--server', 'mx1']).stdout).not.toContain('control/smtproutes has no route');
   });
 
+  it('plan --fleet from the three snapshots makes the plans each server makes itself', () => {
+    const live = join(dir, 'live');
+    const keys = join(dir, 'keys');
+    mkdirSync(live);
+    mkdirSync(keys);
+    for (const name of NAMES) {
+      const srv = servers[name];
+      const snap = mailstate([
+        'snapshot',
+        '--vpopmail-home',
+        srv.vpopmailHome,
+        '--qmail-home',
+        srv.qmailHome,
+        '-o',
+        join(live, `${name}.json`),
+      ]);
+      expect(snap.code).toBe(0);
+      writeFileSync(join(keys, `${name}.key`), readFileSync(join(srv.vpopmailHome, 'etc', 'mailstate.key')));
+    }
+    // A change to review: one user more, one fewer.
+    writeFileSync(
+      yaml,
+      fleetYaml(servers).replace(
+        `      u5: { password: "${HASH_SECRET1}" }\n`,
+        `      newbie: { password: "${HASH_SECRET1}" }\n`,
+      ),
+    );
+    const fleetRun = run([
+      'plan',
+      '--fleet',
+      '--live-dir',
+      live,
+      '--key-dir',
+      keys,
+      '--format',
+      'json',
+      '--detailed-exitcode',
+    ]);
+    expect(fleetRun.stderr).toBe('');
+    expect(fleetRun.code).toBe(2);
+    const fleetPlan = JSON.parse(fleetRun.stdout) as {
+      servers: Record<string, { digest: string; summary: object }>;
+      distribution: { hashedUsers: number; servers: Array<{ server: string; users: number }> };
+      moves: unknown[];
+    };
+    expect(Object.keys(fleetPlan.servers)).toEqual([...NAMES]);
+    for (const name of NAMES) {
+      const own = JSON.parse(run(['plan', '--server', name, '--format', 'json']).stdout) as {
+        digest: string;
+        summary: object;
+      };
+      expect(fleetPlan.servers[name]!.digest).toBe(own.digest);
+      expect(fleetPlan.servers[name]!.summary).toEqual(own.summary);
+    }
+    expect(fleetPlan.distribution.hashedUsers).toBe(USERS);
+    expect(fleetPlan.distribution.servers.map((s) => s.server)).toEqual([...NAMES]);
+    expect(fleetPlan.moves).toEqual([]);
+    const text = run(['plan', '--fleet', '--live-dir', live, '--key-dir', keys]).stdout;
+    for (const name of NAMES) expect(text).toContain(`=== ${name} (planned against the snapshot ${name}.json of `);
+    expect(text).toContain('=== the fleet ===\n\n3000 spread users over 3 servers;');
+    expect(text).toContain('No user moves between servers in this plan.');
+    const missing = run(['plan', '--fleet', '--live-dir', keys]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `Error: --live-dir ${keys} has no snapshot of mx1, mx2, mx3 (expected mx1.json, mx2.json, mx3.json, from mailstate snapshot on each server); nothing was planned.\n`,
+    );
+    writeFileSync(yaml, fleetYaml(servers));
+  });
+
   it('moves a user: the new server first, the old one only once it has seen the mailbox there, no message lost', () => {
     const oldDir = join(domainDir(servers.mx1, 'spread.test'), mover);
     const message = join(oldDir, 'Maildir', 'new', '1800000000.M1P1.mx1');

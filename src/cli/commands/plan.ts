@@ -13,7 +13,15 @@ import {
   SERVER_OPTION,
 } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
-import { planAgainstBase, planAgainstSnapshot, type DesiredSource, type PlanRun } from '../../reconcile/index.js';
+import { balanceReport } from '../../fleet/report.js';
+import {
+  planAgainstBase,
+  planAgainstSnapshot,
+  planFleetFromSnapshots,
+  type DesiredSource,
+  type PlanRun,
+} from '../../reconcile/index.js';
+import { renderFleetJson, renderFleetMarkdown, renderFleetText, type FleetPlanView } from '../../render/fleet-plan.js';
 import { orExit, peerOptions, planFromOptions, serverChoice, stderrNote, stderrReport } from '../pipeline.js';
 import { checkDiffFlags, DIFF_OPTION, exitIfDryRunStopped, fileDiffsFor, fileDiffsText } from '../plan-diff.js';
 
@@ -49,6 +57,21 @@ export const PLAN = {
     },
     domain: DOMAIN_OPTION,
     server: SERVER_OPTION,
+    fleet: {
+      type: 'boolean',
+      default: false,
+      help: 'with servers: every server at once, from their snapshots in --live-dir: one plan per\nserver, the distribution of users and the moves across servers (for CI)',
+    },
+    'live-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'with --fleet: DIR/<server>.json, from mailstate snapshot on each server',
+    },
+    'key-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: "with --fleet: DIR/<server>.key, each server's snapshot key (passwords are not compared without)",
+    },
     'peer-snapshots': PEER_SNAPSHOTS_OPTION,
     diff: DIFF_OPTION,
     ...OUTPUT_OPTIONS,
@@ -59,6 +82,37 @@ export const PLAN = {
     '2  --detailed-exitcode: there are changes',
   ],
 } as const satisfies CommandSpec;
+
+type PlanValues = ReturnType<typeof parseCommandArgs<typeof PLAN.options>>['values'];
+
+/** `plan --fleet --live-dir DIR`: every server's plan from its snapshot, the distribution, the moves. */
+async function planFleetCommand(io: CliIo, values: PlanValues, format: 'text' | 'markdown' | 'json'): Promise<number> {
+  if (values['live-dir'] === undefined)
+    throw new ExitError('mailstate plan: --fleet plans from snapshots: give --live-dir DIR (DIR/<server>.json)');
+  for (const flag of ['live', 'base', 'server', 'out', 'key-file', 'peer-snapshots'] as const)
+    if (values[flag] !== undefined) throw new ExitError(`mailstate plan: --${flag} does not go with --fleet`);
+  if (values.diff) throw new ExitError('mailstate plan: --diff does not go with --fleet');
+  const source: DesiredSource = {
+    file: values.file,
+    vpopmailHome: values['vpopmail-home'],
+    qmailHome: values['qmail-home'],
+    domainBases: values['domain-base'],
+    ...(values.domain ? { targets: values.domain } : {}),
+  };
+  const context = { cwd: io.cwd, env: io.env, note: stderrNote(io) };
+  const run = orExit(
+    await planFleetFromSnapshots(context, source, values['live-dir'], values['key-dir'], stderrReport(io)),
+  );
+  const view: FleetPlanView = {
+    servers: run.servers.map(({ server, run: planned }) => ({ server, plan: planned.plan, against: planned.against })),
+    balance: balanceReport(run.desired),
+  };
+  if (format === 'json') io.stdout(renderFleetJson(view));
+  else if (format === 'markdown') io.stdout(renderFleetMarkdown(view, values.file));
+  else io.stdout(renderFleetText(view, textOptions(io, values, values.file)));
+  const changes = view.servers.some(({ plan }) => plan.changes.length > 0);
+  return values['detailed-exitcode'] && changes ? EXIT.changes : EXIT.ok;
+}
 
 /** The footer of a server plan: which machine, which trees, when (the review must know what it saw). */
 function serverPlanned(io: CliIo, desired: { vpopmailHome: string; qmailHome: string }): string {
@@ -76,6 +130,9 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   if (values['key-file'] !== undefined && values.live === undefined)
     throw new ExitError('mailstate plan: --key-file only goes with --live SNAPSHOT');
   checkDiffFlags(values);
+  if (values.fleet) return planFleetCommand(io, values, format);
+  for (const flag of ['live-dir', 'key-dir'] as const)
+    if (values[flag] !== undefined) throw new ExitError(`mailstate plan: --${flag} only goes with --fleet`);
   if (values.out === '-')
     throw new ExitError(
       'mailstate plan: --out takes a file name; for the JSON plan on standard output, use --format json',
