@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ioReason } from '../desired/io-reason.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
@@ -13,13 +13,24 @@ import { parseSnapshot } from '../snapshot/format.js';
  * that cannot be read is an error, not an absence.
  */
 export function peerEvidenceFromSnapshots(dir: string): PeerEvidence {
-  const states = new Map<string, LiveState | undefined>();
+  // A watcher asks for as long as it runs, and the snapshots are replaced meanwhile: each is read
+  // again when its file changed.
+  const states = new Map<string, { stamp: string; state: LiveState | undefined }>();
   const stateOf = (server: string): LiveState | undefined => {
-    if (states.has(server)) return states.get(server);
     const file = join(dir, `${server}.json`);
+    let stamp = 'absent';
+    try {
+      const info = statSync(file);
+      stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`cannot read the snapshot ${file}: ${ioReason(error)}`);
+    }
+    const known = states.get(server);
+    if (known?.stamp === stamp) return known.state;
     let text: string | undefined;
     try {
-      text = readFileSync(file, 'utf8');
+      text = stamp === 'absent' ? undefined : readFileSync(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         throw new Error(`cannot read the snapshot ${file}: ${ioReason(error)}`);
@@ -30,7 +41,7 @@ export function peerEvidenceFromSnapshots(dir: string): PeerEvidence {
       if (!parsed.ok) throw new Error(parsed.diagnostics.map(formatDiagnostic).join('; '));
       state = parsed.value.live;
     }
-    states.set(server, state);
+    states.set(server, { stamp, state });
     return state;
   };
   return (server, domain, user) => {
