@@ -5,7 +5,8 @@
  *   --scale F      multiply every size by F (default 1: the sizes of issue 5)
  *   --runs N       timed runs per scenario (default 5)
  *   --warmup N     untimed runs before them (default 1)
- *   --only LIST    comma-separated: plan,one-domain,apply,import,cdb,series,no-change,huge-plan
+ *   --only LIST    comma-separated: plan,one-domain,apply,import,cdb,series,no-change,huge-plan,
+ *                  fleet-place,fleet-plan
  *   --json         print the report as JSON instead of the table
  *   --cache DIR    where generated sites live (default .bench/)
  *   --cli FILE     the mailstate to measure (default dist/cli/bin.js), e.g. an older build to compare
@@ -17,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fleetPlacement, fleetPlan } from './fleet.js';
 import { rssSource } from './measure.js';
 import { renderTable } from './report.js';
 import type { Report } from './report.js';
@@ -34,7 +36,18 @@ import {
 } from './scenarios.js';
 import type { Context } from './scenarios.js';
 
-const SCENARIOS = ['plan', 'one-domain', 'apply', 'import', 'cdb', 'series', 'no-change', 'huge-plan'] as const;
+const SCENARIOS = [
+  'plan',
+  'one-domain',
+  'apply',
+  'import',
+  'cdb',
+  'series',
+  'no-change',
+  'huge-plan',
+  'fleet-place',
+  'fleet-plan',
+] as const;
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const { values } = parseArgs({
@@ -87,6 +100,8 @@ if (only.has('cdb')) await cdbWriter(ctx);
 if (only.has('series')) await scaleSeries(ctx);
 if (only.has('no-change')) await noChangeApply(ctx);
 if (only.has('huge-plan')) await hugePlan(ctx);
+if (only.has('fleet-place')) await fleetPlacement(ctx);
+if (only.has('fleet-plan')) await fleetPlan(ctx);
 
 ctx.log('  emptying the trash of restored applies …');
 emptyTrash(ctx);

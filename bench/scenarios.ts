@@ -44,10 +44,10 @@ export function emptyTrash(ctx: Context): void {
   rmSync(trashDir(ctx), { recursive: true, force: true });
 }
 
-const scaled = (ctx: Context, n: number): number => Math.max(1, Math.round(n * ctx.scale));
+export const scaled = (ctx: Context, n: number): number => Math.max(1, Math.round(n * ctx.scale));
 
 /** Warm-up runs, then timed runs; returns the timed results. */
-async function measure(ctx: Context, label: string, argv: string[], hooks: Hooks = {}): Promise<RunResult[]> {
+export async function measure(ctx: Context, label: string, argv: string[], hooks: Hooks = {}): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (let i = 0; i < ctx.warmup + ctx.runs; i++) {
     await hooks.before?.();
@@ -66,14 +66,14 @@ async function measure(ctx: Context, label: string, argv: string[], hooks: Hooks
   return results;
 }
 
-function expectExit(result: RunResult, code: number, what: string): void {
+export function expectExit(result: RunResult, code: number, what: string): void {
   if (result.code !== code)
     throw new Error(
       `${what} exited ${result.code}, expected ${code}:\n${result.stderr.slice(0, 4000)}\n${result.stdout.slice(0, 2000)}`,
     );
 }
 
-function row(ctx: Context, id: string, title: string, results: RunResult[], extra: Partial<Row> = {}): Row {
+export function row(ctx: Context, id: string, title: string, results: RunResult[], extra: Partial<Row> = {}): Row {
   const samplesMs = results.map((r) => r.wallMs);
   const rss = results.map((r) => r.rssMb).filter((v): v is number => v !== undefined);
   const medianMs = median(samplesMs);
@@ -85,7 +85,7 @@ function row(ctx: Context, id: string, title: string, results: RunResult[], extr
 }
 
 /** A floor applies to the full-size run only; at other scales it is shown, not judged. */
-function judge(ctx: Context, target: Row, floor: string, pass: boolean): void {
+export function judge(ctx: Context, target: Row, floor: string, pass: boolean): void {
   target.floor = floor;
   if (ctx.scale === 1) target.pass = pass;
 }
