@@ -6,6 +6,9 @@ import type { LiveState } from '../model/state.js';
 import type { PeerEvidence } from '../plan/moves.js';
 import { parseSnapshot } from '../snapshot/format.js';
 
+/** A peer snapshot that exists but cannot be used: the plan stops (the reconcile layer refuses it). */
+export class PeerSnapshotError extends Error {}
+
 /**
  * What the other servers of a fleet hold, from their snapshots (`DIR/<server>.json`, made by
  * `mailstate snapshot` on each): the evidence a source needs before it turns a moving user into
@@ -24,7 +27,7 @@ export function peerEvidenceFromSnapshots(dir: string): PeerEvidence {
       stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new Error(`cannot read the snapshot ${file}: ${ioReason(error)}`);
+        throw new PeerSnapshotError(`cannot read the snapshot ${file}: ${ioReason(error)}`);
     }
     const known = states.get(server);
     if (known?.stamp === stamp) return known.state;
@@ -33,12 +36,12 @@ export function peerEvidenceFromSnapshots(dir: string): PeerEvidence {
       text = stamp === 'absent' ? undefined : readFileSync(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new Error(`cannot read the snapshot ${file}: ${ioReason(error)}`);
+        throw new PeerSnapshotError(`cannot read the snapshot ${file}: ${ioReason(error)}`);
     }
     let state: LiveState | undefined;
     if (text !== undefined) {
       const parsed = parseSnapshot(text, file);
-      if (!parsed.ok) throw new Error(parsed.diagnostics.map(formatDiagnostic).join('; '));
+      if (!parsed.ok) throw new PeerSnapshotError(parsed.diagnostics.map(formatDiagnostic).join('; '));
       state = parsed.value.live;
     }
     states.set(server, { stamp, state });

@@ -10,7 +10,8 @@ import { Refused, staged, unwrap, type Staged } from './refusal.js';
 /** One plan per server of a fleet, each as that server would make it, and the whole desired state. */
 export interface FleetPlanRun {
   desired: DesiredState;
-  servers: Array<{ server: string; run: PlanAgainst }>;
+  /** Only the plans are kept: each server's live state is let go once planned (ten of them would not fit). */
+  servers: Array<{ server: string } & Pick<PlanAgainst, 'plan' | 'against'>>;
 }
 
 /**
@@ -56,7 +57,7 @@ export async function planFleetFromSnapshots(
           plan: { peers },
         }),
       );
-      servers.push({ server: name, run });
+      servers.push({ server: name, plan: run.plan, against: run.against });
     }
     return { desired, servers };
   });

@@ -4,6 +4,7 @@ import { type ReadLiveOptions, readLive } from '../live/read-live.js';
 import type { Plan } from '../model/change.js';
 import { type Diagnostic, hasErrors } from '../model/diagnostic.js';
 import type { DesiredState, LiveState } from '../model/state.js';
+import { PeerSnapshotError } from '../fleet/peers.js';
 import { diffState, type PlanOptions } from '../plan/plan.js';
 import type { Report } from './desired.js';
 import { Refused, staged, stagedSync, unwrap, type Staged } from './refusal.js';
@@ -41,7 +42,14 @@ export function planChanges(
   options: PlanOptions = {},
 ): Staged<Plan> {
   return stagedSync(() => {
-    const planned = diffState(desired, live, options);
+    let planned: ReturnType<typeof diffState>;
+    try {
+      planned = diffState(desired, live, options);
+    } catch (error) {
+      if (error instanceof PeerSnapshotError)
+        throw new Refused(`${error.message}; nothing was planned or applied.`, 'unreadable');
+      throw error;
+    }
     for (const d of planned.diagnostics) report(d);
     if (!planned.ok) throw new Refused('the plan cannot be made safely; nothing was applied.');
     return planned.value;

@@ -104,7 +104,7 @@ async function planFleetCommand(io: CliIo, values: PlanValues, format: 'text' | 
     await planFleetFromSnapshots(context, source, values['live-dir'], values['key-dir'], stderrReport(io)),
   );
   const view: FleetPlanView = {
-    servers: run.servers.map(({ server, run: planned }) => ({ server, plan: planned.plan, against: planned.against })),
+    servers: run.servers,
     balance: balanceReport(run.desired),
   };
   if (format === 'json') io.stdout(renderFleetJson(view));

@@ -1,0 +1,100 @@
+/**
+ * Git as the fleet's distribution engine (issue 14): three `mailstate watch --server NAME` on one
+ * repository, each applying its own share of the same commits and recording them under its own
+ * notes ref; a commit that moves a user is taken in by its new server at once and held back by
+ * its old one until the evidence is there.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
+import { parseCdbDump } from '../../src/sandbox/build.js';
+import { HASH_SECRET1 } from '../support/builders.js';
+import { TestRepo, WatchProcess, type LogEvent } from '../support/gitops.js';
+import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
+
+const NAMES = ['mx1', 'mx2', 'mx3'] as const;
+const USERS = 300;
+const ring = hrwRing(NAMES.map((name) => ({ name, weight: 1 })));
+const homeOf = (user: string) => hrwPlace(ring, `${user}@spread.test`);
+const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find((user) => homeOf(user) === 'mx3')!;
+
+function fleetYaml(servers: Record<string, TestServer>, pinned: boolean): string {
+  return [
+    'version: 1',
+    'servers:',
+    ...NAMES.map(
+      (name) =>
+        `  ${name}: { route: ${name}.internal, vpopmail: { home: ${servers[name]!.vpopmailHome} }, qmail: { home: ${servers[name]!.qmailHome} } }`,
+    ),
+    'domains:',
+    '  spread.test:',
+    '    spread: true',
+    '    users:',
+    `      postmaster: { password: "${HASH_SECRET1}" }`,
+    ...Array.from(
+      { length: USERS },
+      (_, i) => `      u${i}: { password: "${HASH_SECRET1}"${pinned && `u${i}` === mover ? ', server: mx1' : ''} }`,
+    ),
+    '',
+  ].join('\n');
+}
+
+const mailboxes = (srv: TestServer): Set<string> =>
+  new Set(
+    parseCdbDump(execFileSync('cdb', ['-d', join(srv.vpopmailHome, 'domains', 'spread.test', 'vpasswd.cdb')])).map(
+      ([key]) => key.toString('latin1'),
+    ),
+  );
+
+const is = (commit: string, outcome: string) => (e: LogEvent) =>
+  e.event === 'reconcile' && e.commit === commit && e.outcome === outcome;
+
+describe('three watchers on one repository', () => {
+  it('each applies its own share of each commit, records it under its own notes ref, and moves in order', async () => {
+    const servers: Record<string, TestServer> = {};
+    for (const name of NAMES) servers[name] = await server(EXAMPLE_SANDBOX);
+    const repo = new TestRepo();
+    const first = repo.commit({ 'mailstate.yaml': fleetYaml(servers, false) }, 'the fleet');
+    const watchers = NAMES.map(
+      (name) =>
+        new WatchProcess(
+          [
+            '--repo',
+            repo.dir,
+            '--server',
+            name,
+            '--log-format',
+            'json',
+            '--debounce',
+            '0.3',
+            '--record-notes',
+            '--allow-moves',
+          ],
+          { cwd: repo.dir },
+        ),
+    );
+    for (const watch of watchers) await watch.waitFor(is(first, 'applied'), 'the first commit applied');
+    for (const name of NAMES) {
+      const expected = Array.from({ length: USERS }, (_, i) => `u${i}`).filter((user) => homeOf(user) === name);
+      expect([...mailboxes(servers[name]!)].filter((key) => key !== 'postmaster').sort()).toEqual(expected.sort());
+      const note = repo.git('notes', '--ref', `mailstate/${name}`, 'show', first);
+      expect(note).toMatch(new RegExp(`^mailstate: applied \\(\\d+ added, 0 changed, 0 deleted\\) on ${name} at `));
+    }
+
+    // The move of one user from mx3 to mx1: mx1 takes it in; mx3 has no evidence, so keeps the mailbox.
+    const second = repo.commit({ 'mailstate.yaml': fleetYaml(servers, true) }, `pin ${mover} to mx1`);
+    const [mx1, mx2, mx3] = watchers as [WatchProcess, WatchProcess, WatchProcess];
+    const movedIn = await mx1.waitFor(is(second, 'applied'), 'the move-in applied');
+    expect(movedIn).toMatchObject({ counts: { add: 0, change: 0, delete: 1, move: 1, cdbRebuilds: 1 } });
+    await mx2.waitFor(is(second, 'applied'), 'the forward re-pointed on mx2');
+    const held = await mx3.waitFor((e) => e.event === 'reconcile' && e.commit === second, 'mx3 reconciled');
+    expect(held.outcome).toBe('no-changes');
+    expect(JSON.stringify(held)).toContain(
+      `${mover}@spread.test moves to mx1, which is not known to hold its mailbox yet`,
+    );
+    expect(mailboxes(servers.mx1!).has(mover)).toBe(true);
+    expect(mailboxes(servers.mx3!).has(mover)).toBe(true);
+    for (const watch of watchers) expect(await watch.stop()).toBe(0);
+  }, 600_000);
+});
