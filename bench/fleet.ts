@@ -7,9 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Row } from './report.js';
 import { expectExit, judge, measure, row, scaled, type Context } from './scenarios.js';
 
 const script = (name: string): string => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+
+/** The issue's floor on the large run, and its growth over the small one (4× the users). */
+function judgeGrowth(ctx: Context, [small, large]: [Row, Row]): void {
+  large.notes.push(
+    `growth from ${small.users!.toLocaleString('en-US')} users: ${(large.medianMs / small.medianMs).toFixed(2)}× for 4× the users`,
+  );
+  judge(ctx, large, '≤ 20 s, ≤ 1.5 GB', large.medianMs <= 20_000 && (large.rssMb ?? 0) <= 1536);
+}
 
 /** Placement alone, at 250,000 and 1,000,000 users over 10 servers. */
 export async function fleetPlacement(ctx: Context): Promise<void> {
@@ -38,11 +47,7 @@ export async function fleetPlacement(ctx: Context): Promise<void> {
       ),
     );
   }
-  const [small, large] = rows as [ReturnType<typeof row>, ReturnType<typeof row>];
-  large.notes.push(
-    `growth from ${small.users!.toLocaleString('en-US')} users: ${(large.medianMs / small.medianMs).toFixed(2)}× for 4× the users`,
-  );
-  judge(ctx, large, '≤ 20 s, ≤ 1.5 GB', large.medianMs <= 20_000 && (large.rssMb ?? 0) <= 1536);
+  judgeGrowth(ctx, rows as [Row, Row]);
 }
 
 /** `plan --fleet` from snapshots, at 10 × 25,000 and 10 × 100,000 users, everything in sync. */
@@ -87,9 +92,5 @@ export async function fleetPlan(ctx: Context): Promise<void> {
       ),
     );
   }
-  const [small, large] = rows as [ReturnType<typeof row>, ReturnType<typeof row>];
-  large.notes.push(
-    `growth from ${small.users!.toLocaleString('en-US')} users: ${(large.medianMs / small.medianMs).toFixed(2)}× for 4× the users`,
-  );
-  judge(ctx, large, '≤ 20 s, ≤ 1.5 GB', large.medianMs <= 20_000 && (large.rssMb ?? 0) <= 1536);
+  judgeGrowth(ctx, rows as [Row, Row]);
 }

@@ -73,6 +73,22 @@ export function serverChoice(io: CliIo, flag: string | undefined): ServerChoice 
   return { flag, env: io.env.MAILSTATE_SERVER, hostname: io.hostname };
 }
 
+/** The desired-state source every command that reads the YAML and a server takes from COMMON_OPTIONS and --server. */
+export function desiredSourceOf(
+  io: CliIo,
+  values: { file: string; 'vpopmail-home'?: string; 'qmail-home'?: string; 'domain-base'?: string[]; server?: string },
+  targets?: string[],
+): DesiredSource {
+  return {
+    file: values.file,
+    vpopmailHome: values['vpopmail-home'],
+    qmailHome: values['qmail-home'],
+    domainBases: values['domain-base'],
+    ...(targets ? { targets } : {}),
+    server: serverChoice(io, values.server),
+  };
+}
+
 /** --peer-snapshots DIR as plan options: the evidence a move-out waits for. */
 export function peerOptions(io: CliIo, dir: string | undefined): { peers?: PeerEvidence } {
   return dir === undefined ? {} : { peers: peerEvidenceFromSnapshots(resolve(io.cwd, dir)) };

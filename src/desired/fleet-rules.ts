@@ -89,6 +89,8 @@ export function placementRules(ctx: FileRuleContext): Diagnostic[] {
   for (const domain of ctx.domains) {
     const server = field(domain.spec, 'server');
     const spread = field(domain.spec, 'spread');
+    const atSpread = (message: string): Diagnostic =>
+      diagnosticAt(domain.parsed, [...domain.path, 'spread'], 'value', 'invalid-placement', message);
     if (typeof server === 'string') {
       const problem = placementProblem(
         server,
@@ -101,11 +103,7 @@ export function placementRules(ctx: FileRuleContext): Diagnostic[] {
         out.push(diagnosticAt(domain.parsed, [...domain.path, 'server'], 'value', problem.code, problem.message));
       else if (spread === true)
         out.push(
-          diagnosticAt(
-            domain.parsed,
-            [...domain.path, 'spread'],
-            'value',
-            'invalid-placement',
+          atSpread(
             `domain ${quote(domain.name)} has both server: and spread: true; give one (server: puts the whole domain on one server, spread: true spreads its users over all)`,
           ),
         );
@@ -116,11 +114,7 @@ export function placementRules(ctx: FileRuleContext): Diagnostic[] {
         );
       else if (spread === false && !isServerPlacement(ctx.fleet))
         out.push(
-          diagnosticAt(
-            domain.parsed,
-            [...domain.path, 'spread'],
-            'value',
-            'invalid-placement',
+          atSpread(
             `domain ${quote(domain.name)}: spread: false needs a server to live on (write server: NAME; defaults.placement is spread)`,
           ),
         );

@@ -18,7 +18,7 @@ import {
 } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { loadDesiredWithSecrets, applyWithLock } from '../../reconcile/index.js';
-import { peerOptions, serverChoice, stderrReport } from '../pipeline.js';
+import { desiredSourceOf, peerOptions, stderrReport } from '../pipeline.js';
 
 const DRIVERS: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
 
@@ -151,20 +151,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
 
   const run = await applyWithLock({
     loadDesired: () =>
-      loadDesiredWithSecrets(
-        {
-          file: values.file,
-          vpopmailHome: values['vpopmail-home'],
-          qmailHome: values['qmail-home'],
-          domainBases: values['domain-base'],
-          ...(targets ? { targets } : {}),
-          server: serverChoice(io, values.server),
-        },
-        io.cwd,
-        io.env,
-        report,
-        'nothing was applied',
-      ),
+      loadDesiredWithSecrets(desiredSourceOf(io, values, targets), io.cwd, io.env, report, 'nothing was applied'),
     driver: driverName,
     force: values.force,
     allowMoves: values['allow-moves'],

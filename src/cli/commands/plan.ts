@@ -14,15 +14,9 @@ import {
 } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { balanceReport } from '../../fleet/report.js';
-import {
-  planAgainstBase,
-  planAgainstSnapshot,
-  planFleetFromSnapshots,
-  type DesiredSource,
-  type PlanRun,
-} from '../../reconcile/index.js';
+import { planAgainstBase, planAgainstSnapshot, planFleetFromSnapshots, type PlanRun } from '../../reconcile/index.js';
 import { renderFleetJson, renderFleetMarkdown, renderFleetText, type FleetPlanView } from '../../render/fleet-plan.js';
-import { orExit, peerOptions, planFromOptions, serverChoice, stderrNote, stderrReport } from '../pipeline.js';
+import { desiredSourceOf, orExit, peerOptions, planFromOptions, stderrNote, stderrReport } from '../pipeline.js';
 import { checkDiffFlags, DIFF_OPTION, exitIfDryRunStopped, fileDiffsFor, fileDiffsText } from '../plan-diff.js';
 
 export const PLAN = {
@@ -92,13 +86,8 @@ async function planFleetCommand(io: CliIo, values: PlanValues, format: 'text' | 
   for (const flag of ['live', 'base', 'server', 'out', 'key-file', 'peer-snapshots'] as const)
     if (values[flag] !== undefined) throw new ExitError(`mailstate plan: --${flag} does not go with --fleet`);
   if (values.diff) throw new ExitError('mailstate plan: --diff does not go with --fleet');
-  const source: DesiredSource = {
-    file: values.file,
-    vpopmailHome: values['vpopmail-home'],
-    qmailHome: values['qmail-home'],
-    domainBases: values['domain-base'],
-    ...(values.domain ? { targets: values.domain } : {}),
-  };
+  // Every server's share is cut from the whole: --server is refused above.
+  const source = desiredSourceOf(io, values, values.domain);
   const context = { cwd: io.cwd, env: io.env, note: stderrNote(io) };
   const run = orExit(
     await planFleetFromSnapshots(context, source, values['live-dir'], values['key-dir'], stderrReport(io)),
@@ -140,14 +129,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   // Checked before planning, so a refused --out prints and writes nothing.
   const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
   if (out !== undefined) checkOutputTarget(out, values.out!);
-  const options: DesiredSource = {
-    file: values.file,
-    vpopmailHome: values['vpopmail-home'],
-    qmailHome: values['qmail-home'],
-    domainBases: values['domain-base'],
-    ...(values.domain ? { targets: values.domain } : {}),
-    server: serverChoice(io, values.server),
-  };
+  const options = desiredSourceOf(io, values, values.domain);
   const report = stderrReport(io);
 
   let run: PlanRun & { against?: string };

@@ -2,7 +2,7 @@ import type { DriverName } from '../../apply/choose-driver.js';
 import { applyWithLock, loadDesiredWithSecrets } from '../../reconcile/index.js';
 import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
-import { serverChoice, stderrReport } from '../pipeline.js';
+import { desiredSourceOf, stderrReport } from '../pipeline.js';
 import { describeDone } from './apply.js';
 
 export const RELEASE = {
@@ -38,19 +38,7 @@ export async function releaseCommand(argv: string[], io: CliIo): Promise<number>
   const report = stderrReport(io);
   const run = await applyWithLock({
     loadDesired: () =>
-      loadDesiredWithSecrets(
-        {
-          file: values.file,
-          vpopmailHome: values['vpopmail-home'],
-          qmailHome: values['qmail-home'],
-          domainBases: values['domain-base'],
-          server: serverChoice(io, values.server),
-        },
-        io.cwd,
-        io.env,
-        report,
-        'nothing was released',
-      ),
+      loadDesiredWithSecrets(desiredSourceOf(io, values), io.cwd, io.env, report, 'nothing was released'),
     driver: values.driver as DriverName,
     force: false,
     release: new Set(positionals.map((address) => address.toLowerCase())),
