@@ -93,7 +93,7 @@ function splitUsers(
   return { local, remote };
 }
 
-/** The domain's aliases plus one forward per remote user, in name order as the planner expects nothing else. */
+/** The domain's aliases plus one forward per remote user (`.qmail-<user>` to its home server's route address). */
 function withForwards(domain: DesiredDomain, remote: ReadonlyMap<string, RemoteUser>): Map<string, DesiredAlias> {
   if (remote.size === 0) return domain.aliases;
   const aliases = new Map(domain.aliases);
