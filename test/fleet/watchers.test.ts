@@ -74,7 +74,11 @@ describe('three watchers on one repository', () => {
           { cwd: repo.dir },
         ),
     );
-    for (const watch of watchers) await watch.waitFor(is(first, 'applied'), 'the first commit applied');
+    for (const watch of watchers) {
+      await watch.waitFor(is(first, 'applied'), 'the first commit applied');
+      // The note is recorded after the reconcile is logged.
+      await watch.waitFor((e) => e.event === 'note' && e.commit === first && e.outcome === 'recorded', 'its note');
+    }
     for (const name of NAMES) {
       const expected = Array.from({ length: USERS }, (_, i) => `u${i}`).filter((user) => homeOf(user) === name);
       expect([...mailboxes(servers[name]!)].filter((key) => key !== 'postmaster').sort()).toEqual(expected.sort());
