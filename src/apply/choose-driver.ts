@@ -6,6 +6,9 @@ import type { Driver } from './types.js';
 
 export type DriverName = 'files' | 'vpopmail' | 'auto';
 
+/** What --driver accepts, for the commands that take it. */
+export const DRIVER_NAMES: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
+
 /**
  * auto: the official binaries when they exist and the server is not cdb-backed (an SQL backend
  * keeps no vpasswd files, so only vpopmail's own tools can change it); the files driver otherwise.

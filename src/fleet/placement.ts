@@ -1,3 +1,4 @@
+import { PROTECTED_USER } from '../plan/users.js';
 import type { DesiredDomain, DesiredUser, DomainPlacement, Fleet, FleetServer } from '../model/state.js';
 import { hrwPlace, hrwRing, hrwScores, type HrwRing, type Scored } from './hrw.js';
 
@@ -12,7 +13,10 @@ import { hrwPlace, hrwRing, hrwScores, type HrwRing, type Scored } from './hrw.j
  *   each domain, and RFC 5321 wants postmaster deliverable at every MX.
  */
 
-export const POSTMASTER = 'postmaster';
+/** postmaster without a pin of its own: a mailbox on every server that holds its domain. */
+export function onEveryHolder(user: Pick<DesiredUser, 'name' | 'server'>): boolean {
+  return user.name === PROTECTED_USER && user.server === undefined;
+}
 
 /** Why a user lives where it lives, for `place --explain`. */
 export type PlacementReason =
@@ -54,8 +58,7 @@ export function explainHome(
   domain: DesiredDomain,
   user: Pick<DesiredUser, 'name' | 'server'>,
 ): { server: string; reason: PlacementReason } {
-  if (user.name === POSTMASTER && user.server === undefined)
-    return { server: holdersOf(placer, domain)[0]!, reason: { kind: 'postmaster' } };
+  if (onEveryHolder(user)) return { server: holdersOf(placer, domain)[0]!, reason: { kind: 'postmaster' } };
   if (user.server !== undefined) return { server: user.server, reason: { kind: 'user-pin' } };
   const from = domain.placement ? 'domain' : 'defaults';
   const placement = domainPlacement(placer, domain);

@@ -1,6 +1,7 @@
 import type { DesiredState } from '../model/state.js';
 import { balanceMargin, distribution, worstExcess, type ServerShare } from './balance.js';
-import { domainPlacement, holdersOf, homeOf, placer, POSTMASTER } from './placement.js';
+import { PROTECTED_USER } from '../plan/users.js';
+import { domainPlacement, holdersOf, homeOf, onEveryHolder, placer } from './placement.js';
 
 /** How evenly a fleet's spread users are placed, and how many mailboxes each server holds in all. */
 export interface BalanceReport {
@@ -42,7 +43,7 @@ export function balanceReport(desired: DesiredState): BalanceReport {
   for (const domain of desired.domains.values()) {
     const spread = domainPlacement(place, domain).kind === 'spread';
     for (const user of domain.users.values()) {
-      if (user.name === POSTMASTER && user.server === undefined) {
+      if (onEveryHolder(user)) {
         for (const server of holdersOf(place, domain)) bump(mailboxes, server);
         continue;
       }
@@ -76,7 +77,7 @@ export function placementMoves(before: DesiredState, after: DesiredState): Place
     if (!old) continue;
     for (const user of domain.users.values()) {
       const previous = old.users.get(user.name);
-      if (!previous || user.name === POSTMASTER) continue;
+      if (!previous || user.name === PROTECTED_USER) continue;
       const from = homeOf(was, old, previous);
       const to = homeOf(now, domain, user);
       if (from !== to) moves.push({ address: `${user.name}@${domain.name}`, from, to });

@@ -7,7 +7,7 @@ import type {
   ServerShareInfo,
 } from '../model/state.js';
 import { routeAddress, routeDomain } from './names.js';
-import { holdersOf, homeOf, placer, POSTMASTER, type Placer } from './placement.js';
+import { holdersOf, homeOf, onEveryHolder, placer, type Placer } from './placement.js';
 
 export type ShareSelection = { ok: true; desired: DesiredState } | { ok: false; reason: string };
 
@@ -85,7 +85,7 @@ function splitUsers(
   const local = new Map<string, DesiredUser>();
   const remote = new Map<string, RemoteUser>();
   for (const [name, user] of domain.users) {
-    const home = name === POSTMASTER && user.server === undefined ? server : homeOf(place, domain, user);
+    const home = onEveryHolder(user) ? server : homeOf(place, domain, user);
     if (home === server) local.set(name, user);
     else
       remote.set(name, { name, server: home, address: routeAddress(name, domain.name, place.byName.get(home)!.route) });

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { DriverName } from '../../apply/choose-driver.js';
+import { DRIVER_NAMES, type DriverName } from '../../apply/choose-driver.js';
 import type { Change } from '../../model/change.js';
 import { ioReason } from '../../desired/io-reason.js';
 import { describeChange } from '../../render/describe.js';
@@ -19,8 +19,6 @@ import {
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { loadDesiredWithSecrets, applyWithLock } from '../../reconcile/index.js';
 import { desiredSourceOf, peerOptions, stderrReport } from '../pipeline.js';
-
-const DRIVERS: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
 
 async function confirm(io: CliIo): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -127,7 +125,7 @@ export const APPLY = {
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(APPLY, argv);
   const driverName = values.driver as DriverName;
-  if (!DRIVERS.includes(driverName))
+  if (!DRIVER_NAMES.includes(driverName))
     throw new ExitError(`mailstate apply: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
   const expectDigest = values['expect-digest'] === undefined ? undefined : normaliseDigest(values['expect-digest']);
   if (values['expect-digest'] !== undefined && expectDigest === undefined) {

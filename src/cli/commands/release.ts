@@ -1,4 +1,4 @@
-import type { DriverName } from '../../apply/choose-driver.js';
+import { DRIVER_NAMES, type DriverName } from '../../apply/choose-driver.js';
 import { applyWithLock, loadDesiredWithSecrets } from '../../reconcile/index.js';
 import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
@@ -33,7 +33,7 @@ export async function releaseCommand(argv: string[], io: CliIo): Promise<number>
     throw new ExitError(
       `mailstate release archives the old mailbox of ${positionals.join(', ')} on this server: copy its mail to the new server first, then pass --yes. Nothing was released.`,
     );
-  if (!['files', 'vpopmail', 'auto'].includes(values.driver))
+  if (!DRIVER_NAMES.includes(values.driver as DriverName))
     throw new ExitError(`mailstate release: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
   const report = stderrReport(io);
   const run = await applyWithLock({

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DriverName } from '../../apply/choose-driver.js';
+import { DRIVER_NAMES, type DriverName } from '../../apply/choose-driver.js';
 import { openRepo, repoPath, RepoError } from '../../git/repo.js';
 import { COMMON_OPTIONS, type CommandSpec, PEER_SNAPSHOTS_OPTION, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
@@ -7,8 +7,6 @@ import { overridesFrom } from '../../reconcile/index.js';
 import { peerOptions, serverChoice } from '../pipeline.js';
 import { formatEvent, type LogFormat } from '../watch/log.js';
 import { Watcher } from '../watch/watcher.js';
-
-const DRIVERS: readonly DriverName[] = ['files', 'vpopmail', 'auto'];
 
 /** A duration flag in seconds (decimals allowed), as milliseconds. */
 function seconds(flag: string, value: string | undefined, fallback?: number): number | undefined {
@@ -89,7 +87,7 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
   if (format !== 'text' && format !== 'json')
     throw new ExitError(`mailstate watch: unknown --log-format "${format}" (text or json)`);
   const driver = values.driver as DriverName;
-  if (!DRIVERS.includes(driver))
+  if (!DRIVER_NAMES.includes(driver))
     throw new ExitError(`mailstate watch: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
   if (!/^[A-Za-z0-9._/-]+$/.test(values.branch) || values.branch.startsWith('-'))
     throw new ExitError(`mailstate watch: "${values.branch}" is not a branch name`);
