@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ioReason } from '../desired/io-reason.js';
+import { inEffectRecord, lastNoteRecord, notedServers, notesRef, readNote } from '../git/notes.js';
+import type { Repo } from '../git/repo.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import type { LiveState } from '../model/state.js';
 import type { PeerEvidence } from '../plan/moves.js';
@@ -55,5 +57,35 @@ export function peerEvidenceFromSnapshots(dir: string): PeerEvidence {
     // A mailbox that itself forwards to user@<domain>.<a route> has moved on: not a destination.
     const forward = live.forward;
     return !(forward?.style === 'domain' && forward.to.some((to) => to.startsWith(`${user}@${domain}.`)));
+  };
+}
+
+/**
+ * What the other servers noted on `commit` (their `watch --record-notes` refs, fetched from the
+ * remote): a server whose newest record of that very commit says it is in effect there holds
+ * every mailbox the commit places on it, because a watcher notes a commit in effect only after
+ * its apply (move-ins first) succeeded, and a refused or failed one is noted as such. A note on
+ * another commit proves nothing about this one's placement, so it is not used.
+ */
+export async function peerEvidenceFromNotes(repo: Repo, commit: string, ownHost: string): Promise<PeerEvidence> {
+  const own = notesRef(ownHost).slice('mailstate/'.length);
+  const servers = (await notedServers(repo).catch(() => [])).filter((server) => server !== own);
+  const holding = new Set<string>();
+  for (const server of servers) {
+    const note = await readNote(repo, `mailstate/${server}`, commit);
+    if (inEffectRecord(lastNoteRecord(note ?? ''))) holding.add(server);
+  }
+  return (server) => (holding.has(server) ? true : undefined);
+}
+
+/**
+ * Either evidence showing the mailbox is enough (a snapshot taken before the move-in must not
+ * outvote the destination's note); otherwise what the first knows, then the second.
+ */
+export function eitherEvidence(first: PeerEvidence, second: PeerEvidence): PeerEvidence {
+  return (server, domain, user) => {
+    const known = first(server, domain, user);
+    if (known === true) return true;
+    return second(server, domain, user) ?? known;
   };
 }

@@ -134,6 +134,11 @@ export async function fileAt(
   }
 }
 
+/** A branch or remote name safe to hand git as an argument: never read as one of its options. */
+export function isPlainGitName(name: string): boolean {
+  return /^[A-Za-z0-9._/-]+$/.test(name) && !name.startsWith('-') && !name.includes('..');
+}
+
 export function shortCommit(commit: string): string {
   return commit.slice(0, 12);
 }

@@ -91,7 +91,7 @@ function planLeaving(ctx: MoveContext, user: RemoteUser, live: LiveUser): void {
   if (arrived !== true) {
     warn(
       'move-waiting',
-      `${email} moves to ${user.server}, which ${arrived === false ? 'does not hold its mailbox yet' : 'is not known to hold its mailbox yet'}: its mailbox here keeps receiving until it does (give --peer-snapshots DIR with a snapshot of ${user.server} taken after its apply)`,
+      `${email} moves to ${user.server}, which ${arrived === false ? 'does not hold its mailbox yet' : 'is not known to hold its mailbox yet'}: its mailbox here keeps receiving until it does (a watcher waits for ${user.server}'s git note of this commit; by hand, give --peer-snapshots DIR with a snapshot of ${user.server} taken after its apply)`,
     );
     return;
   }

@@ -64,6 +64,12 @@ describe("the watcher's memory after a converge (pure)", () => {
       expect(remember(memory(), 'b', 'b', outcome).inEffect, outcome).toBe('a');
   });
 
+  it('keeps a commit whose moves wait for their new server out of effect, so that it is applied again', () => {
+    expect(remember(memory(), 'b', 'b', 'no-changes', 1).inEffect).toBe('a');
+    expect(remember(memory(), 'b', 'b', 'applied', 2).inEffect).toBe('a');
+    expect(remember(memory(), 'b', 'b', 'applied', 0).inEffect).toBe('b');
+  });
+
   it('marks the tip invalid, never the last good commit held in its place', () => {
     expect([...remember(memory(), 'b', 'b', 'invalid').invalidCommits]).toEqual(['b']);
     const held = memory({ invalidCommits: new Set(['b']) });
@@ -100,13 +106,19 @@ describe('which reconciles get a git note (pure)', () => {
     driftCheck,
   });
 
-  it('notes what was applied, and a commit found in effect the first time; not a drift check that found nothing', () => {
+  it('notes what was applied, a commit found in effect the first time, and one that could not be applied; not a drift check that found nothing', () => {
     expect(deservesNote(result('applied', false))).toBe(true);
     expect(deservesNote(result('applied', true))).toBe(true);
     expect(deservesNote(result('no-changes', false))).toBe(true);
     expect(deservesNote(result('no-changes', true))).toBe(false);
-    expect(deservesNote(result('failed', false))).toBe(false);
-    expect(deservesNote(result('invalid', false))).toBe(false);
+    // What status --fleet must show of a server held at an older commit.
+    expect(deservesNote(result('failed', false))).toBe(true);
+    expect(deservesNote(result('invalid', false))).toBe(true);
+    expect(deservesNote(result('refused', false))).toBe(true);
+    // Transient or only reported: the next reconcile says more.
+    expect(deservesNote(result('busy', false))).toBe(false);
+    expect(deservesNote(result('error', false))).toBe(false);
+    expect(deservesNote(result('drift', true))).toBe(false);
   });
 
   it('says what happened, where, when and with which plan', () => {

@@ -250,7 +250,7 @@ describe('moves, planned from what one server holds', () => {
     const p = plan('mx1', live([postmaster, aliceMailbox], 'mx1'));
     expect(p.changes).toEqual([]);
     expect(p.warnings.map((w) => `${w.code}: ${w.message}`)).toEqual([
-      'move-waiting: alice@example.com moves to mx3, which is not known to hold its mailbox yet: its mailbox here keeps receiving until it does (give --peer-snapshots DIR with a snapshot of mx3 taken after its apply)',
+      "move-waiting: alice@example.com moves to mx3, which is not known to hold its mailbox yet: its mailbox here keeps receiving until it does (a watcher waits for mx3's git note of this commit; by hand, give --peer-snapshots DIR with a snapshot of mx3 taken after its apply)",
     ]);
     const refused = plan('mx1', live([postmaster, aliceMailbox], 'mx1'), () => false);
     expect(refused.changes).toEqual([]);

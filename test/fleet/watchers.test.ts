@@ -2,9 +2,10 @@
  * Git as the fleet's distribution engine (issue 14): three `mailstate watch --server NAME` on one
  * repository, each applying its own share of the same commits and recording them under its own
  * notes ref; a commit that moves a user is taken in by its new server at once and held back by
- * its old one until the evidence is there.
+ * its old one until the evidence is there: the new server's note of that commit.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
@@ -51,7 +52,7 @@ const is = (commit: string, outcome: string) => (e: LogEvent) =>
   e.event === 'reconcile' && e.commit === commit && e.outcome === outcome;
 
 describe('three watchers on one repository', () => {
-  it('each applies its own share of each commit, records it under its own notes ref, and moves in order', async () => {
+  it('each applies its own share of each commit, records it under its own notes ref, and moves in order, the move-out after the note of the move-in', async () => {
     const servers: Record<string, TestServer> = {};
     for (const name of NAMES) servers[name] = await server(EXAMPLE_SANDBOX);
     const repo = new TestRepo();
@@ -92,13 +93,25 @@ describe('three watchers on one repository', () => {
     const movedIn = await mx1.waitFor(is(second, 'applied'), 'the move-in applied');
     expect(movedIn).toMatchObject({ counts: { add: 0, change: 0, delete: 1, move: 1, cdbRebuilds: 1 } });
     await mx2.waitFor(is(second, 'applied'), 'the forward re-pointed on mx2');
-    const held = await mx3.waitFor((e) => e.event === 'reconcile' && e.commit === second, 'mx3 reconciled');
-    expect(held.outcome).toBe('no-changes');
-    expect(JSON.stringify(held)).toContain(
-      `${mover}@spread.test moves to mx1, which is not known to hold its mailbox yet`,
-    );
+    // mx3 holds the move back until mx1's note of this commit is in the repository (they share
+    // it here), then turns the user into a forward: the note is the evidence, no snapshot needed.
+    const movedOut = await mx3.waitFor(is(second, 'applied'), 'mx3 moved the user out');
+    expect(movedOut).toMatchObject({ counts: { add: 0, change: 0, delete: 0, move: 1 } });
+    const mx3Reconciles = mx3.events().filter((e) => e.event === 'reconcile' && e.commit === second);
+    for (const held of mx3Reconciles.slice(0, -1)) {
+      expect(held.outcome).toBe('no-changes');
+      expect(JSON.stringify(held)).toContain(
+        `${mover}@spread.test moves to mx1, which is not known to hold its mailbox yet`,
+      );
+    }
+    const mx1Note = repo.git('notes', '--ref', 'mailstate/mx1', 'show', second);
+    expect(mx1Note).toMatch(/^mailstate: applied \(0 added, 0 changed, 1 deleted, 1 moved\) on mx1 at /);
     expect(mailboxes(servers.mx1!).has(mover)).toBe(true);
+    // The old mailbox stays (its mail is copied over, then released); a forward now comes first.
     expect(mailboxes(servers.mx3!).has(mover)).toBe(true);
+    expect(readFileSync(join(servers.mx3!.vpopmailHome, 'domains', 'spread.test', `.qmail-${mover}`), 'utf8')).toBe(
+      `&${mover}@spread.test.mx1.internal\n`,
+    );
     for (const watch of watchers) expect(await watch.stop()).toBe(0);
   }, 600_000);
 });

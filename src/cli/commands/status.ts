@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { openRepo, RepoError, resolveCommit, shortCommit } from '../../git/repo.js';
+import { isPlainGitName, openRepo, RepoError, resolveCommit, shortCommit } from '../../git/repo.js';
 import type { Plan } from '../../model/change.js';
 import { renderChangeBody, summaryLine } from '../../render/text.js';
 import { COMMON_OPTIONS, type CommandSpec, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { driftFromCommit } from '../../reconcile/index.js';
 import { orExit, serverChoice, stderrNote, stderrReport } from '../pipeline.js';
+import { statusFleetCommand } from './status-fleet.js';
 import { readWatchState, watchStatePath, type ReconcileRecord } from '../watch/state-file.js';
 
 /** status: the tip of the branch is not what the server runs (the watcher refused it, failed, or has not got to it). */
@@ -23,9 +24,9 @@ function describeRecord(record: ReconcileRecord): string {
 
 export const STATUS = {
   name: 'status',
-  usage: '[--vpopmail-home DIR] [--repo DIR]',
+  usage: '[--vpopmail-home DIR] [--repo DIR] | --fleet --repo DIR [--remote NAME]',
   summary:
-    'What the watcher on this server last applied, when and how it went, whether the branch tip is\napplied, and whether the live state has drifted since (a plan of that commit against the server).',
+    'What the watcher on this server last applied, when and how it went, whether the branch tip is\napplied, and whether the live state has drifted since (a plan of that commit against the server).\nWith --fleet: every server of the fleet, from the git notes each watcher records (--record-notes).',
   options: {
     'vpopmail-home': {
       type: 'string',
@@ -36,12 +37,27 @@ export const STATUS = {
     'qmail-home': COMMON_OPTIONS['qmail-home'],
     repo: { type: 'string', value: 'DIR', help: 'use this git working copy instead of the one the watcher recorded' },
     server: SERVER_OPTION,
+    fleet: {
+      type: 'boolean',
+      default: false,
+      help: "every server's last recorded commit and outcome, read from --repo's notes refs\n(refs/notes/mailstate/<server>) alone: no watch state, no server needed",
+    },
+    branch: { type: 'string', default: 'main', value: 'NAME', help: 'with --fleet: the branch the watchers follow' },
+    file: {
+      type: 'string',
+      short: 'f',
+      default: 'mailstate.yaml',
+      value: 'FILE',
+      help: 'with --fleet: the desired-state file, relative to the repository (its servers: are listed)',
+    },
+    remote: { type: 'string', value: 'NAME', help: "with --fleet: fetch the servers' notes from this remote first" },
+    format: { type: 'string', default: 'text', value: 'FORMAT', help: 'with --fleet: text or json' },
   },
   exitCodes: [
     '0  the branch tip is applied and the live state matches it',
     '1  error: no watch state, an unreadable repository or server',
     '2  the live state drifted from the applied commit',
-    '3  the branch tip is not applied (refused, invalid, failed, or not reached yet)',
+    '3  the branch tip is not applied (refused, invalid, failed, or not reached yet); with --fleet:\n   on some declared server',
   ],
 } as const satisfies CommandSpec;
 
@@ -51,6 +67,15 @@ export const STATUS = {
  */
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(STATUS, argv);
+  if (values.fleet) {
+    if (values.repo === undefined)
+      throw new ExitError('mailstate status --fleet needs --repo DIR (a clone of the repository the watchers follow)');
+    if (!isPlainGitName(values.branch))
+      throw new ExitError(`mailstate status: "${values.branch}" is not a branch name`);
+    if (values.remote !== undefined && !isPlainGitName(values.remote))
+      throw new ExitError(`mailstate status: "${values.remote}" is not a remote name`);
+    return statusFleetCommand(io, values, resolve(io.cwd, values.repo), EXIT_NOT_APPLIED);
+  }
   const path = watchStatePath(resolve(io.cwd, values['vpopmail-home']));
   let state: ReturnType<typeof readWatchState>;
   try {

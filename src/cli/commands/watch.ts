@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { DRIVER_NAMES, type DriverName } from '../../apply/choose-driver.js';
-import { openRepo, repoPath, RepoError } from '../../git/repo.js';
+import { isPlainGitName, openRepo, repoPath, RepoError } from '../../git/repo.js';
 import { COMMON_OPTIONS, type CommandSpec, PEER_SNAPSHOTS_OPTION, parseCommandArgs, SERVER_OPTION } from '../args.js';
 import { EXIT, ExitError, type CliIo } from '../io.js';
 import { overridesFrom } from '../../reconcile/index.js';
@@ -89,8 +89,8 @@ export async function watchCommand(argv: string[], io: CliIo): Promise<number> {
   const driver = values.driver as DriverName;
   if (!DRIVER_NAMES.includes(driver))
     throw new ExitError(`mailstate watch: unknown --driver "${values.driver}" (files, vpopmail or auto)`);
-  if (!/^[A-Za-z0-9._/-]+$/.test(values.branch) || values.branch.startsWith('-'))
-    throw new ExitError(`mailstate watch: "${values.branch}" is not a branch name`);
+  if (!isPlainGitName(values.branch)) throw new ExitError(`mailstate watch: "${values.branch}" is not a branch name`);
+  if (!isPlainGitName(values.remote)) throw new ExitError(`mailstate watch: "${values.remote}" is not a remote name`);
   if (!io.onStopSignal) throw new ExitError('mailstate watch needs signal handling (run it from the mailstate binary)');
   const pullIntervalMs = seconds('--pull-interval', values['pull-interval']);
   const resyncIntervalMs = seconds('--resync-interval', values['resync-interval'], 600)!;

@@ -42,11 +42,19 @@ export function decide(memory: WatchMemory, tip: string, triggers: ReadonlySet<T
 /**
  * What the watcher knows after converging to `target`, with `tip` already counted as seen. Only a
  * tip is marked invalid: when the target was the last good commit held instead, the tip already is.
+ * A commit with moves still waiting for their new server is not wholly in effect: it is applied
+ * again (not only drift-checked) until they are done.
  */
-export function remember(memory: WatchMemory, tip: string, target: string, outcome: ConvergeOutcome): WatchMemory {
+export function remember(
+  memory: WatchMemory,
+  tip: string,
+  target: string,
+  outcome: ConvergeOutcome,
+  movesWaiting = 0,
+): WatchMemory {
   return {
     lastTip: memory.lastTip,
-    inEffect: inEffectAfter(outcome) ? target : memory.inEffect,
+    inEffect: inEffectAfter(outcome) && movesWaiting === 0 ? target : memory.inEffect,
     invalidCommits:
       outcome === 'invalid' && target === tip ? new Set([...memory.invalidCommits, tip]) : memory.invalidCommits,
   };

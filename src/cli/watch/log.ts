@@ -42,7 +42,15 @@ export type WatchEvent =
     }
   | { event: 'pull'; outcome: 'fast-forwarded' | 'refused' | 'failed'; from?: string; to?: string; reason?: string }
   | { event: 'uncommitted'; file: string; commit: string }
-  | { event: 'note'; commit: string; outcome: 'recorded' | 'failed'; ref?: string; reason?: string }
+  | {
+      event: 'note';
+      commit: string;
+      outcome: 'recorded' | 'failed' | 'push-failed';
+      ref?: string;
+      /** The remote the notes ref was pushed to. */
+      pushed?: string;
+      reason?: string;
+    }
   | { event: 'stop'; outcome: 'stopping' | 'stopped'; signal?: string; waiting?: boolean }
   | { event: 'error'; reason: string };
 
@@ -94,8 +102,10 @@ export function eventText(e: WatchEvent): string {
     case 'uncommitted':
       return `uncommitted change to ${e.file} ignored: only what is committed is applied (the branch is at ${shortCommit(e.commit)})`;
     case 'note':
-      return e.outcome === 'recorded'
-        ? `git note recorded on ${shortCommit(e.commit)} (${e.ref})`
+      if (e.outcome === 'recorded')
+        return `git note recorded on ${shortCommit(e.commit)} (${e.ref}${e.pushed ? `, pushed to ${e.pushed}` : ''})`;
+      return e.outcome === 'push-failed'
+        ? `git note recorded on ${shortCommit(e.commit)} (${e.ref}), but not pushed: ${e.reason}`
         : `git note on ${shortCommit(e.commit)} failed: ${e.reason}`;
     case 'stop':
       return e.outcome === 'stopped'

@@ -4,7 +4,9 @@ import { pullFastForward, type PullResult } from '../../git/fast-forward.js';
 import { resolveCommit, type Repo } from '../../git/repo.js';
 import { convergeCommit, inEffectAfter, type ConvergeResult } from '../../reconcile/index.js';
 import { decide, remember, type WatchMemory } from './decide.js';
-import { deservesNote, recordReconcileNote } from './git-note.js';
+import { fetchFleetNotes } from '../../git/notes.js';
+import { eitherEvidence, peerEvidenceFromNotes } from '../../fleet/peers.js';
+import { deservesNote, movesWaiting, recordReconcileNote } from './git-note.js';
 import type { Trigger } from './log.js';
 import { afterPull } from './pull.js';
 import { reconcileEvent, reconcileRecord } from './reconcile-outcome.js';
@@ -46,6 +48,10 @@ export class Watcher {
   private lastUncommittedNotice: string | undefined;
   /** The last pull problem logged: the same one is not logged again every interval. */
   private lastPullProblem: string | undefined;
+  /** The same, for fetching the other servers' notes. */
+  private lastNotesProblem: string | undefined;
+  /** Moves the last reconcile held back for want of evidence: a new note of a peer may be it. */
+  private waitingMoves = 0;
 
   constructor(options: WatcherOptions) {
     this.options = options;
@@ -104,6 +110,9 @@ export class Watcher {
   private async watchFiles(): Promise<void> {
     this.fsWatcher = await watchRepository(this.repo, join(this.repo.root, this.options.file), {
       refs: () => this.enqueue('commit', this.options.debounceMs),
+      notes: () => {
+        if (this.waitingMoves > 0) this.enqueue('retry', this.options.debounceMs);
+      },
       file: () => this.checkUncommittedSoon(),
       error: (error) => this.options.emit({ event: 'error', reason: `file watcher: ${error.message}` }),
     });
@@ -150,6 +159,15 @@ export class Watcher {
         this.reportPull(await pullFastForward(this.repo, this.options.remote, this.options.branch));
       } catch (error) {
         this.reportPull(error as Error);
+      }
+      try {
+        // The other servers' notes come with the branch: a move-out waits for its destination's.
+        await fetchFleetNotes(this.repo, this.options.remote, this.options.host);
+        this.lastNotesProblem = undefined;
+      } catch (error) {
+        const reason = (error as Error).message;
+        if (reason !== this.lastNotesProblem) this.options.emit({ event: 'pull', outcome: 'failed', reason });
+        this.lastNotesProblem = reason;
       } finally {
         this.pulling = undefined;
       }
@@ -179,13 +197,14 @@ export class Watcher {
     this.memory = { ...this.memory, lastTip: tip };
     if (decision.kind === 'skip') return;
     const { result, record } = await this.converge(decision.target, decision.trigger);
-    this.memory = remember(this.memory, tip, decision.target, result.outcome);
+    this.waitingMoves = movesWaiting(result);
+    this.memory = remember(this.memory, tip, decision.target, result.outcome, this.waitingMoves);
     // Saved before it is logged: whoever reads the log line and then runs `mailstate status` sees it.
     this.states.save(record, { inEffect: inEffectAfter(result.outcome), tip });
     this.options.emit(reconcileEvent(record, result));
     if (result.outcome === 'busy') this.retrySoon();
     if (this.options.recordNotes && deservesNote(result))
-      await recordReconcileNote(this.repo, this.options.host, record, result, this.options.emit);
+      await recordReconcileNote(this.repo, this.options.host, this.options.remote, record, result, this.options.emit);
   }
 
   /** The branch tip now; undefined (said once, at start) while the branch does not exist. */
@@ -203,6 +222,9 @@ export class Watcher {
   private async converge(target: string, trigger: Trigger): Promise<Converged> {
     const { options } = this;
     const started = Date.now();
+    // What the other servers noted on this very commit is evidence of the mailboxes it gives them.
+    const fromNotes = await peerEvidenceFromNotes(this.repo, target, options.host);
+    const peers = options.peers ? eitherEvidence(options.peers, fromNotes) : fromNotes;
     const result = await convergeCommit({
       repo: this.repo,
       commit: target,
@@ -212,7 +234,7 @@ export class Watcher {
       driver: options.driver,
       selfHeal: options.selfHeal,
       allowMoves: options.allowMoves ?? false,
-      ...(options.peers ? { peers: options.peers } : {}),
+      peers,
       alreadyInEffect: (desired) => {
         // Only now is the saved state known: it lives under the vpopmail home the YAML names.
         this.learnHomes(desired.vpopmailHome, desired.qmailHome);
