@@ -1,3 +1,4 @@
+import { serverNameProblem } from '../model/names.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { domainNameProblem } from '../model/names.js';
 import { didYouMean } from '../model/did-you-mean.js';
@@ -15,8 +16,6 @@ export interface FleetNames {
   /** `defaults.placement` as written, when it is a string. */
   defaultPlacement?: string;
 }
-
-const SERVER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The main file's `servers:` names (undefined without the key), for the rules of every file. */
 export function fleetNamesOf(main: ParsedYaml): FleetNames | undefined {
@@ -38,16 +37,9 @@ export function serverRules(main: ParsedYaml): Diagnostic[] {
     const routes = new Map<string, string>();
     for (const name of fleet.servers) {
       const path = ['servers', name];
-      if (!SERVER_NAME.test(name))
-        out.push(
-          diagnosticAt(
-            main,
-            path,
-            'key',
-            'invalid-name',
-            `server ${quote(name)}: a server name is 1 to 63 lower-case letters, digits and inner "-"`,
-          ),
-        );
+      const nameProblem = serverNameProblem(name);
+      if (nameProblem)
+        out.push(diagnosticAt(main, path, 'key', 'invalid-name', `server ${quote(name)}: ${nameProblem}`));
       const route = field(own(servers, name), 'route');
       if (typeof route !== 'string') continue;
       const problem = domainNameProblem(route);

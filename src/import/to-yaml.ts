@@ -51,7 +51,7 @@ function sizeValue(bytes: number): string | number {
   return human === String(bytes) ? bytes : human;
 }
 
-function userEntry(user: LiveUser, notes: string[], domain: string): Record<string, unknown> {
+export function userEntry(user: LiveUser, notes: string[], domain: string): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
   const hash = user.password.kind === 'vpasswd' ? user.password.hash : '';
   if (hashFormat(hash)) entry.password = hash;
@@ -120,13 +120,13 @@ function importParts(live: LiveState, options: ImportOptions) {
   return { server, domains, notes };
 }
 
-function yamlText(root: Record<string, unknown>, comment: string): string {
+export function yamlText(root: Record<string, unknown>, comment: string): string {
   const document = new Document(root);
   document.commentBefore = comment;
   return document.toString({ lineWidth: 0 });
 }
 
-const schemaComment = (schemaPath: string) => ` yaml-language-server: $schema=${schemaPath}`;
+export const schemaComment = (schemaPath: string) => ` yaml-language-server: $schema=${schemaPath}`;
 
 /**
  * The live state as a complete mailstate.yaml: planning it straight back gives no changes.

@@ -143,3 +143,10 @@ export function commentProblem(comment: string): string | undefined {
 export function defaultComment(userName: string): string {
   return userName === 'postmaster' ? 'Postmaster' : userName;
 }
+
+const SERVER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Why a name cannot be a fleet server's (it names notes refs, snapshot files and log lines), or undefined. */
+export function serverNameProblem(name: string): string | undefined {
+  return SERVER_NAME.test(name) ? undefined : 'a server name is 1 to 63 lower-case letters, digits and inner "-"';
+}

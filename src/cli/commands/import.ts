@@ -1,17 +1,19 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LiveState } from '../../model/state.js';
+import { importFleetCommand } from './import-fleet.js';
 import { importToSplitYaml, importToYaml, SPLIT_DOMAIN_DIR } from '../../import/to-yaml.js';
 import { type CommandSpec, parseCommandArgs, SERVER_OPTIONS } from '../args.js';
 import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
 import { checkOutputDir, writeOutputDir } from '../output-dir.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
 
-const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
+export const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
 
 export const IMPORT = {
   name: 'import',
-  usage: '[-o FILE | --split DIR] [--domain D ...] [--vpopmail-home DIR] [--qmail-home DIR]',
+  usage:
+    '[-o FILE | --split DIR] [--domain D ...] [--vpopmail-home DIR] [--qmail-home DIR]\n       | [-o FILE] (--tree NAME=VPOPMAIL_HOME[:QMAIL_HOME] ... | --live-dir DIR) [--route NAME=HOST ...]',
   summary:
     'Write a mailstate.yaml that describes the live server as it is (password hashes kept, clear\ntexts left out), so that planning it changes nothing. What mailstate cannot express is listed\nas notes and stays unmanaged.',
   options: {
@@ -22,6 +24,23 @@ export const IMPORT = {
       help: `write DIR/mailstate.yaml and one file per domain under DIR/${SPLIT_DOMAIN_DIR}/ (a new or empty DIR)`,
     },
     domain: { type: 'string', multiple: true, value: 'D', help: 'only this domain (repeatable)' },
+    tree: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME=DIR[:QDIR]',
+      help: 'a fleet: server NAME is the vpopmail tree DIR (and qmail home QDIR); repeatable.\nOne fleet YAML is written, with a server: pin wherever a user does not live where the\nhash would put it',
+    },
+    'live-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'a fleet from its snapshots: DIR/<server>.json, from mailstate snapshot on each server\n(snapshots hold no password hashes: passwords are left unmanaged)',
+    },
+    route: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME=HOST',
+      help: "with --tree or --live-dir: server NAME's route (default: what its alias domains show)",
+    },
     ...SERVER_OPTIONS,
   },
   exitCodes: ['0  written', '1  error: the live state could not be read, or the output not written'],
@@ -29,6 +48,8 @@ export const IMPORT = {
 
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(IMPORT, argv);
+  if (values.tree !== undefined || values['live-dir'] !== undefined) return importFleetCommand(values, io);
+  if (values.route !== undefined) throw new ExitError('mailstate import: --route goes with --tree or --live-dir');
   if (values.split !== undefined && values.output !== undefined)
     throw new ExitError('mailstate import: give -o FILE or --split DIR, not both');
   // "-o -" is standard output; any other target is checked before reading, so a refused one writes nothing.
