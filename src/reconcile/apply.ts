@@ -89,10 +89,14 @@ function checkRelease(plan: Plan, release: ReadonlySet<string>, label: string): 
     ),
   );
   const missing = [...release].filter((address) => !released.has(address));
-  if (missing.length > 0)
+  if (missing.length > 0) {
+    // A release killed after its vpasswd rewrite leaves only the cdb rebuild: say what finishes it.
+    const rebuilding = new Set(plan.changes.flatMap((c) => (c.kind === 'rebuild-vpasswd-cdb' ? [c.domain] : [])));
+    const halfDone = missing.some((address) => rebuilding.has(address.slice(address.lastIndexOf('@') + 1)));
     throw new Refused(
-      `${missing.join(', ')} ${missing.length === 1 ? 'is not a user' : 'are not users'} that moved out of this server (a forward to its new server here, its old mailbox kept) by ${label}; nothing was released.`,
+      `${missing.join(', ')} ${missing.length === 1 ? 'is not a user' : 'are not users'} that moved out of this server (a forward to its new server here, its old mailbox kept) by ${label}; nothing was released.${halfDone ? ' If a release of it stopped half-way, its old mailbox is already in the archive and only the rebuild of vpasswd.cdb is left: mailstate apply does it.' : ''}`,
     );
+  }
   const other =
     plan.changes.filter((c) => c.kind !== 'rebuild-vpasswd-cdb' && c.kind !== 'delete-user').length +
     plan.changes.filter((c) => c.kind === 'delete-user' && !release.has(`${c.name}@${c.domain}`)).length;

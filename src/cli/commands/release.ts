@@ -55,6 +55,9 @@ export async function releaseCommand(argv: string[], io: CliIo): Promise<number>
     case 'failed':
       io.stderr(`Release failed: ${run.error.message}\n`);
       for (const change of run.done) io.stderr(`  done: ${describeDone(change)}\n`);
+      io.stderr(
+        'Nothing is lost: the old mailbox is in place or in the archive. Run the same mailstate release again to finish (or mailstate apply, when it says only vpasswd.cdb is left).\n',
+      );
       return EXIT.error;
     case 'applied':
       for (const target of run.counters.archived) io.stdout(`Archived: ${target}\n`);
