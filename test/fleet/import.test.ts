@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { HASH_SECRET1 } from '../support/builders.js';
+import { sandboxServers, snapshotTo } from '../support/fleet.js';
 import { mailstate } from '../support/cli.js';
 import { tempDir } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
@@ -24,11 +25,7 @@ const pinned = users.find((user) => hrwPlace(ring, `${user}@spread.test`) === 'm
 function fleetYaml(servers: Record<string, TestServer>): string {
   return [
     'version: 1',
-    'servers:',
-    ...NAMES.map(
-      (name) =>
-        `  ${name}: { route: ${name}.internal, vpopmail: { home: ${servers[name]!.vpopmailHome} }, qmail: { home: ${servers[name]!.qmailHome} } }`,
-    ),
+    ...sandboxServers(NAMES, servers),
     'domains:',
     '  spread.test:',
     '    spread: true',
@@ -121,16 +118,7 @@ describe('import of a whole fleet', () => {
     mkdirSync(live);
     for (const name of NAMES) {
       const srv = servers[name]!;
-      const snap = mailstate([
-        'snapshot',
-        '--vpopmail-home',
-        srv.vpopmailHome,
-        '--qmail-home',
-        srv.qmailHome,
-        '-o',
-        join(live, `${name}.json`),
-      ]);
-      expect(snap.code).toBe(0);
+      snapshotTo(srv, join(live, `${name}.json`));
     }
     const out = join(dir, 'from-snapshots.yaml');
     const run = mailstate([

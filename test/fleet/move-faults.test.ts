@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { HASH_SECRET1 } from '../support/builders.js';
 import { COUNTED_WORK } from '../support/budget.js';
+import { sandboxServers, snapshotTo } from '../support/fleet.js';
 import { mailstate, type Run } from '../support/cli.js';
 import { deliverMessage, whereDelivered } from '../support/fleet-delivery.js';
 import { tempDir } from '../support/gitops.js';
@@ -47,11 +48,7 @@ function fleetYaml(servers: Record<Name, TestServer>, pin: boolean): string {
   );
   return [
     'version: 1',
-    'servers:',
-    ...NAMES.map(
-      (name) =>
-        `  ${name}: { route: ${name}.internal, vpopmail: { home: ${servers[name].vpopmailHome} }, qmail: { home: ${servers[name].qmailHome} } }`,
-    ),
+    ...sandboxServers(NAMES, servers),
     'domains:',
     `  ${DOMAIN}:`,
     '    spread: true',
@@ -100,16 +97,7 @@ describe('a user moving from mx1 to mx2 with faults injected in between', () => 
 
   function snapshot(name: Name, into: string): void {
     mkdirSync(into, { recursive: true });
-    const made = mailstate([
-      'snapshot',
-      '--vpopmail-home',
-      servers[name].vpopmailHome,
-      '--qmail-home',
-      servers[name].qmailHome,
-      '-o',
-      join(into, `${name}.json`),
-    ]);
-    expect(made.code).toBe(0);
+    snapshotTo(servers[name], join(into, `${name}.json`));
   }
 
   const moveIn = (env: Record<string, string> = {}) => run(['apply', '--yes', '--server', 'mx2', '--allow-moves'], env);

@@ -11,6 +11,7 @@ import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { pushNotes, recordNote } from '../../src/git/notes.js';
 import { openRepo } from '../../src/git/repo.js';
 import { HASH_SECRET1 } from '../support/builders.js';
+import { sandboxServers } from '../support/fleet.js';
 import { mailstate } from '../support/cli.js';
 import { TestRepo, tempDir, WatchProcess, type LogEvent } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
@@ -25,11 +26,7 @@ const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find(
 function fleetYaml(servers: Record<string, TestServer>, pinned: boolean): string {
   return [
     'version: 1',
-    'servers:',
-    ...NAMES.map(
-      (name) =>
-        `  ${name}: { route: ${name}.internal, vpopmail: { home: ${servers[name]!.vpopmailHome} }, qmail: { home: ${servers[name]!.qmailHome} } }`,
-    ),
+    ...sandboxServers(NAMES, servers),
     'domains:',
     '  spread.test:',
     '    spread: true',

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { parseCdbDump } from '../../src/sandbox/build.js';
 import { HASH_SECRET1 } from '../support/builders.js';
+import { sandboxServers, snapshotTo } from '../support/fleet.js';
 import { mailstate } from '../support/cli.js';
 import { tempDir } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
@@ -30,11 +31,7 @@ function fleetYaml(servers: Record<Name, TestServer>, pin = false): string {
   );
   return [
     'version: 1',
-    'servers:',
-    ...NAMES.map(
-      (name) =>
-        `  ${name}: { route: ${name}.internal, vpopmail: { home: ${servers[name].vpopmailHome} }, qmail: { home: ${servers[name].qmailHome} } }`,
-    ),
+    ...sandboxServers(NAMES, servers),
     'domains:',
     '  spread.test:',
     '    spread: true',
@@ -144,16 +141,7 @@ describe('a fleet of three servers', () => {
     mkdirSync(keys);
     for (const name of NAMES) {
       const srv = servers[name];
-      const snap = mailstate([
-        'snapshot',
-        '--vpopmail-home',
-        srv.vpopmailHome,
-        '--qmail-home',
-        srv.qmailHome,
-        '-o',
-        join(live, `${name}.json`),
-      ]);
-      expect(snap.code).toBe(0);
+      snapshotTo(srv, join(live, `${name}.json`));
       writeFileSync(join(keys, `${name}.key`), readFileSync(join(srv.vpopmailHome, 'etc', 'mailstate.key')));
     }
     // A change to review: one user more, one fewer.
@@ -246,16 +234,7 @@ describe('a fleet of three servers', () => {
     // With mx2's snapshot as evidence, mx1 turns the user into a forward and keeps the Maildir.
     const peers = join(dir, 'peers');
     mkdirSync(peers);
-    const snap = mailstate([
-      'snapshot',
-      '--vpopmail-home',
-      servers.mx2.vpopmailHome,
-      '--qmail-home',
-      servers.mx2.qmailHome,
-      '-o',
-      join(peers, 'mx2.json'),
-    ]);
-    expect(snap.code).toBe(0);
+    snapshotTo(servers.mx2, join(peers, 'mx2.json'));
     const moveOut = run(['apply', '--yes', '--server', 'mx1', '--allow-moves', '--peer-snapshots', peers]);
     expect(moveOut.stderr).toBe('');
     expect(moveOut.code).toBe(0);

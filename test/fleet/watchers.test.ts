@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { parseCdbDump } from '../../src/sandbox/build.js';
 import { HASH_SECRET1 } from '../support/builders.js';
+import { sandboxServers } from '../support/fleet.js';
 import { TestRepo, WatchProcess, type LogEvent } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
 
@@ -23,11 +24,7 @@ const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find((user) => ho
 function fleetYaml(servers: Record<string, TestServer>, pinned: boolean): string {
   return [
     'version: 1',
-    'servers:',
-    ...NAMES.map(
-      (name) =>
-        `  ${name}: { route: ${name}.internal, vpopmail: { home: ${servers[name]!.vpopmailHome} }, qmail: { home: ${servers[name]!.qmailHome} } }`,
-    ),
+    ...sandboxServers(NAMES, servers),
     'domains:',
     '  spread.test:',
     '    spread: true',

@@ -5,9 +5,9 @@ import { importFleetToYaml, type FleetImportSource } from '../../import/fleet.js
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import { serverNameProblem } from '../../model/names.js';
 import { parseSnapshot } from '../../snapshot/format.js';
-import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
+import { checkOutputTarget, ExitError, type CliIo } from '../io.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
-import { SCHEMA_FILE } from './import.js';
+import { SCHEMA_FILE, writeImported } from './import-output.js';
 
 interface FleetImportValues {
   output?: string;
@@ -99,19 +99,17 @@ export async function importFleetCommand(values: FleetImportValues, io: CliIo): 
     if (!sources.some((source) => source.live.domains.has(domain)))
       throw new ExitError(`mailstate import: domain "${domain}" is on none of the servers`);
   const schemaPath = relative(target ? dirname(target) : io.cwd, SCHEMA_FILE) || SCHEMA_FILE;
-  const { yaml, notes } = importFleetToYaml(sources, {
+  const imported = importFleetToYaml(sources, {
     routes,
     ...(values.domain ? { domains: values.domain } : {}),
     schemaPath,
   });
-  for (const note of notes) io.stderr(`note: ${note}\n`);
   const domains = new Set(sources.flatMap((source) => [...source.live.domains.keys()])).size;
-  const read = `${sources.length} servers, ${domains} domain${domains === 1 ? '' : 's'} read`;
-  if (target) {
-    writeOutputFile(target, values.output!, yaml);
-    io.stderr(`Wrote ${values.output} (${read}).\n`);
-  } else {
-    io.stdout(yaml);
-  }
-  return EXIT.ok;
+  return writeImported(
+    io,
+    imported,
+    target,
+    values.output,
+    `${sources.length} servers, ${domains} domain${domains === 1 ? '' : 's'} read`,
+  );
 }

@@ -1,19 +1,17 @@
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LiveState } from '../../model/state.js';
 import { importFleetCommand } from './import-fleet.js';
+import { SCHEMA_FILE, writeImported } from './import-output.js';
 import { importToSplitYaml, importToYaml, SPLIT_DOMAIN_DIR } from '../../import/to-yaml.js';
 import { type CommandSpec, parseCommandArgs, SERVER_OPTIONS } from '../args.js';
-import { checkOutputTarget, EXIT, ExitError, writeOutputFile, type CliIo } from '../io.js';
+import { checkOutputTarget, EXIT, ExitError, type CliIo } from '../io.js';
 import { checkOutputDir, writeOutputDir } from '../output-dir.js';
 import { readLiveOrExit, stderrReport } from '../pipeline.js';
-
-export const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema/mailstate.schema.json');
 
 export const IMPORT = {
   name: 'import',
   usage:
-    '[-o FILE | --split DIR] [--domain D ...] [--vpopmail-home DIR] [--qmail-home DIR]\n       | [-o FILE] (--tree NAME=VPOPMAIL_HOME[:QMAIL_HOME] ... | --live-dir DIR) [--route NAME=HOST ...]',
+    '[-o FILE | --split DIR] [--domain D ...] [--vpopmail-home DIR] [--qmail-home DIR] | [-o FILE] (--tree NAME=DIR ... | --live-dir DIR) [--route NAME=HOST ...]',
   summary:
     'Write a mailstate.yaml that describes the live server as it is (password hashes kept, clear\ntexts left out), so that planning it changes nothing. What mailstate cannot express is listed\nas notes and stays unmanaged.',
   options: {
@@ -27,8 +25,8 @@ export const IMPORT = {
     tree: {
       type: 'string',
       multiple: true,
-      value: 'NAME=DIR[:QDIR]',
-      help: 'a fleet: server NAME is the vpopmail tree DIR (and qmail home QDIR); repeatable.\nOne fleet YAML is written, with a server: pin wherever a user does not live where the\nhash would put it',
+      value: 'NAME=DIR',
+      help: 'a fleet: server NAME is the vpopmail tree DIR (NAME=DIR:QDIR: and its qmail\nhome); repeatable. One fleet YAML is written, with a server: pin wherever a user does\nnot live where the hash would put it',
     },
     'live-dir': {
       type: 'string',
@@ -71,14 +69,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   if (splitDir !== undefined) return writeSplit(live, splitDir, values.split!, values.domain, read, io);
   const schemaPath = relative(target ? dirname(target) : io.cwd, SCHEMA_FILE) || SCHEMA_FILE;
   const { yaml, notes } = importToYaml(live, { ...(values.domain ? { domains: values.domain } : {}), schemaPath });
-  for (const note of notes) io.stderr(`note: ${note}\n`);
-  if (target) {
-    writeOutputFile(target, values.output!, yaml);
-    io.stderr(`Wrote ${values.output} (${read}).\n`);
-  } else {
-    io.stdout(yaml);
-  }
-  return EXIT.ok;
+  return writeImported(io, { yaml, notes }, target, values.output, read);
 }
 
 /** `import --split DIR`: the main file and one file per domain, written as one directory. */
