@@ -86,6 +86,18 @@ export async function pushNotes(repo: Repo, remote: string, host: string): Promi
 }
 
 /**
+ * Copies every server's notes ref from the remote to below `into` (a read-only mirror, for
+ * `status --fleet`, which must never replace a watcher's own unpushed notes).
+ */
+export async function mirrorFleetNotes(repo: Repo, remote: string, into: string): Promise<void> {
+  await gitRaw(
+    repo,
+    ['fetch', '--quiet', '--no-tags', remote, `+${NOTES_PREFIX}*:${into}*`],
+    `git fetch of the fleet's notes from ${remote} failed`,
+  );
+}
+
+/**
  * Copies every server's notes ref from the remote, except this server's own (`ownHost`), which
  * only this server writes: the others' records are the remote's to decide, so they are mirrored.
  */
@@ -104,17 +116,13 @@ export async function fetchFleetNotes(repo: Repo, remote: string, ownHost: strin
   );
 }
 
-/** The servers that have a notes ref in this repository, by the name in their ref. */
-export async function notedServers(repo: Repo): Promise<string[]> {
-  const out = await gitRaw(
-    repo,
-    ['for-each-ref', '--format=%(refname)', NOTES_PREFIX],
-    "cannot list the fleet's notes refs",
-  );
+/** The servers that have a notes ref under `prefix` (a full ref ending in "/"), by the name in their ref. */
+export async function notedServers(repo: Repo, prefix = NOTES_PREFIX): Promise<string[]> {
+  const out = await gitRaw(repo, ['for-each-ref', '--format=%(refname)', prefix], "cannot list the fleet's notes refs");
   return out
     .split('\n')
     .filter(Boolean)
-    .map((ref) => ref.slice(NOTES_PREFIX.length));
+    .map((ref) => ref.slice(prefix.length));
 }
 
 /** What one paragraph of a mailstate note says (the format noteText writes). */
@@ -150,7 +158,7 @@ export function inEffectRecord(record: NoteRecord | undefined): boolean {
 }
 
 /**
- * The newest commit on the branch (`branchRef`, a full ref) whose note in `ref` is accepted, how many commits the branch has
+ * The newest commit on the branch (`branchRef`, a full ref) whose note in `ref` (a full ref) is accepted, how many commits the branch has
  * above it (0: the tip), and the note. One `git log` over the branch; undefined when none is.
  */
 export async function newestNoted(
@@ -161,7 +169,7 @@ export async function newestNoted(
 ): Promise<{ commit: string; behind: number; note: string } | undefined> {
   const out = await gitRaw(
     repo,
-    ['log', '--format=%H%x1f%N%x1e', `--notes=refs/notes/${ref}`, branchRef, '--'],
+    ['log', '--format=%H%x1f%N%x1e', `--notes=${ref}`, branchRef, '--'],
     `cannot read the history of ${branchRef}`,
   );
   const records = out.split('\x1e');

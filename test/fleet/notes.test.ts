@@ -60,9 +60,11 @@ describe("a fleet's watchers exchange their notes through the remote", () => {
     for (const name of NAMES) servers[name] = await server(EXAMPLE_SANDBOX);
     const origin = new TestRepo();
     const first = origin.commit({ 'mailstate.yaml': fleetYaml(servers, false) }, 'the fleet');
+    const clones: Record<string, TestRepo> = {};
     const watchers = Object.fromEntries(
       NAMES.map((name) => {
         const copy = clone(origin);
+        clones[name] = copy;
         const args = ['--repo', copy.dir, '--server', name, '--log-format', 'json', '--debounce', '0.2'];
         const extra = ['--pull-interval', '0.5', '--record-notes', '--allow-moves'];
         return [name, new WatchProcess([...args, ...extra], { cwd: copy.dir })];
@@ -143,6 +145,13 @@ describe("a fleet's watchers exchange their notes through the remote", () => {
     );
     expect(brokenLines.at(-2)).toBe('Not at the tip: mx1, mx2.');
     for (const name of NAMES) expect(await watchers[name].stop()).toBe(0);
+    // Run on a server's own clone, status --fleet leaves that watcher's notes ref as it was,
+    // even one the remote does not have yet.
+    const mx1 = clones.mx1!;
+    mx1.git('update-ref', 'refs/notes/mailstate/mx1', mx1.git('rev-parse', 'refs/notes/mailstate/mx1~1').trim());
+    const ownBefore = mx1.git('rev-parse', 'refs/notes/mailstate/mx1');
+    expect(mailstate(['status', '--fleet', '--repo', mx1.dir, '--remote', 'origin']).code).toBe(3);
+    expect(mx1.git('rev-parse', 'refs/notes/mailstate/mx1')).toBe(ownBefore);
     for (const name of NAMES) {
       const note = origin.git('notes', '--ref', `mailstate/${name}`, 'show', bad);
       expect(note.split('\n').filter((line) => line.startsWith('mailstate: invalid'))).toHaveLength(1);

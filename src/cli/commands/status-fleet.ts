@@ -1,6 +1,6 @@
 import { loadDesiredAtCommit } from '../../git/desired-at-commit.js';
 import {
-  fetchFleetNotes,
+  mirrorFleetNotes,
   inEffectRecord,
   lastNoteRecord,
   newestNoted,
@@ -41,8 +41,14 @@ async function declaredServers(repo: Repo, tip: string, file: string): Promise<s
   return result.value.fleet?.servers.map((server) => server.name) ?? [];
 }
 
-async function serverStatus(repo: Repo, server: string, branchRef: string, declared: boolean): Promise<ServerStatus> {
-  const ref = notesRef(server);
+async function serverStatus(
+  repo: Repo,
+  server: string,
+  where: { branchRef: string; notesPrefix: string },
+  declared: boolean,
+): Promise<ServerStatus> {
+  const { branchRef } = where;
+  const ref = `${where.notesPrefix}${notesRef(server).slice('mailstate/'.length)}`;
   const newest = await newestNoted(repo, ref, branchRef, () => true);
   if (!newest) return { server, declared };
   const record = lastNoteRecord(newest.note);
@@ -60,7 +66,8 @@ async function serverStatus(repo: Repo, server: string, branchRef: string, decla
 /**
  * The whole fleet's state from the git repository alone: for each server, the newest commit of
  * the branch its watcher noted (under its own `refs/notes/mailstate/<server>`) and what it did
- * with it. With `remote`, the notes are fetched first.
+ * with it. With `remote`, the branch and the notes are fetched from it first, into refs of their
+ * own: the remote's view, and never a watcher's own unpushed notes replaced.
  */
 export async function fleetStatus(
   repoDir: string,
@@ -68,6 +75,7 @@ export async function fleetStatus(
 ): Promise<FleetStatus> {
   const repo = await openRepo(repoDir);
   let branchRef = `refs/heads/${options.branch}`;
+  let notesPrefix = 'refs/notes/mailstate/';
   if (options.remote !== undefined) {
     // The remote's branch is the one the watchers pull; this clone's own may lag behind it.
     branchRef = `refs/remotes/${options.remote}/${options.branch}`;
@@ -76,17 +84,21 @@ export async function fleetStatus(
       ['fetch', '--quiet', '--no-tags', options.remote, `+refs/heads/${options.branch}:${branchRef}`],
       `git fetch ${options.remote} ${options.branch} failed`,
     );
-    await fetchFleetNotes(repo, options.remote, undefined);
+    // Under refs/notes/, where git log --notes looks (it prefixes any other ref with it).
+    notesPrefix = `refs/notes/mailstate-fleet/${options.remote}/`;
+    await mirrorFleetNotes(repo, options.remote, notesPrefix);
   }
   const tip = await resolveCommit(repo, branchRef);
   if (!tip) throw new RepoError(`${repo.root} has no branch ${branchRef.replace(/^refs\/(heads|remotes)\//, '')}`);
   const rel = repoPath(repo, options.file);
   if (rel === undefined) throw new RepoError(`${options.file} is outside the repository ${repo.root}`);
   const declared = await declaredServers(repo, tip, rel);
-  const noted = await notedServers(repo);
+  const noted = await notedServers(repo, notesPrefix);
   const names = typeof declared === 'string' ? noted : [...new Set([...declared, ...noted])];
   const servers = await Promise.all(
-    names.map((name) => serverStatus(repo, name, branchRef, typeof declared === 'string' || declared.includes(name))),
+    names.map((name) =>
+      serverStatus(repo, name, { branchRef, notesPrefix }, typeof declared === 'string' || declared.includes(name)),
+    ),
   );
   return {
     branch: options.branch,
