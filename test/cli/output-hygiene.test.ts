@@ -145,7 +145,8 @@ describe('stray positional arguments', () => {
       [['watch', 'other.yaml'], withFile('watch')],
       [['snapshot', 'other.yaml', ...homes(srv)], optionsOnly('snapshot')],
       [['import', 'other.yaml', ...homes(srv)], optionsOnly('import')],
-      [['status', 'other.yaml', '--vpopmail-home', srv.vpopmailHome], optionsOnly('status')],
+      // status takes -f since --fleet reads the servers of the YAML at the branch tip.
+      [['status', 'other.yaml', '--vpopmail-home', srv.vpopmailHome], withFile('status')],
       [
         ['apply', '--yes', 'plan.json', 'other.yaml', ...homes(srv)],
         'Error: mailstate apply: unexpected argument "other.yaml" (mailstate apply takes at most one saved plan, from plan --out; the file is given with -f FILE)\n',
