@@ -64,12 +64,7 @@ export async function recordReconcileNote(
   }
   let ref: string;
   try {
-    ref = await recordNote(
-      repo,
-      record.commit,
-      host,
-      noteText(record, host, repairedDrift(result), movesWaiting(result)),
-    );
+    ref = await recordNote(repo, record.commit, host, text);
   } catch (error) {
     emit({ event: 'note', commit: record.commit, outcome: 'failed', reason: (error as Error).message });
     return;
