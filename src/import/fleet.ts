@@ -148,19 +148,19 @@ function domainEntry(
   notes: string[],
 ): Record<string, unknown> {
   const homes = new Map<string, string>();
+  const hashed = new Map<string, string>();
   for (const [user, where] of view.mailboxes) {
     if (user === PROTECTED_USER) continue;
-    const hashed = hrwPlace(ring, placementKey(user, view.name));
-    const home = where.includes(hashed) ? hashed : where[0]!;
+    const hashHome = hrwPlace(ring, placementKey(user, view.name));
+    hashed.set(user, hashHome);
+    const home = where.includes(hashHome) ? hashHome : where[0]!;
     if (where.length > 1)
       notes.push(
         `${user}@${view.name} has a mailbox on ${where.join(' and ')}: written as living on ${home}; a plan turns the other into a forward once you have merged their mail`,
       );
     homes.set(user, home);
   }
-  const { placement, pins, exact } = choosePlacement(view, homes, servers, (user) =>
-    hrwPlace(ring, placementKey(user, view.name)),
-  );
+  const { placement, pins, exact } = choosePlacement(view, homes, servers, (user) => hashed.get(user)!);
   if (!exact)
     notes.push(
       `${view.name} is held by ${view.holders.join(', ')}, which no placement reproduces: a plan adds or leaves it where the YAML puts it`,
@@ -179,13 +179,7 @@ function domainEntry(
       else aliasDomains.add(alias);
     }
     for (const alias of live.aliases.values()) {
-      // The forward to a user's home server is implied by the placement.
-      if (
-        homes.has(alias.name) &&
-        alias.to.length === 1 &&
-        alias.to[0] === routeAddress(alias.name, view.name, routes.get(homes.get(alias.name)!)!)
-      )
-        continue;
+      // A forward to a user on another server is implied by the placement (re-pointed, if stale).
       if (
         [...routes.values()].some(
           (route) => alias.to.length === 1 && alias.to[0] === routeAddress(alias.name, view.name, route),
