@@ -8,34 +8,28 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { HASH_SECRET1 } from '../support/builders.js';
-import { sandboxServers, snapshotTo } from '../support/fleet.js';
+import { firstLivingOn, sandboxServers, snapshotTo, spreadDomainLines } from '../support/fleet.js';
 import { mailstate } from '../support/cli.js';
 import { tempDir } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
 
 const NAMES = ['mx1', 'mx2', 'mx3'] as const;
 const USERS = 60;
-const ring = hrwRing(NAMES.map((name) => ({ name, weight: 1 })));
 const users = Array.from({ length: USERS }, (_, i) => `u${i}`);
 // A user the hash puts on mx1, pinned to mx2.
-const pinned = users.find((user) => hrwPlace(ring, `${user}@spread.test`) === 'mx1')!;
+const pinned = firstLivingOn(NAMES, 'spread.test', users, 'mx1');
 
 function fleetYaml(servers: Record<string, TestServer>): string {
   return [
     'version: 1',
     ...sandboxServers(NAMES, servers),
     'domains:',
-    '  spread.test:',
-    '    spread: true',
-    '    aliases:',
-    `      sales: [${pinned}@spread.test]`,
-    '    users:',
-    `      postmaster: { password: "${HASH_SECRET1}" }`,
-    ...users.map(
-      (user) => `      ${user}: { password: "${HASH_SECRET1}"${user === pinned ? ', server: mx2' : ''}, quota: 50M }`,
-    ),
+    ...spreadDomainLines('spread.test', users, {
+      pin: { user: pinned, server: 'mx2' },
+      aliases: { sales: [`${pinned}@spread.test`] },
+      userFields: 'quota: 50M',
+    }),
     '  whole.test:',
     '    server: mx2',
     '    users:',

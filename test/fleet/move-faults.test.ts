@@ -14,9 +14,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
-import { HASH_SECRET1 } from '../support/builders.js';
 import { COUNTED_WORK } from '../support/budget.js';
-import { sandboxServers, snapshotTo } from '../support/fleet.js';
+import { numberedUsers, sandboxServers, snapshotTo, spreadDomainLines } from '../support/fleet.js';
 import { mailstate, type Run } from '../support/cli.js';
 import { deliverMessage, whereDelivered } from '../support/fleet-delivery.js';
 import { tempDir } from '../support/gitops.js';
@@ -29,7 +28,7 @@ const USERS = 20;
 const ring = hrwRing(NAMES.map((name) => ({ name, weight: 1 })));
 const homeOf = (user: string): Name => hrwPlace(ring, `${user}@${DOMAIN}`) as Name;
 // The user that moves: the first one living on mx1, pinned to mx2.
-const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find((user) => homeOf(user) === 'mx1')!;
+const mover = numberedUsers(USERS).find((user) => homeOf(user) === 'mx1')!;
 const address = `${mover}@${DOMAIN}`;
 // Mail for the alias reaches the mover through its forward on whichever server takes it.
 const ADDRESSES = [address, `sales@${DOMAIN}`];
@@ -42,21 +41,14 @@ type Mode = (typeof MODES)[number];
 const MAX_POINTS = 40;
 
 function fleetYaml(servers: Record<Name, TestServer>, pin: boolean): string {
-  const users = Array.from(
-    { length: USERS },
-    (_, i) => `      u${i}: { password: "${HASH_SECRET1}"${pin && `u${i}` === mover ? ', server: mx2' : ''} }`,
-  );
   return [
     'version: 1',
     ...sandboxServers(NAMES, servers),
     'domains:',
-    `  ${DOMAIN}:`,
-    '    spread: true',
-    '    aliases:',
-    `      sales: [${address}]`,
-    '    users:',
-    `      postmaster: { password: "${HASH_SECRET1}" }`,
-    ...users,
+    ...spreadDomainLines(DOMAIN, numberedUsers(USERS), {
+      aliases: { sales: [address] },
+      ...(pin ? { pin: { user: mover, server: 'mx2' } } : {}),
+    }),
     '',
   ].join('\n');
 }

@@ -7,35 +7,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { pushNotes, recordNote } from '../../src/git/notes.js';
 import { openRepo } from '../../src/git/repo.js';
-import { HASH_SECRET1 } from '../support/builders.js';
-import { sandboxServers } from '../support/fleet.js';
+import { firstLivingOn, numberedUsers, sandboxServers, spreadDomainLines } from '../support/fleet.js';
 import { mailstate } from '../support/cli.js';
 import { TestRepo, tempDir, WatchProcess, type LogEvent } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
 
 const NAMES = ['mx1', 'mx2'] as const;
 const USERS = 40;
-const ring = hrwRing(NAMES.map((name) => ({ name, weight: 1 })));
-const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find(
-  (user) => hrwPlace(ring, `${user}@spread.test`) === 'mx1',
-)!;
+const USER_NAMES = numberedUsers(USERS);
+const mover = firstLivingOn(NAMES, 'spread.test', USER_NAMES, 'mx1');
 
 function fleetYaml(servers: Record<string, TestServer>, pinned: boolean): string {
   return [
     'version: 1',
     ...sandboxServers(NAMES, servers),
     'domains:',
-    '  spread.test:',
-    '    spread: true',
-    '    users:',
-    `      postmaster: { password: "${HASH_SECRET1}" }`,
-    ...Array.from(
-      { length: USERS },
-      (_, i) => `      u${i}: { password: "${HASH_SECRET1}"${pinned && `u${i}` === mover ? ', server: mx2' : ''} }`,
-    ),
+    ...spreadDomainLines('spread.test', USER_NAMES, pinned ? { pin: { user: mover, server: 'mx2' } } : {}),
     '',
   ].join('\n');
 }

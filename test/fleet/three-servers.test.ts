@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { parseCdbDump } from '../../src/sandbox/build.js';
 import { HASH_SECRET1 } from '../support/builders.js';
-import { sandboxServers, snapshotTo } from '../support/fleet.js';
+import { numberedUsers, sandboxServers, snapshotTo, spreadDomainLines } from '../support/fleet.js';
 import { mailstate } from '../support/cli.js';
 import { tempDir } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
@@ -22,24 +22,17 @@ const USERS = 3000;
 const ring = hrwRing(NAMES.map((name) => ({ name, weight: 1 })));
 const homeOf = (user: string): Name => hrwPlace(ring, `${user}@spread.test`) as Name;
 // The user that moves: the first one living on mx1, pinned to mx2 by the second commit.
-const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find((user) => homeOf(user) === 'mx1')!;
+const mover = numberedUsers(USERS).find((user) => homeOf(user) === 'mx1')!;
 
 function fleetYaml(servers: Record<Name, TestServer>, pin = false): string {
-  const users = Array.from(
-    { length: USERS },
-    (_, i) => `      u${i}: { password: "${HASH_SECRET1}"${pin && `u${i}` === mover ? ', server: mx2' : ''} }`,
-  );
   return [
     'version: 1',
     ...sandboxServers(NAMES, servers),
     'domains:',
-    '  spread.test:',
-    '    spread: true',
-    '    aliases:',
-    `      sales: [${mover}@spread.test]`,
-    '    users:',
-    `      postmaster: { password: "${HASH_SECRET1}" }`,
-    ...users,
+    ...spreadDomainLines('spread.test', numberedUsers(USERS), {
+      aliases: { sales: [`${mover}@spread.test`] },
+      ...(pin ? { pin: { user: mover, server: 'mx2' } } : {}),
+    }),
     '  whole.test:',
     '    server: mx2',
     '    users:',

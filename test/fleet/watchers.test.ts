@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hrwPlace, hrwRing } from '../../src/fleet/hrw.js';
 import { parseCdbDump } from '../../src/sandbox/build.js';
-import { HASH_SECRET1 } from '../support/builders.js';
-import { sandboxServers } from '../support/fleet.js';
+import { numberedUsers, sandboxServers, spreadDomainLines } from '../support/fleet.js';
 import { TestRepo, WatchProcess, type LogEvent } from '../support/gitops.js';
 import { EXAMPLE_SANDBOX, server, type TestServer } from '../support/harness.js';
 
@@ -19,21 +18,15 @@ const NAMES = ['mx1', 'mx2', 'mx3'] as const;
 const USERS = 300;
 const ring = hrwRing(NAMES.map((name) => ({ name, weight: 1 })));
 const homeOf = (user: string) => hrwPlace(ring, `${user}@spread.test`);
-const mover = Array.from({ length: USERS }, (_, i) => `u${i}`).find((user) => homeOf(user) === 'mx3')!;
+const USER_NAMES = numberedUsers(USERS);
+const mover = USER_NAMES.find((user) => homeOf(user) === 'mx3')!;
 
 function fleetYaml(servers: Record<string, TestServer>, pinned: boolean): string {
   return [
     'version: 1',
     ...sandboxServers(NAMES, servers),
     'domains:',
-    '  spread.test:',
-    '    spread: true',
-    '    users:',
-    `      postmaster: { password: "${HASH_SECRET1}" }`,
-    ...Array.from(
-      { length: USERS },
-      (_, i) => `      u${i}: { password: "${HASH_SECRET1}"${pinned && `u${i}` === mover ? ', server: mx1' : ''} }`,
-    ),
+    ...spreadDomainLines('spread.test', USER_NAMES, pinned ? { pin: { user: mover, server: 'mx1' } } : {}),
     '',
   ].join('\n');
 }
@@ -78,7 +71,7 @@ describe('three watchers on one repository', () => {
       await watch.waitFor((e) => e.event === 'note' && e.commit === first && e.outcome === 'recorded', 'its note');
     }
     for (const name of NAMES) {
-      const expected = Array.from({ length: USERS }, (_, i) => `u${i}`).filter((user) => homeOf(user) === name);
+      const expected = USER_NAMES.filter((user) => homeOf(user) === name);
       expect([...mailboxes(servers[name]!)].filter((key) => key !== 'postmaster').sort()).toEqual(expected.sort());
       const note = repo.git('notes', '--ref', `mailstate/${name}`, 'show', first);
       expect(note).toMatch(new RegExp(`^mailstate: applied \\(\\d+ added, 0 changed, 0 deleted\\) on ${name} at `));
