@@ -16,12 +16,17 @@ async function checkedOutBranch(repo: Repo): Promise<string | undefined> {
  * fast-forward: a local branch that has diverged (someone committed on the server) is left alone
  * and reported. When the branch is checked out, the working tree follows with `merge --ff-only`,
  * which git refuses rather than overwrite local edits; otherwise only the ref moves, atomically
- * and only if nobody moved it meanwhile.
+ * and only if nobody moved it meanwhile. `alsoFetch` refspecs come along in the same fetch.
  */
-export async function pullFastForward(repo: Repo, remote: string, branch: string): Promise<PullResult> {
+export async function pullFastForward(
+  repo: Repo,
+  remote: string,
+  branch: string,
+  alsoFetch: readonly string[] = [],
+): Promise<PullResult> {
   await gitRaw(
     repo,
-    ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`],
+    ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`, ...alsoFetch],
     `git fetch ${remote} ${branch} failed`,
   );
   const remoteRef = `refs/remotes/${remote}/${branch}`;

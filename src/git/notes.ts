@@ -98,22 +98,12 @@ export async function mirrorFleetNotes(repo: Repo, remote: string, into: string)
 }
 
 /**
- * Copies every server's notes ref from the remote, except this server's own (`ownHost`), which
- * only this server writes: the others' records are the remote's to decide, so they are mirrored.
+ * The refspecs that copy every server's notes ref from the remote, except this server's own
+ * (`ownHost`), which only this server writes: the others' records are the remote's to decide, so
+ * they are mirrored. They ride on the fetch of the branch (one round trip per pull).
  */
-export async function fetchFleetNotes(repo: Repo, remote: string, ownHost: string | undefined): Promise<void> {
-  await gitRaw(
-    repo,
-    [
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      remote,
-      `+${NOTES_PREFIX}*:${NOTES_PREFIX}*`,
-      ...(ownHost === undefined ? [] : [`^refs/notes/${notesRef(ownHost)}`]),
-    ],
-    `git fetch of the fleet's notes from ${remote} failed`,
-  );
+export function fleetNotesRefspecs(ownHost: string): string[] {
+  return [`+${NOTES_PREFIX}*:${NOTES_PREFIX}*`, `^refs/notes/${notesRef(ownHost)}`];
 }
 
 /** The servers that have a notes ref under `prefix` (a full ref ending in "/"), by the name in their ref. */

@@ -4,7 +4,7 @@ import { pullFastForward, type PullResult } from '../../git/fast-forward.js';
 import { resolveCommit, type Repo } from '../../git/repo.js';
 import { convergeCommit, inEffectAfter, type ConvergeResult } from '../../reconcile/index.js';
 import { decide, remember, type WatchMemory } from './decide.js';
-import { fetchFleetNotes } from '../../git/notes.js';
+import { fleetNotesRefspecs } from '../../git/notes.js';
 import { eitherEvidence, peerEvidenceFromNotes } from '../../fleet/peers.js';
 import { deservesNote, movesWaiting, recordReconcileNote } from './git-note.js';
 import type { Trigger } from './log.js';
@@ -48,8 +48,6 @@ export class Watcher {
   private lastUncommittedNotice: string | undefined;
   /** The last pull problem logged: the same one is not logged again every interval. */
   private lastPullProblem: string | undefined;
-  /** The same, for fetching the other servers' notes. */
-  private lastNotesProblem: string | undefined;
   /** Moves the last reconcile held back for want of evidence: a new note of a peer may be it. */
   private waitingMoves = 0;
 
@@ -156,18 +154,11 @@ export class Watcher {
     if (this.pulling || this.stopping) return;
     this.pulling = (async () => {
       try {
-        this.reportPull(await pullFastForward(this.repo, this.options.remote, this.options.branch));
+        // The other servers' notes come with the branch: a move-out waits for its destination's.
+        const notes = fleetNotesRefspecs(this.options.host);
+        this.reportPull(await pullFastForward(this.repo, this.options.remote, this.options.branch, notes));
       } catch (error) {
         this.reportPull(error as Error);
-      }
-      try {
-        // The other servers' notes come with the branch: a move-out waits for its destination's.
-        await fetchFleetNotes(this.repo, this.options.remote, this.options.host);
-        this.lastNotesProblem = undefined;
-      } catch (error) {
-        const reason = (error as Error).message;
-        if (reason !== this.lastNotesProblem) this.options.emit({ event: 'pull', outcome: 'failed', reason });
-        this.lastNotesProblem = reason;
       } finally {
         this.pulling = undefined;
       }
